@@ -1,0 +1,1 @@
+"""Runtime code of the api-sales Lambda functions (packaged from handlers/)."""
