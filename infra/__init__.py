@@ -1,0 +1,1 @@
+"""The api-sales Pulumi program, as ComponentResources that tests can build under mocks."""

@@ -1,0 +1,341 @@
+"""API Gateway: the REST API, its guards, one stage, and one usage plan per plan."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.aws_context import AwsContext
+from infra.config import StackConfig
+from infra.routes import Auth, Route, path_prefixes
+
+# API Gateway's own errors (missing key, over quota, bad token) in the project's error shape.
+_ERROR_TEMPLATE = (
+    '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}}'
+)
+# response type -> status code override (None keeps API Gateway's own status)
+GATEWAY_RESPONSES: dict[str, int | None] = {
+    "DEFAULT_4XX": None,
+    "DEFAULT_5XX": None,
+    "MISSING_AUTHENTICATION_TOKEN": 404,  # what API Gateway answers for an unknown route
+    "UNAUTHORIZED": 401,
+    "INVALID_API_KEY": 403,
+    "QUOTA_EXCEEDED": 429,
+    "THROTTLED": 429,
+}
+_ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "apiKeyId": "$context.identity.apiKeyId",
+        "user": "$context.authorizer.claims.cognito:username",
+        "errorType": "$context.error.responseType",
+        "integrationLatency": "$context.integrationLatency",
+    },
+    separators=(",", ":"),
+)
+_CORS_ALLOW_HEADERS = "Authorization,Content-Type,X-Api-Key"
+
+
+class Api(pulumi.ComponentResource):
+    """REST API wired to the functions by :mod:`infra.routes`."""
+
+    rest_api: aws.apigateway.RestApi
+    stage: aws.apigateway.Stage
+    usage_plans: dict[str, aws.apigateway.UsagePlan]
+    invoke_url: pulumi.Output[str]
+    execution_arn: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        config: StackConfig,
+        context: AwsContext,
+        routes: tuple[Route, ...],
+        user_pool_arn: pulumi.Input[str],
+        function_invoke_arns: Mapping[str, pulumi.Input[str]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("api-sales:api:Api", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.rest_api = aws.apigateway.RestApi(
+            name,
+            name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
+            description="api-sales: accounts, billing, Stripe webhook and the product API",
+            endpoint_configuration={"types": "REGIONAL"},
+            tags=config.tags,
+            opts=child,
+        )
+        api_id = self.rest_api.id
+        authorizer = aws.apigateway.Authorizer(
+            f"{name}-cognito",
+            rest_api=api_id,
+            type="COGNITO_USER_POOLS",
+            provider_arns=[user_pool_arn],
+            identity_source="method.request.header.Authorization",
+            opts=child,
+        )
+
+        resource_ids = self._resources(name, routes)
+        wired: list[pulumi.Resource] = []
+        for route in routes:
+            wired += self._route(route, resource_ids[route.path], authorizer, config,
+                                 function_invoke_arns)  # fmt: skip
+        for path in sorted({r.path for r in routes if r.auth is Auth.COGNITO}):
+            wired += self._cors_preflight(path, resource_ids[path], config.web_origin)
+        for response_type, status in GATEWAY_RESPONSES.items():
+            wired.append(self._gateway_response(name, response_type, status, config.web_origin))
+
+        # Any change to a route, guard or integration yields a new hash, so a new Deployment
+        # reaches the stage; without it API Gateway keeps serving the old snapshot.
+        triggers = pulumi.Output.all(
+            **{fn: arn for fn, arn in sorted(function_invoke_arns.items())}
+        ).apply(lambda arns: {"redeployment": deployment_hash(routes, config, arns)})
+        deployment = aws.apigateway.Deployment(
+            f"{name}-deployment",
+            rest_api=api_id,
+            triggers=triggers,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=wired),
+        )
+
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs",
+            name=f"/aws/apigateway/{pulumi.get_project()}-{pulumi.get_stack()}",
+            retention_in_days=config.log_retention_days,
+            tags=config.tags,
+            opts=child,
+        )
+        account = (
+            self._cloudwatch_account(name, context) if config.manage_api_gateway_account else None
+        )
+        self.stage = aws.apigateway.Stage(
+            f"{name}-stage",
+            rest_api=api_id,
+            deployment=deployment.id,
+            stage_name=config.stage_name,
+            xray_tracing_enabled=True,
+            access_log_settings={"destination_arn": access_logs.arn, "format": _ACCESS_LOG_FORMAT},
+            tags=config.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account] if account else []),
+        )
+        aws.apigateway.MethodSettings(
+            f"{name}-stage-settings",
+            rest_api=api_id,
+            stage_name=self.stage.stage_name,
+            method_path="*/*",
+            settings={
+                "throttling_rate_limit": config.stage_rate_limit,
+                "throttling_burst_limit": config.stage_burst_limit,
+                "metrics_enabled": True,
+                "logging_level": "ERROR" if account else "OFF",
+                # Never log request/response bodies: they carry tokens and IMAP passwords.
+                "data_trace_enabled": False,
+            },
+            opts=child,
+        )
+
+        self.usage_plans = {
+            plan.name: aws.apigateway.UsagePlan(
+                f"{name}-plan-{plan.name.lower()}",
+                name=f"{pulumi.get_project()}-{pulumi.get_stack()}-{plan.name}",
+                description=f"{plan.name}: {plan.quota_limit} calls a {plan.quota_period.lower()}",
+                api_stages=[{"api_id": api_id, "stage": self.stage.stage_name}],
+                quota_settings={"limit": plan.quota_limit, "period": plan.quota_period},
+                throttle_settings={"rate_limit": plan.rate_limit, "burst_limit": plan.burst_limit},
+                tags=config.tags,
+                opts=child,
+            )
+            for plan in config.plans
+        }
+        self.invoke_url = self.stage.invoke_url
+        self.execution_arn = self.rest_api.execution_arn
+        self.webhook_url = pulumi.Output.concat(self.stage.invoke_url, "/stripe/webhook")
+        self.register_outputs(
+            {
+                "invoke_url": self.invoke_url,
+                "webhook_url": self.webhook_url,
+                "usage_plan_ids": {k: v.id for k, v in self.usage_plans.items()},
+            }
+        )
+
+    def _resources(self, name: str, routes: tuple[Route, ...]) -> dict[str, pulumi.Output[str]]:
+        ids: dict[str, pulumi.Output[str]] = {"/": self.rest_api.root_resource_id}
+        for path in path_prefixes(routes):
+            parent_path, _, part = path.rpartition("/")
+            ids[path] = aws.apigateway.Resource(
+                f"{name}-resource{path}",
+                rest_api=self.rest_api.id,
+                parent_id=ids[parent_path or "/"],
+                path_part=part,
+                opts=pulumi.ResourceOptions(parent=self),
+            ).id
+        return ids
+
+    def _route(
+        self,
+        route: Route,
+        resource_id: pulumi.Output[str],
+        authorizer: aws.apigateway.Authorizer,
+        config: StackConfig,
+        function_invoke_arns: Mapping[str, pulumi.Input[str]],
+    ) -> list[pulumi.Resource]:
+        child = pulumi.ResourceOptions(parent=self)
+        upstream = config.upstream_url if route.auth is Auth.API_KEY else None
+        method = aws.apigateway.Method(
+            route.resource_name,
+            rest_api=self.rest_api.id,
+            resource_id=resource_id,
+            http_method=route.method,
+            authorization="COGNITO_USER_POOLS" if route.auth is Auth.COGNITO else "NONE",
+            authorizer_id=authorizer.id if route.auth is Auth.COGNITO else None,
+            api_key_required=route.auth is Auth.API_KEY,
+            request_parameters={"method.request.path.proxy": True} if upstream else None,
+            opts=child,
+        )
+        if upstream:
+            integration = aws.apigateway.Integration(
+                route.resource_name,
+                rest_api=self.rest_api.id,
+                resource_id=resource_id,
+                http_method=method.http_method,
+                type="HTTP_PROXY",
+                integration_http_method="ANY",
+                uri=f"{upstream}/{{proxy}}",
+                request_parameters={"integration.request.path.proxy": "method.request.path.proxy"},
+                opts=child,
+            )
+        else:
+            integration = aws.apigateway.Integration(
+                route.resource_name,
+                rest_api=self.rest_api.id,
+                resource_id=resource_id,
+                http_method=method.http_method,
+                type="AWS_PROXY",
+                integration_http_method="POST",  # Lambda is always invoked with POST
+                uri=function_invoke_arns[route.function],
+                opts=child,
+            )
+        return [method, integration]
+
+    def _cors_preflight(
+        self, path: str, resource_id: pulumi.Output[str], origin: str
+    ) -> list[pulumi.Resource]:
+        """OPTIONS answered by API Gateway itself, so browsers may call the account routes."""
+        child = pulumi.ResourceOptions(parent=self)
+        name = f"OPTIONS {path}"
+        headers = {
+            "Access-Control-Allow-Origin": f"'{origin}'",
+            "Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
+            "Access-Control-Allow-Headers": f"'{_CORS_ALLOW_HEADERS}'",
+            "Access-Control-Max-Age": "'600'",
+        }
+        method = aws.apigateway.Method(
+            name, rest_api=self.rest_api.id, resource_id=resource_id, http_method="OPTIONS",
+            authorization="NONE", opts=child,
+        )  # fmt: skip
+        integration = aws.apigateway.Integration(
+            name, rest_api=self.rest_api.id, resource_id=resource_id,
+            http_method=method.http_method, type="MOCK",
+            request_templates={"application/json": '{"statusCode": 200}'}, opts=child,
+        )  # fmt: skip
+        method_response = aws.apigateway.MethodResponse(
+            name, rest_api=self.rest_api.id, resource_id=resource_id,
+            http_method=method.http_method, status_code="200",
+            response_parameters={f"method.response.header.{h}": True for h in headers},
+            opts=child,
+        )  # fmt: skip
+        integration_response = aws.apigateway.IntegrationResponse(
+            name, rest_api=self.rest_api.id, resource_id=resource_id,
+            http_method=method.http_method, status_code=method_response.status_code,
+            response_parameters={f"method.response.header.{h}": v for h, v in headers.items()},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[integration]),
+        )  # fmt: skip
+        return [method, integration, method_response, integration_response]
+
+    def _gateway_response(
+        self, name: str, response_type: str, status: int | None, origin: str
+    ) -> aws.apigateway.Response:
+        return aws.apigateway.Response(
+            f"{name}-{response_type.lower().replace('_', '-')}",
+            rest_api_id=self.rest_api.id,
+            response_type=response_type,
+            status_code=str(status) if status else None,
+            response_templates={"application/json": _ERROR_TEMPLATE},
+            response_parameters={
+                "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _cloudwatch_account(self, name: str, context: AwsContext) -> aws.apigateway.Account:
+        """The account-wide role API Gateway needs before a stage may write logs."""
+        role = aws.iam.Role(
+            f"{name}-cloudwatch",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "apigateway.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-cloudwatch",
+            role=role.id,
+            policy=context.logs_arn("*").apply(
+                lambda logs_arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "logs:CreateLogGroup",
+                                    "logs:CreateLogStream",
+                                    "logs:DescribeLogGroups",
+                                    "logs:DescribeLogStreams",
+                                    "logs:PutLogEvents",
+                                ],
+                                "Resource": logs_arn,
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=role),
+        )
+        return aws.apigateway.Account(
+            f"{name}-account",
+            cloudwatch_role_arn=role.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def deployment_hash(
+    routes: tuple[Route, ...], config: StackConfig, invoke_arns: Mapping[str, str]
+) -> str:
+    """Hash of everything that shapes the deployed API (routes, guards, integrations)."""
+    definition = {
+        "routes": [[r.method, r.path, r.auth.value, r.function] for r in routes],
+        "integrations": dict(sorted(invoke_arns.items())),
+        "upstream": config.upstream_url,
+        "cors_origin": config.web_origin,
+        "gateway_responses": GATEWAY_RESPONSES,
+        "error_template": _ERROR_TEMPLATE,
+    }
+    return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,287 @@
+"""The stack's configuration as typed, validated data.
+
+Everything the program reads from Pulumi config goes through :func:`load_config`, so a bad
+value stops the program before any resource is planned, with a message naming the key.
+Plans are data: adding a plan is a config change, never a code change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import pulumi
+
+NAMESPACE = "api-sales"
+QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
+PRICE_INTERVALS = ("day", "week", "month", "year")
+# Cognito custom attributes the runtime depends on. Append-only: see infra/schema_guard.py.
+REQUIRED_USER_ATTRIBUTES = ("plan_type", "stripe_customer_id")
+
+_PLAN_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+_ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
+_LOOKUP_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
+_DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class ConfigError(ValueError):
+    """A config value is missing or wrong; the message starts with the full key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{NAMESPACE}:{key}: {problem}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class PriceConfig:
+    lookup_key: str
+    unit_amount: int
+    currency: str
+    interval: str
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    name: str
+    quota_limit: int
+    quota_period: str
+    rate_limit: float
+    burst_limit: int
+    price: PriceConfig | None = None
+    features: tuple[str, ...] = ()
+
+    @property
+    def is_paid(self) -> bool:
+        return self.price is not None
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    web_base_url: str
+    plans: tuple[PlanConfig, ...]
+    default_plan: str
+    stripe_secret_key: pulumi.Output[str]
+    stripe_webhook_secret: pulumi.Output[str]
+    grace_on_past_due: bool = True
+    upstream_url: str | None = None
+    stage_name: str = "v1"
+    stage_rate_limit: float = 100.0
+    stage_burst_limit: int = 200
+    protect_stateful_resources: bool = True
+    log_retention_days: int = 30
+    auth_domain_prefix: str | None = None
+    extra_user_attributes: tuple[str, ...] = ()
+    allow_loopback_imap: bool = False
+    stripe_api_base: str | None = None
+    manage_api_gateway_account: bool = True
+    schema_guard: bool = True
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def user_attributes(self) -> tuple[str, ...]:
+        return REQUIRED_USER_ATTRIBUTES + self.extra_user_attributes
+
+    @property
+    def web_origin(self) -> str:
+        parsed = urlparse(self.web_base_url)
+        return f"{parsed.scheme}://{parsed.netloc}"
+
+    def plan(self, name: str) -> PlanConfig:
+        return next(p for p in self.plans if p.name == name)
+
+
+def load_config(config: pulumi.Config | None = None) -> StackConfig:
+    """Read and validate the ``api-sales:*`` config of the current stack."""
+    config = config or pulumi.Config(NAMESPACE)
+    plans = _parse_plans(_require_object(config, "plans"))
+    default_plan = config.get("defaultPlan") or next((p.name for p in plans if not p.is_paid), None)
+    if default_plan is None:
+        raise ConfigError("plans", "at least one plan must be free (no `price`)")
+    default = next((p for p in plans if p.name == default_plan), None)
+    if default is None:
+        raise ConfigError("defaultPlan", f"names no configured plan: {default_plan!r}")
+    if default.is_paid:
+        raise ConfigError("defaultPlan", f"{default_plan!r} has a price; the default must be free")
+
+    stage_throttle = config.get_object("stageThrottle") or {}
+    extra_attributes = tuple(config.get_object("extraUserAttributes") or ())
+    for index, name in enumerate(extra_attributes):
+        if not isinstance(name, str) or not _ATTRIBUTE_NAME.match(name):
+            raise ConfigError(
+                f"extraUserAttributes[{index}]",
+                "must be a lower-case attribute name of at most 20 characters",
+            )
+        if name in REQUIRED_USER_ATTRIBUTES:
+            raise ConfigError(f"extraUserAttributes[{index}]", f"{name!r} is already built in")
+
+    auth_domain_prefix = config.get("authDomainPrefix")
+    if auth_domain_prefix is not None and not _DOMAIN_PREFIX.match(auth_domain_prefix):
+        raise ConfigError("authDomainPrefix", "must be lower-case letters, digits and hyphens")
+
+    upstream_url = config.get("upstreamUrl")
+    if upstream_url is not None:
+        _require_url("upstreamUrl", upstream_url, allow_http=False)
+    stripe_api_base = config.get("stripeApiBase")
+    if stripe_api_base is not None:
+        _require_url("stripeApiBase", stripe_api_base, allow_http=True)
+
+    return StackConfig(
+        web_base_url=_require_url("webBaseUrl", config.require("webBaseUrl"), allow_http=None),
+        plans=plans,
+        default_plan=default_plan,
+        stripe_secret_key=config.require_secret("stripeSecretKey"),
+        stripe_webhook_secret=config.require_secret("stripeWebhookSecret"),
+        grace_on_past_due=_bool(config, "graceOnPastDue", True),
+        upstream_url=upstream_url.rstrip("/") if upstream_url else None,
+        stage_name=config.get("stageName") or "v1",
+        stage_rate_limit=_positive_number(
+            stage_throttle.get("rateLimit", 100.0), "stageThrottle.rateLimit"
+        ),
+        stage_burst_limit=_positive_int(
+            stage_throttle.get("burstLimit", 200), "stageThrottle.burstLimit"
+        ),
+        protect_stateful_resources=_bool(config, "protectStatefulResources", True),
+        log_retention_days=_positive_int(
+            _int_or_default(config, "logRetentionDays", 30), "logRetentionDays"
+        ),
+        auth_domain_prefix=auth_domain_prefix,
+        extra_user_attributes=extra_attributes,
+        allow_loopback_imap=_bool(config, "allowLoopbackImap", False),
+        stripe_api_base=stripe_api_base,
+        manage_api_gateway_account=_bool(config, "manageApiGatewayAccount", True),
+        schema_guard=_bool(config, "schemaGuard", True),
+        tags=dict(config.get_object("tags") or {}),
+    )
+
+
+def _require_object(config: pulumi.Config, key: str) -> Any:
+    try:
+        value = config.get_object(key)
+    except Exception as error:  # the SDK raises a bare JSON error: name the key instead
+        raise ConfigError(key, f"is not valid structured config ({error})") from error
+    if value is None:
+        raise ConfigError(key, "is required")
+    return value
+
+
+def _parse_plans(raw: Any) -> tuple[PlanConfig, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError("plans", "must be a non-empty list of plans")
+    plans: list[PlanConfig] = []
+    seen_names: set[str] = set()
+    seen_lookup_keys: set[str] = set()
+    for index, item in enumerate(raw):
+        key = f"plans[{index}]"
+        if not isinstance(item, dict):
+            raise ConfigError(key, "must be an object")
+        name = item.get("name")
+        if not isinstance(name, str) or not _PLAN_NAME.match(name):
+            raise ConfigError(f"{key}.name", "must be an upper-case name such as FREE or PRO")
+        if name in seen_names:
+            raise ConfigError(f"{key}.name", f"{name!r} is configured twice")
+        seen_names.add(name)
+
+        quota = item.get("quota")
+        if not isinstance(quota, dict):
+            raise ConfigError(f"{key}.quota", "is required (limit and period)")
+        throttle = item.get("throttle")
+        if not isinstance(throttle, dict):
+            raise ConfigError(f"{key}.throttle", "is required (rateLimit and burstLimit)")
+        period = quota.get("period", "MONTH")
+        if period not in QUOTA_PERIODS:
+            raise ConfigError(f"{key}.quota.period", f"must be one of {', '.join(QUOTA_PERIODS)}")
+
+        price = _parse_price(item, key, seen_lookup_keys)
+        features = item.get("features") or []
+        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+            raise ConfigError(f"{key}.features", "must be a list of strings")
+        plans.append(
+            PlanConfig(
+                name=name,
+                quota_limit=_positive_int(quota.get("limit"), f"{key}.quota.limit"),
+                quota_period=period,
+                rate_limit=_positive_number(throttle.get("rateLimit"), f"{key}.throttle.rateLimit"),
+                burst_limit=_positive_int(throttle.get("burstLimit"), f"{key}.throttle.burstLimit"),
+                price=price,
+                features=tuple(features),
+            )
+        )
+    return tuple(plans)
+
+
+def _parse_price(item: dict, key: str, seen_lookup_keys: set[str]) -> PriceConfig | None:
+    paid = item.get("paid", "price" in item)
+    price = item.get("price")
+    if not paid:
+        if price is not None:
+            raise ConfigError(f"{key}.paid", "is false but the plan has a price")
+        return None
+    if not isinstance(price, dict):
+        raise ConfigError(f"{key}.price", "is required for a paid plan")
+    lookup_key = price.get("lookupKey")
+    if not isinstance(lookup_key, str) or not _LOOKUP_KEY.match(lookup_key):
+        raise ConfigError(
+            f"{key}.price.lookupKey", "is required for a paid plan (the Stripe price lookup key)"
+        )
+    if lookup_key in seen_lookup_keys:
+        raise ConfigError(f"{key}.price.lookupKey", f"{lookup_key!r} is used by two plans")
+    seen_lookup_keys.add(lookup_key)
+    currency = price.get("currency")
+    if not isinstance(currency, str) or not re.fullmatch(r"[a-z]{3}", currency):
+        raise ConfigError(f"{key}.price.currency", "must be a lower-case ISO currency code")
+    interval = price.get("interval", "month")
+    if interval not in PRICE_INTERVALS:
+        raise ConfigError(f"{key}.price.interval", f"must be one of {', '.join(PRICE_INTERVALS)}")
+    return PriceConfig(
+        lookup_key=lookup_key,
+        unit_amount=_positive_int(price.get("unitAmount"), f"{key}.price.unitAmount"),
+        currency=currency,
+        interval=interval,
+    )
+
+
+def _positive_int(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(key, f"must be a positive integer (got {value!r})")
+    return value
+
+
+def _positive_number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(key, f"must be a positive number (got {value!r})")
+    return float(value)
+
+
+def _int_or_default(config: pulumi.Config, key: str, default: int) -> Any:
+    raw = config.get(key)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise ConfigError(key, f"must be an integer (got {raw!r})") from error
+
+
+def _bool(config: pulumi.Config, key: str, default: bool) -> bool:
+    raw = config.get(key)
+    if raw is None:
+        return default
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise ConfigError(key, f"must be true or false (got {raw!r})")
+
+
+def _require_url(key: str, value: str, allow_http: bool | None) -> str:
+    """``allow_http``: True always, False never, None only for localhost (dev consoles)."""
+    parsed = urlparse(value)
+    local = parsed.hostname in ("localhost", "127.0.0.1")
+    http_ok = allow_http is True or (allow_http is None and local)
+    if parsed.scheme not in (("https", "http") if http_ok else ("https",)) or not parsed.netloc:
+        raise ConfigError(key, f"must be an https URL (got {value!r})")
+    if parsed.query or parsed.fragment:
+        raise ConfigError(key, "must not carry a query or fragment")
+    return value.rstrip("/")

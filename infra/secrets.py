@@ -1,0 +1,60 @@
+"""Secrets Manager entries for Stripe's secret key and webhook signing secret.
+
+Values come from Pulumi config secrets (encrypted in config and state); functions receive
+only the secrets' ARNs and read the values at run time.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import StackConfig
+
+
+class StripeSecrets(pulumi.ComponentResource):
+    api_key_arn: pulumi.Output[str]
+    webhook_secret_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("api-sales:secrets:StripeSecrets", name, None, opts)
+        prefix = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+        self.api_key = self._secret(
+            f"{name}-stripe-api-key", f"{prefix}/stripe-api-key", config.stripe_secret_key,
+            "Stripe secret API key (sk_...)", config,
+        )  # fmt: skip
+        self.webhook_secret = self._secret(
+            f"{name}-stripe-webhook-secret", f"{prefix}/stripe-webhook-secret",
+            config.stripe_webhook_secret, "Stripe webhook signing secret (whsec_...)", config,
+        )  # fmt: skip
+        self.api_key_arn = self.api_key.arn
+        self.webhook_secret_arn = self.webhook_secret.arn
+        self.register_outputs(
+            {"api_key_arn": self.api_key_arn, "webhook_secret_arn": self.webhook_secret_arn}
+        )
+
+    def _secret(
+        self,
+        resource_name: str,
+        secret_name: str,
+        value: pulumi.Output[str],
+        description: str,
+        config: StackConfig,
+    ) -> aws.secretsmanager.Secret:
+        secret = aws.secretsmanager.Secret(
+            resource_name,
+            name=secret_name,
+            description=description,
+            recovery_window_in_days=7,
+            tags=config.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.secretsmanager.SecretVersion(
+            resource_name,
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(value),
+            opts=pulumi.ResourceOptions(parent=secret),
+        )
+        return secret

@@ -1,0 +1,77 @@
+"""The whole program: config in, components wired together, stack outputs out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from infra.api import Api
+from infra.aws_context import AwsContext
+from infra.config import StackConfig, load_config
+from infra.data import Data
+from infra.functions import Functions, function_name
+from infra.identity import Identity
+from infra.packaging import LambdaArchive, build_lambda_archive
+from infra.routes import PRODUCT, all_routes
+from infra.schema_guard import DEPLOYED_ATTRIBUTES_OUTPUT, guard_user_pool_schema
+from infra.secrets import StripeSecrets
+
+
+@dataclass
+class Stack:
+    config: StackConfig
+    identity: Identity
+    data: Data
+    secrets: StripeSecrets
+    api: Api
+    functions: Functions
+
+
+def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None = None) -> Stack:
+    """Declare every resource of the api-sales stack and export its outputs."""
+    config = config or load_config()
+    context = AwsContext()
+    routes = all_routes(config.upstream_url)
+    concerns = sorted({route.function for route in routes})
+    if config.upstream_url:  # the seller's API answers the product routes itself
+        concerns.remove(PRODUCT)
+
+    identity = Identity("identity", config)
+    data = Data("data", config)
+    secrets = StripeSecrets("secrets", config)
+    api = Api(
+        "api",
+        config,
+        context,
+        routes,
+        user_pool_arn=identity.user_pool_arn,
+        function_invoke_arns={c: context.lambda_invoke_arn(function_name(c)) for c in concerns},
+    )
+    functions = Functions(
+        "functions",
+        config,
+        context,
+        archive or build_lambda_archive(),
+        concerns,
+        data,
+        secrets,
+        user_pool_id=identity.user_pool_id,
+        user_pool_arn=identity.user_pool_arn,
+        usage_plan_ids={name: plan.id for name, plan in api.usage_plans.items()},
+        api_execution_arn=api.execution_arn,
+    )
+
+    pulumi.export("apiUrl", api.invoke_url)
+    pulumi.export("webhookUrl", api.webhook_url)
+    pulumi.export("userPoolId", identity.user_pool_id)
+    pulumi.export("webClientId", identity.web_client_id)
+    pulumi.export("hostedUiDomain", identity.hosted_ui_domain)
+    pulumi.export("usagePlanIds", {name: plan.id for name, plan in api.usage_plans.items()})
+    attributes = (
+        guard_user_pool_schema(config.user_attributes)
+        if config.schema_guard
+        else list(config.user_attributes)
+    )
+    pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, attributes)
+    return Stack(config, identity, data, secrets, api, functions)

@@ -1,0 +1,188 @@
+"""Runs the Pulumi program under mocks and records what it declared.
+
+``run_program`` builds the real program (``infra.stack.build_stack``) with the dev stack's
+config from ``Pulumi.dev.yaml`` (plus overrides), waits for every registration, and returns
+the resources as the engine would have received them: type, name, camelCase inputs, and
+whether Pulumi ``protect`` was set.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime.stack import wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+from infra.packaging import LambdaArchive, build_lambda_archive
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ACCOUNT_ID = "123456789012"
+REGION = "ap-northeast-1"
+TEST_SECRETS = {
+    "stripeSecretKey": "sk_test_51Example0000000000000000000000",
+    "stripeWebhookSecret": "whsec_example000000000000000000000000",
+}
+DELETE = object()  # an override value that removes the key from the config
+
+
+@dataclass
+class RegisteredResource:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    id: str
+    outputs: dict[str, Any]
+    protect: bool = False
+
+
+@dataclass
+class ProgramRun(list):
+    """The registered resources (a list, in registration order) plus the stack exports."""
+
+    exports: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        list.__init__(self)
+
+    def of_type(self, type_: str) -> list[RegisteredResource]:
+        return [r for r in self if r.type == type_]
+
+    def named(self, type_: str, name: str) -> RegisteredResource:
+        matches = [r for r in self if r.type == type_ and r.name == name]
+        assert len(matches) == 1, f"expected one {type_} named {name!r}, found {len(matches)}"
+        return matches[0]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers like AWS would (ids, ARNs, computed outputs) and records each registration."""
+
+    def __init__(self, previous_outputs: dict[str, Any] | None = None) -> None:
+        self.resources: list[RegisteredResource] = []
+        self._lock = threading.Lock()  # new_resource is called from several threads
+        self._previous_outputs = previous_outputs or {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        if args.typ == "pulumi:pulumi:StackReference":
+            return args.name, {"name": args.inputs.get("name"), "outputs": self._previous_outputs}
+        resource_id = args.resource_id or f"{args.name.replace(' ', '_')}-id"
+        outputs = dict(args.inputs)
+        outputs.update(_computed_outputs(args.typ, args.name, resource_id, args.inputs))
+        with self._lock:
+            self.resources.append(
+                RegisteredResource(args.typ, args.name, dict(args.inputs), resource_id, outputs)
+            )
+        return resource_id, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+                    "userId": "AIDAEXAMPLE", "id": ACCOUNT_ID}  # fmt: skip
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": REGION, "region": REGION, "id": REGION}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        return {}
+
+
+def _computed_outputs(typ: str, name: str, resource_id: str, inputs: dict) -> dict[str, Any]:
+    service = typ.split(":")[1].split("/")[0]
+    physical = inputs.get("name") or resource_id
+    outputs: dict[str, Any] = {
+        "arn": f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{resource_id}",
+        "name": physical,
+    }
+    if typ == "aws:apigateway/restApi:RestApi":
+        outputs["rootResourceId"] = "root-id"
+        outputs["executionArn"] = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{resource_id}"
+    elif typ == "aws:apigateway/stage:Stage":
+        outputs["invokeUrl"] = (
+            f"https://{inputs.get('restApi')}.execute-api.{REGION}.amazonaws.com/"
+            f"{inputs.get('stageName')}"
+        )
+    elif typ == "aws:lambda/function:Function":
+        outputs["invokeArn"] = f"arn:aws:apigateway:{REGION}:lambda:path/functions/{physical}"
+    elif typ == "aws:dynamodb/table:Table":
+        outputs["arn"] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical}"
+    elif typ == "aws:cognito/userPool:UserPool":
+        outputs["arn"] = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{resource_id}"
+    elif typ == "aws:cloudwatch/logGroup:LogGroup":
+        outputs["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical}"
+    return outputs
+
+
+@cache
+def dev_config() -> dict[str, Any]:
+    """The ``api-sales:*`` and ``aws:*`` values of Pulumi.dev.yaml, keys without namespace."""
+    raw = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    return dict(raw)
+
+
+@cache
+def shared_archive() -> LambdaArchive:
+    return build_lambda_archive()
+
+
+def _to_config_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def run_program(
+    config: dict[str, Any] | None = None,
+    previous_outputs: dict[str, Any] | None = None,
+    archive: LambdaArchive | None = None,
+) -> ProgramRun:
+    """Build the program under fresh mocks. ``config`` keys without ``api-sales:`` prefix
+    override (or, with :data:`DELETE`, remove) values of the dev stack's config."""
+    from infra.stack import build_stack  # after set_mocks: components read the settings
+
+    values: dict[str, Any] = {**dev_config(), **{f"api-sales:{k}": v for k, v in TEST_SECRETS.items()}}
+    for key, value in (config or {}).items():
+        full_key = key if ":" in key else f"api-sales:{key}"
+        if value is DELETE:
+            values.pop(full_key, None)
+        else:
+            values[full_key] = value
+    secret_keys = [f"api-sales:{k}" for k in TEST_SECRETS]
+    pulumi.runtime.set_all_config({k: _to_config_value(v) for k, v in values.items()}, secret_keys)
+
+    mocks = RecordingMocks(previous_outputs)
+    pulumi.runtime.set_mocks(mocks, project="api-sales", stack="dev", preview=False)
+    protected: dict[tuple[str, str], bool] = {}
+
+    def record_protect(args: pulumi.ResourceTransformationArgs):
+        protected[(args.type_, args.name)] = bool(args.opts and args.opts.protect)
+        return None
+
+    pulumi.runtime.register_stack_transformation(record_protect)
+    build_stack(archive=archive or shared_archive())
+    _sync_await(wait_for_rpcs())
+
+    run = ProgramRun()
+    for resource in mocks.resources:
+        resource.protect = protected.get((resource.type, resource.name), False)
+        run.append(resource)
+    root = pulumi.runtime.settings.get_root_resource()
+    run.exports = _resolve_exports(getattr(root, "outputs", {}))
+    return run
+
+
+def _resolve_exports(outputs: dict[str, Any]) -> dict[str, Any]:
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        if isinstance(value, pulumi.Output):
+            resolved[key] = _sync_await(value.future())
+        elif isinstance(value, dict):
+            resolved[key] = {
+                k: _sync_await(v.future()) if isinstance(v, pulumi.Output) else v
+                for k, v in value.items()
+            }
+        else:
+            resolved[key] = value
+    return resolved
