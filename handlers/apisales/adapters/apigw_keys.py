@@ -1,0 +1,72 @@
+"""API keys and their usage-plan membership in API Gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from botocore.exceptions import ClientError
+
+from apisales.adapters.aws import client, error_code
+from apisales.domain.entitlements import Plan
+
+
+def _tolerate(exc: ClientError, *codes: str) -> None:
+    if error_code(exc) not in codes:
+        raise exc
+
+
+class ApiGatewayKeys:
+    def create(self, name: str) -> str:
+        return client("apigateway").create_api_key(name=name, enabled=True)["id"]
+
+    def find_by_name(self, name: str) -> str | None:
+        # nameQuery is a prefix match: keep only the exact name.
+        items = client("apigateway").get_api_keys(nameQuery=name, limit=500).get("items", [])
+        matches = sorted(item["id"] for item in items if item.get("name") == name)
+        return matches[0] if matches else None
+
+    def put_on_plan(self, key_id: str, plan: Plan, all_plans: Sequence[Plan]) -> None:
+        apigw = client("apigateway")
+        others = [p for p in all_plans if p.usage_plan_id != plan.usage_plan_id]
+        try:
+            # New plan first, so the key never stops working during an upgrade.
+            apigw.create_usage_plan_key(
+                usagePlanId=plan.usage_plan_id, keyId=key_id, keyType="API_KEY"
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConflictException":
+                pass  # already on it
+            elif error_code(exc) == "BadRequestException":
+                # Real API Gateway refuses a key in two plans of the same stage: leave first.
+                self._leave(key_id, others)
+                others = []
+                apigw.create_usage_plan_key(
+                    usagePlanId=plan.usage_plan_id, keyId=key_id, keyType="API_KEY"
+                )
+            else:
+                raise
+        self._leave(key_id, others)
+
+    def _leave(self, key_id: str, plans: Sequence[Plan]) -> None:
+        for other in plans:
+            try:
+                client("apigateway").delete_usage_plan_key(
+                    usagePlanId=other.usage_plan_id, keyId=key_id
+                )
+            except ClientError as exc:
+                _tolerate(exc, "NotFoundException")
+
+    def delete(self, key_id: str, all_plans: Sequence[Plan]) -> None:
+        # Leave the plans explicitly: not every emulator drops a deleted key's memberships.
+        self._leave(key_id, all_plans)
+        try:
+            client("apigateway").delete_api_key(apiKey=key_id)
+        except ClientError as exc:
+            _tolerate(exc, "NotFoundException")
+
+    def value(self, key_id: str) -> str:
+        return client("apigateway").get_api_key(apiKey=key_id, includeValue=True)["value"]
+
+    def describe(self, key_id: str) -> dict[str, object]:
+        key = client("apigateway").get_api_key(apiKey=key_id, includeValue=True)
+        return {"id": key["id"], "value": key["value"], "enabled": key.get("enabled", True)}

@@ -1,0 +1,169 @@
+"""The users table (key ``user_id``; GSI ``by_stripe_customer_id``)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from apisales.adapters.aws import client, error_code
+from apisales.domain.entitlements import SubscriptionSnapshot
+from apisales.domain.users import UserRecord
+
+CUSTOMER_INDEX = "by_stripe_customer_id"
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def _s(value: Any) -> dict[str, str]:
+    return {"S": str(value)}
+
+
+def _record(item: dict[str, Any]) -> UserRecord:
+    def s(name: str) -> str | None:
+        return item[name]["S"] if name in item and "S" in item[name] else None
+
+    period_end = item.get("current_period_end", {}).get("N")
+    return UserRecord(
+        user_id=item["user_id"]["S"],
+        stripe_customer_id=s("stripe_customer_id"),
+        subscription_id=s("subscription_id"),
+        subscription_status=s("subscription_status"),
+        cancel_at_period_end=item.get("cancel_at_period_end", {}).get("BOOL", False),
+        current_period_end=int(period_end) if period_end else None,
+        plan=s("plan"),
+        api_key_id=s("api_key_id"),
+        key_plan=s("key_plan"),
+    )
+
+
+class DynamoUserStore:
+    def __init__(self, table: str) -> None:
+        self.table = table
+
+    def get(self, user_id: str) -> UserRecord | None:
+        item = client("dynamodb").get_item(
+            TableName=self.table, Key={"user_id": _s(user_id)}, ConsistentRead=True
+        ).get("Item")
+        return _record(item) if item else None
+
+    def user_for_customer(self, customer_id: str) -> str | None:
+        items = client("dynamodb").query(
+            TableName=self.table,
+            IndexName=CUSTOMER_INDEX,
+            KeyConditionExpression="stripe_customer_id = :c",
+            ExpressionAttributeValues={":c": _s(customer_id)},
+            Limit=2,
+        ).get("Items", [])
+        return items[0]["user_id"]["S"] if items else None
+
+    def bind_customer(self, user_id: str, customer_id: str) -> str:
+        """Store the user's Stripe customer unless one is stored already; returns the stored one."""
+        try:
+            client("dynamodb").update_item(
+                TableName=self.table,
+                Key={"user_id": _s(user_id)},
+                UpdateExpression="SET stripe_customer_id = :c, updated_at = :t",
+                ConditionExpression="attribute_not_exists(stripe_customer_id)",
+                ExpressionAttributeValues={
+                    ":c": _s(customer_id),
+                    ":t": {"N": str(int(time.time()))},
+                },
+            )
+            return customer_id
+        except ClientError as exc:
+            if error_code(exc) != _CONDITION_FAILED:
+                raise
+        record = self.get(user_id)
+        assert record is not None and record.stripe_customer_id
+        return record.stripe_customer_id
+
+    def record_subscription(
+        self, user_id: str, customer_id: str | None, sub: SubscriptionSnapshot | None, plan: str
+    ) -> None:
+        sets = ["#plan = :plan", "updated_at = :t"]
+        removes: list[str] = []
+        values: dict[str, Any] = {":plan": _s(plan), ":t": {"N": str(int(time.time()))}}
+        if customer_id:
+            sets.append("stripe_customer_id = :c")
+            values[":c"] = _s(customer_id)
+        if sub is None:
+            removes += ["subscription_id", "subscription_status", "current_period_end"]
+            sets.append("cancel_at_period_end = :cape")
+            values[":cape"] = {"BOOL": False}
+        else:
+            sets += ["subscription_id = :sid", "subscription_status = :st",
+                     "cancel_at_period_end = :cape"]
+            values.update({":sid": _s(sub.id), ":st": _s(sub.status),
+                           ":cape": {"BOOL": sub.cancel_at_period_end}})
+            if sub.current_period_end is not None:
+                sets.append("current_period_end = :cpe")
+                values[":cpe"] = {"N": str(sub.current_period_end)}
+            else:
+                removes.append("current_period_end")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"user_id": _s(user_id)},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#plan": "plan"},
+            ExpressionAttributeValues=values,
+        )
+
+    def claim_key_issue(self, user_id: str, token: str, now: int, ttl: int) -> bool:
+        try:
+            client("dynamodb").update_item(
+                TableName=self.table,
+                Key={"user_id": _s(user_id)},
+                UpdateExpression="SET key_claim_token = :tok, key_claim_until = :until",
+                ConditionExpression="attribute_not_exists(api_key_id) AND "
+                "(attribute_not_exists(key_claim_until) OR key_claim_until < :now)",
+                ExpressionAttributeValues={
+                    ":tok": _s(token),
+                    ":until": {"N": str(now + ttl)},
+                    ":now": {"N": str(now)},
+                },
+            )
+            return True
+        except ClientError as exc:
+            if error_code(exc) == _CONDITION_FAILED:
+                return False
+            raise
+
+    def set_api_key(
+        self, user_id: str, key_id: str, *, claim_token: str | None = None,
+        replaces: str | None = None,
+    ) -> bool:
+        if claim_token is not None:
+            condition = "attribute_not_exists(api_key_id) AND key_claim_token = :tok"
+            values = {":k": _s(key_id), ":tok": _s(claim_token)}
+        else:
+            condition = "api_key_id = :old"
+            values = {":k": _s(key_id), ":old": _s(replaces)}
+        try:
+            client("dynamodb").update_item(
+                TableName=self.table,
+                Key={"user_id": _s(user_id)},
+                UpdateExpression="SET api_key_id = :k REMOVE key_claim_token, key_claim_until",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+            return True
+        except ClientError as exc:
+            if error_code(exc) == _CONDITION_FAILED:
+                return False
+            raise
+
+    def set_key_plan(self, user_id: str, key_id: str, plan: str) -> None:
+        # Only if the key is still the user's key (a rotation may have replaced it meanwhile).
+        try:
+            client("dynamodb").update_item(
+                TableName=self.table,
+                Key={"user_id": _s(user_id)},
+                UpdateExpression="SET key_plan = :p",
+                ConditionExpression="api_key_id = :k",
+                ExpressionAttributeValues={":p": _s(plan), ":k": _s(key_id)},
+            )
+        except ClientError as exc:
+            if error_code(exc) != _CONDITION_FAILED:
+                raise

@@ -1,0 +1,73 @@
+"""Stripe through the official SDK; everything returned to the domain is plain data."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import stripe
+
+from apisales.domain.entitlements import SubscriptionSnapshot
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+class StripeBilling:
+    def __init__(self, api_key: str, api_base: str | None = None) -> None:
+        options: dict[str, Any] = {"max_network_retries": 1}
+        if api_base:
+            options["base_addresses"] = {"api": api_base}
+        self.client = stripe.StripeClient(api_key, **options)
+
+    def subscriptions_of(self, customer_id: str) -> list[SubscriptionSnapshot]:
+        page = self.client.v1.subscriptions.list(
+            params={"customer": customer_id, "status": "all", "limit": 100}
+        )
+        return [SubscriptionSnapshot.from_stripe(_plain(s)) for s in page.auto_paging_iter()]
+
+    @functools.lru_cache(maxsize=16)  # noqa: B019 - one instance per container; prices are stable
+    def price_id(self, lookup_key: str) -> str:
+        prices = self.client.v1.prices.list(
+            params={"lookup_keys": [lookup_key], "active": True, "limit": 1}
+        )
+        if not prices.data:
+            raise LookupError(f"no active Stripe price with lookup key {lookup_key!r}")
+        return prices.data[0]["id"]
+
+    def create_customer(self, user_id: str, email: str | None) -> str:
+        params: dict[str, Any] = {"metadata": {"user_id": user_id}}
+        if email:
+            params["email"] = email
+        # Same key for the same user: concurrent first checkouts get one customer from Stripe.
+        customer = self.client.v1.customers.create(
+            params=params, options={"idempotency_key": f"apisales-customer-{user_id}"}
+        )
+        return customer["id"]
+
+    def create_checkout_session(
+        self, *, user_id: str, customer_id: str, price_id: str, success_url: str,
+        cancel_url: str,
+    ) -> dict[str, Any]:
+        session = self.client.v1.checkout.sessions.create(
+            params={
+                "mode": "subscription",
+                "customer": customer_id,
+                "client_reference_id": user_id,
+                "line_items": [{"price": price_id, "quantity": 1}],
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+                "metadata": {"user_id": user_id},
+            }
+        )
+        return _plain(session)
+
+    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:
+        return _plain(self.client.v1.checkout.sessions.retrieve(session_id))
+
+    def create_portal_session(self, customer_id: str, return_url: str) -> str:
+        session = self.client.v1.billing_portal.sessions.create(
+            params={"customer": customer_id, "return_url": return_url}
+        )
+        return session["url"]

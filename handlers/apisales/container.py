@@ -1,0 +1,104 @@
+"""The adapters each route uses, built once per container on first use.
+
+Stripe is imported only when a billing or webhook route asks for it, so the account function
+never pays for ``import stripe``. Tests swap any dependency with :func:`override`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from apisales import settings
+from apisales.domain.api_key import KeyService
+from apisales.domain.fulfilment import Fulfilment
+
+_built: dict[str, Any] = {}
+_overrides: dict[str, Any] = {}
+
+
+def _get(name: str, build: Any) -> Any:
+    if name in _overrides:
+        return _overrides[name]
+    if name not in _built:
+        _built[name] = build()
+    return _built[name]
+
+
+def users() -> Any:
+    from apisales.adapters.dynamo_users import DynamoUserStore
+
+    return _get("users", lambda: DynamoUserStore(settings.env("USERS_TABLE")))
+
+
+def api_keys() -> Any:
+    from apisales.adapters.apigw_keys import ApiGatewayKeys
+
+    return _get("api_keys", ApiGatewayKeys)
+
+
+def identity() -> Any:
+    from apisales.adapters.cognito_attributes import CognitoAttributes
+
+    return _get("identity", lambda: CognitoAttributes(settings.env("USER_POOL_ID")))
+
+
+def processed_events() -> Any:
+    from apisales.adapters.dynamo_records import ProcessedEvents
+
+    return _get("events", lambda: ProcessedEvents(settings.env("STRIPE_EVENTS_TABLE")))
+
+
+def checkout_sessions() -> Any:
+    from apisales.adapters.dynamo_records import CheckoutSessions
+
+    return _get("sessions", lambda: CheckoutSessions(settings.env("CHECKOUT_SESSIONS_TABLE")))
+
+
+def stripe_billing() -> Any:
+    def build() -> Any:
+        from apisales.adapters.secrets import secret
+        from apisales.adapters.stripe_billing import StripeBilling
+
+        key = secret(settings.env("STRIPE_API_KEY_SECRET_ARN"))
+        return StripeBilling(key, os.environ.get("STRIPE_API_BASE") or None)
+
+    return _get("stripe", build)
+
+
+def webhook_secret() -> str:
+    from apisales.adapters.secrets import secret
+
+    if "webhook_secret" in _overrides:
+        return _overrides["webhook_secret"]
+    # Not memoised here: Powertools caches it for 5 minutes, so a rotated secret is picked up.
+    return secret(settings.env("STRIPE_WEBHOOK_SECRET_ARN"))
+
+
+def key_service() -> KeyService:
+    return KeyService(users(), api_keys(), settings.plan_catalog())
+
+
+def fulfilment() -> Fulfilment:
+    return Fulfilment(
+        users=users(),
+        key_service=key_service(),
+        identity=identity(),
+        stripe=stripe_billing(),
+        catalog=settings.plan_catalog(),
+        grace_on_past_due=settings.grace_on_past_due,
+    )
+
+
+def override(**deps: Any) -> None:
+    _overrides.update(deps)
+
+
+def reset() -> None:
+    """Drop built adapters and overrides (tests point at a fresh emulator)."""
+    _built.clear()
+    _overrides.clear()
+    settings.reset()
+    from apisales.adapters import aws
+
+    aws.client.cache_clear()

@@ -1,0 +1,76 @@
+"""The user's one API key: issue it exactly once, rotate it, keep it on the right plan.
+
+Exactly one key under concurrency: before creating a key a request claims the right to do so
+with a conditional write on the user item (no ``api_key_id`` and no live claim). Other requests
+wait for the winner to store the key id. A claim expires, so a crash between creating the key
+and storing its id does not block the user forever; the next claimant first adopts a key that
+already carries the user's deterministic name, so the crash leaves no second key either.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apisales.domain.entitlements import Plan, PlanCatalog
+from apisales.domain.errors import KeyIssueBusy
+from apisales.domain.ports import ApiKeys, UserStore
+
+CLAIM_TTL_SECONDS = 30
+WAIT_SECONDS = 10.0
+POLL_SECONDS = 0.05
+
+
+def key_name(user_id: str) -> str:
+    return f"apisales-user-{user_id}"
+
+
+@dataclass
+class KeyService:
+    users: UserStore
+    keys: ApiKeys
+    catalog: PlanCatalog
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+
+    def ensure_key(self, user_id: str, plan: Plan) -> tuple[str, bool]:
+        """The user's key id, on ``plan``; issues it if there is none. ``(key_id, created)``."""
+        deadline = self.clock() + WAIT_SECONDS
+        created = False
+        while True:
+            record = self.users.get(user_id)
+            if record is not None and record.api_key_id:
+                key_id = record.api_key_id
+                break
+            token = uuid.uuid4().hex
+            if self.users.claim_key_issue(user_id, token, int(self.clock()), CLAIM_TTL_SECONDS):
+                key_id = self.keys.find_by_name(key_name(user_id)) or self.keys.create(
+                    key_name(user_id)
+                )
+                # On the plan before it is visible, so a returned key always works.
+                self.keys.put_on_plan(key_id, plan, self.catalog.plans)
+                if self.users.set_api_key(user_id, key_id, claim_token=token):
+                    created = True
+                    break
+                continue  # our claim expired and someone else stored a key: use theirs
+            if self.clock() >= deadline:
+                raise KeyIssueBusy(f"key issue for {user_id} is in progress")
+            self.sleep(POLL_SECONDS)
+        self.keys.put_on_plan(key_id, plan, self.catalog.plans)
+        self.users.set_key_plan(user_id, key_id, plan.name)
+        return key_id, created
+
+    def rotate(self, user_id: str, old_key_id: str, plan: Plan) -> str:
+        """A new key on ``plan`` replaces ``old_key_id``; the old value stops working."""
+        new_key_id = self.keys.create(key_name(user_id))
+        self.keys.put_on_plan(new_key_id, plan, self.catalog.plans)
+        if not self.users.set_api_key(user_id, new_key_id, replaces=old_key_id):
+            # A concurrent rotation won; ours was never handed out.
+            self.keys.delete(new_key_id, self.catalog.plans)
+            record = self.users.get(user_id)
+            return record.api_key_id if record and record.api_key_id else new_key_id
+        self.users.set_key_plan(user_id, new_key_id, plan.name)
+        self.keys.delete(old_key_id, self.catalog.plans)
+        return new_key_id

@@ -1,0 +1,52 @@
+"""What the domain needs from the outside world; adapters implement these."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from apisales.domain.entitlements import Plan, SubscriptionSnapshot
+from apisales.domain.users import UserRecord
+
+
+class UserStore(Protocol):
+    def get(self, user_id: str) -> UserRecord | None: ...
+
+    def record_subscription(
+        self, user_id: str, customer_id: str | None, sub: SubscriptionSnapshot | None, plan: str
+    ) -> None:
+        """Upsert the user's Stripe facts and entitled plan."""
+
+    def claim_key_issue(self, user_id: str, token: str, now: int, ttl: int) -> bool:
+        """Take the right to create the user's key; False if a key exists or someone holds it."""
+
+    def set_api_key(self, user_id: str, key_id: str, *, claim_token: str | None = None,
+                    replaces: str | None = None) -> bool:
+        """Store ``key_id``: under our claim, or in place of ``replaces``. False if we lost."""
+
+    def set_key_plan(self, user_id: str, key_id: str, plan: str) -> None: ...
+
+
+class ApiKeys(Protocol):
+    def create(self, name: str) -> str:
+        """Create an enabled key; returns its id."""
+
+    def find_by_name(self, name: str) -> str | None: ...
+
+    def put_on_plan(self, key_id: str, plan: Plan, all_plans: Sequence[Plan]) -> None:
+        """Leave the key in ``plan`` only; tolerate it being there already / not elsewhere."""
+
+    def delete(self, key_id: str, all_plans: Sequence[Plan]) -> None:
+        """Take the key out of every plan, then delete it; tolerate it being gone."""
+
+    def value(self, key_id: str) -> str: ...
+
+
+class IdentityAttributes(Protocol):
+    def set_plan(self, user_id: str, plan: str, customer_id: str | None) -> None:
+        """Set ``custom:plan_type`` (and ``custom:stripe_customer_id`` when known)."""
+
+
+class SubscriptionSource(Protocol):
+    def subscriptions_of(self, customer_id: str) -> list[SubscriptionSnapshot]:
+        """Every subscription of the customer, as Stripe reports them now."""

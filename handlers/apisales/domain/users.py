@@ -1,0 +1,18 @@
+"""The user record as the domain sees it (the table layout lives in the DynamoDB adapter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    user_id: str
+    stripe_customer_id: str | None = None
+    subscription_id: str | None = None
+    subscription_status: str | None = None
+    cancel_at_period_end: bool = False
+    current_period_end: int | None = None
+    plan: str | None = None
+    api_key_id: str | None = None
+    key_plan: str | None = None

@@ -1,0 +1,109 @@
+"""Billing routes: Stripe Checkout, the checkout's status (fulfils if paid), the portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from apisales import container, settings
+from apisales.domain.entitlements import SUBSCRIBED_STATUSES
+from apisales.http.claims import Caller, caller_from_event
+from apisales.http.errors import BadRequest, Conflict, NotFound
+from apisales.http.requests import json_object
+from apisales.routes.common import make_app
+
+logger = Logger()
+app = make_app(logger, (stripe.StripeError,))
+
+PAID = frozenset({"paid", "no_payment_required"})
+
+
+def _caller() -> Caller:
+    return caller_from_event(app.current_event.raw_event)
+
+
+def _customer_for(caller: Caller) -> str:
+    """The caller's Stripe customer: reused if recorded, else created once and recorded."""
+    users = container.users()
+    record = users.get(caller.user_id)
+    if record and record.stripe_customer_id:
+        return record.stripe_customer_id
+    created = container.stripe_billing().create_customer(caller.user_id, caller.email)
+    # Conditional write: if a concurrent request recorded a customer first, use that one.
+    return users.bind_customer(caller.user_id, created)
+
+
+@app.post("/billing/checkout")
+def create_checkout() -> dict[str, Any]:
+    caller = _caller()
+    body = json_object(app.current_event.raw_event)
+    catalog = settings.plan_catalog()
+    requested = body.get("plan")
+    if requested is None:
+        paid = catalog.paid_plans
+        if len(paid) != 1:
+            raise BadRequest("say which plan: {\"plan\": \"...\"}", "plan_required")
+        plan = paid[0]
+    else:
+        plan = next((p for p in catalog.paid_plans if p.name == requested), None)
+        if plan is None:
+            raise BadRequest(f"no paid plan named {requested!r}", "unknown_plan")
+    record = container.users().get(caller.user_id)
+    if record and record.subscription_status in SUBSCRIBED_STATUSES:
+        raise Conflict("you already have a subscription; manage it in the portal",
+                       "already_subscribed")
+    billing = container.stripe_billing()
+    customer_id = _customer_for(caller)
+    base = settings.web_base_url()
+    session = billing.create_checkout_session(
+        user_id=caller.user_id,
+        customer_id=customer_id,
+        price_id=billing.price_id(plan.price_lookup_key),
+        success_url=f"{base}/upgrade/thanks?session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=f"{base}/upgrade/canceled",
+    )
+    container.checkout_sessions().record_created(session["id"], caller.user_id)
+    return {"url": session["url"], "session_id": session["id"]}
+
+
+@app.get("/billing/checkout/<session_id>")
+def checkout_status(session_id: str) -> dict[str, Any]:
+    caller = _caller()
+    record = container.checkout_sessions().get(session_id) if len(session_id) <= 255 else None
+    if record is None or record["user_id"] != caller.user_id:
+        raise NotFound("no such checkout session", "unknown_session")
+    session = container.stripe_billing().retrieve_checkout_session(session_id)
+    paid = session.get("status") == "complete" and session.get("payment_status") in PAID
+    plan = None
+    if paid and session.get("customer"):
+        outcome = container.fulfilment().sync(caller.user_id, str(session["customer"]))
+        container.checkout_sessions().mark_fulfilled(session_id, caller.user_id)
+        plan = outcome.plan
+    return {
+        "session_id": session_id,
+        "status": session.get("status"),
+        "payment_status": session.get("payment_status"),
+        "fulfilled": bool(plan),
+        "plan": plan,
+    }
+
+
+@app.post("/billing/portal")
+def create_portal() -> dict[str, Any]:
+    caller = _caller()
+    json_object(app.current_event.raw_event)
+    record = container.users().get(caller.user_id)
+    if not record or not record.stripe_customer_id:
+        raise NotFound("you have no billing account yet; subscribe first", "no_customer")
+    url = container.stripe_billing().create_portal_session(
+        record.stripe_customer_id, f"{settings.web_base_url()}/upgrade"
+    )
+    return {"url": url}
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,24 @@
+"""Resolver setup shared by the route modules: CORS, JSON errors, 503 for dependencies."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
+
+from apisales.http.dependencies import install_dependency_handlers
+from apisales.http.errors import install_error_handlers
+
+
+def make_app(logger: Logger, extra_dependency_errors: tuple[type[Exception], ...] = ()) -> Any:
+    cors = CORSConfig(
+        allow_origin=os.environ.get("CORS_ALLOW_ORIGIN", "*"),
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
+    app = APIGatewayRestResolver(cors=cors)
+    install_error_handlers(app, logger)
+    install_dependency_handlers(app, logger, extra_dependency_errors)
+    return app

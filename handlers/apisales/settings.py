@@ -1,0 +1,33 @@
+"""Environment the stack sets on each function (see docs/architecture.md), read on first use."""
+
+from __future__ import annotations
+
+import functools
+import os
+
+from apisales.domain.entitlements import PlanCatalog
+
+
+def env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"environment variable {name} is not set")
+    return value
+
+
+@functools.cache
+def plan_catalog() -> PlanCatalog:
+    return PlanCatalog.from_json(env("PLAN_CATALOG"))
+
+
+def grace_on_past_due() -> bool:
+    return os.environ.get("GRACE_ON_PAST_DUE", "false").strip().lower() in {"1", "true", "yes"}
+
+
+def web_base_url() -> str:
+    return env("WEB_BASE_URL").rstrip("/")
+
+
+def reset() -> None:
+    """Forget cached settings (tests change the environment between cases)."""
+    plan_catalog.cache_clear()

@@ -1,0 +1,101 @@
+"""An in-memory stand-in for the Stripe *port* (``adapters.stripe_billing.StripeBilling``).
+
+Used where the test is about our concurrency, ordering and fault handling, not about Stripe's
+wire format: it lets a test set Stripe's "current state" directly and fast. The journey tests
+use the Stripe double over HTTP through the real SDK instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from typing import Any
+
+from apisales.domain.entitlements import SubscriptionSnapshot
+
+_ids = itertools.count(1)
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}_{next(_ids):06d}"
+
+
+class FakeStripe:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.customers: dict[str, dict[str, Any]] = {}
+        self.subscriptions: dict[str, dict[str, Any]] = {}
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.calls: list[str] = []
+
+    # -- the port --------------------------------------------------------------------------
+
+    def subscriptions_of(self, customer_id: str) -> list[SubscriptionSnapshot]:
+        with self.lock:
+            self.calls.append("subscriptions_of")
+            return [SubscriptionSnapshot.from_stripe(s) for s in self.subscriptions.values()
+                    if s["customer"] == customer_id]
+
+    def price_id(self, lookup_key: str) -> str:
+        return f"price_{lookup_key}"
+
+    def create_customer(self, user_id: str, email: str | None) -> str:
+        with self.lock:
+            self.calls.append("create_customer")
+            cid = _id("cus")
+            self.customers[cid] = {"id": cid, "email": email, "metadata": {"user_id": user_id}}
+            return cid
+
+    def create_checkout_session(self, *, user_id: str, customer_id: str, price_id: str,
+                                success_url: str, cancel_url: str) -> dict[str, Any]:
+        with self.lock:
+            sid = _id("cs_test")
+            session = {"id": sid, "object": "checkout.session", "mode": "subscription",
+                       "status": "open", "payment_status": "unpaid", "customer": customer_id,
+                       "client_reference_id": user_id, "subscription": None,
+                       "url": f"https://checkout.example.test/{sid}", "price": price_id,
+                       "success_url": success_url, "cancel_url": cancel_url}
+            self.sessions[sid] = session
+            return dict(session)
+
+    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:
+        with self.lock:
+            return dict(self.sessions[session_id])
+
+    def create_portal_session(self, customer_id: str, return_url: str) -> str:
+        return f"https://billing.example.test/p/{customer_id}?return={return_url}"
+
+    # -- test controls ---------------------------------------------------------------------
+
+    def subscription(self, customer_id: str, status: str = "active", lookup_key: str = "FMMailPro",
+                     cancel_at_period_end: bool = False) -> dict[str, Any]:
+        with self.lock:
+            sub_id = _id("sub")
+            now = int(time.time())
+            sub = {
+                "id": sub_id, "object": "subscription", "customer": customer_id,
+                "status": status, "cancel_at_period_end": cancel_at_period_end,
+                "created": now + next(_ids),  # strictly increasing: newest is the latest made
+                "items": {"object": "list", "data": [{
+                    "id": _id("si"), "object": "subscription_item",
+                    "price": {"id": f"price_{lookup_key}", "object": "price",
+                              "lookup_key": lookup_key},
+                    "current_period_end": now + 30 * 86400,
+                }]},
+            }
+            self.subscriptions[sub_id] = sub
+            return sub
+
+    def pay(self, session_id: str) -> dict[str, Any]:
+        """The customer pays on the hosted page: session complete, subscription active."""
+        session = self.sessions[session_id]
+        sub = self.subscription(session["customer"])
+        with self.lock:
+            session.update(status="complete", payment_status="paid", subscription=sub["id"])
+            return dict(session)
+
+    def update(self, sub_id: str, **fields: Any) -> dict[str, Any]:
+        with self.lock:
+            self.subscriptions[sub_id].update(fields)
+            return dict(self.subscriptions[sub_id])
