@@ -1,0 +1,139 @@
+"""A logged-in IMAP session to a vetted address, with every failure mapped to a MailError.
+
+``imapclient`` does the protocol; we only replace how its socket is opened, so that it
+connects to the addresses the guard vetted instead of resolving the name again, and keep
+the name for SNI and certificate verification. TLS is always verified; plaintext login is
+never attempted (port 143 must offer STARTTLS).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import os
+import socket
+import ssl
+from collections.abc import Iterator
+
+from imapclient import IMAPClient, SocketTimeout, imap4, tls
+from imapclient import exceptions as imap_exc
+
+from apisales.mail import guard, limits
+from apisales.mail.errors import (
+    ImapAuthFailed,
+    ImapProtocolError,
+    ImapTimeout,
+    ImapTlsFailed,
+    ImapUnreachable,
+    MailError,
+)
+from apisales.mail.request import ImapSettings
+
+
+def tls_context() -> ssl.SSLContext:
+    """Verifying context; ``IMAP_CA_BUNDLE`` (tests/sandbox) replaces the trusted CAs."""
+    bundle = os.environ.get("IMAP_CA_BUNDLE") or None
+    ctx = ssl.create_default_context(cafile=bundle)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+def _connect(addresses: list[guard.VettedAddress], timeout: float) -> socket.socket:
+    last: OSError | None = None
+    for addr in addresses:
+        sock = socket.socket(addr.family, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(addr.sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last = exc
+    assert last is not None
+    raise last
+
+
+class _PinnedPlain(imap4.IMAP4WithTimeout):
+    def __init__(self, host: str, port: int, addrs: list, timeout: float | None) -> None:
+        self._vetted = addrs
+        super().__init__(host, port, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        return _connect(self._vetted, timeout or self._timeout)
+
+
+class _PinnedTLS(tls.IMAP4_TLS):
+    def __init__(self, host: str, port: int, addrs: list, ctx, timeout: float | None) -> None:
+        self._vetted = addrs
+        super().__init__(host, port, ctx, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        sock = _connect(self._vetted, timeout or self._timeout)
+        return tls.wrap_socket(sock, self.ssl_context, self.host)
+
+
+class _PinnedClient(IMAPClient):
+    """IMAPClient whose transport connects to pre-vetted addresses only."""
+
+    def __init__(self, settings: ImapSettings, addrs: list, ctx: ssl.SSLContext) -> None:
+        self._vetted = addrs
+        super().__init__(
+            settings.host,
+            settings.port,
+            ssl=settings.security == "tls",
+            ssl_context=ctx,
+            timeout=SocketTimeout(limits.connect_timeout(), limits.read_timeout()),
+        )
+
+    def _create_IMAP4(self):  # noqa: N802 (imapclient's name)
+        timeout = self._timeout.connect
+        if self.ssl:
+            return _PinnedTLS(self.host, self.port, self._vetted, self.ssl_context, timeout)
+        return _PinnedPlain(self.host, self.port, self._vetted, timeout)
+
+
+def translate(exc: BaseException) -> MailError:
+    """Map a transport or protocol exception to the caller-facing error."""
+    if isinstance(exc, MailError):
+        return exc
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return ImapTimeout("the IMAP server did not answer in time")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return ImapTlsFailed(f"TLS certificate not trusted: {exc.verify_message}")
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return ImapTlsFailed("TLS handshake with the IMAP server failed")
+    if isinstance(exc, ConnectionRefusedError):
+        return ImapUnreachable("the IMAP server refused the connection")
+    if isinstance(exc, imap_exc.CapabilityError):
+        return ImapTlsFailed("the server does not offer STARTTLS; plaintext login is refused")
+    if isinstance(exc, OSError):
+        return ImapUnreachable("could not reach the IMAP server")
+    if isinstance(exc, imap_exc.LoginError):
+        return ImapAuthFailed("the IMAP server rejected the username or password")
+    if isinstance(exc, imaplib.IMAP4.abort | imaplib.IMAP4.error):
+        return ImapProtocolError("the IMAP server closed the connection or answered unexpectedly")
+    if isinstance(exc, ValueError):  # imapclient/imaplib parse failures of a hostile reply
+        return ImapProtocolError("the IMAP server sent a reply that could not be parsed")
+    raise exc
+
+
+@contextlib.contextmanager
+def session(settings: ImapSettings) -> Iterator[IMAPClient]:
+    """Yield a logged-in client; raise MailError subclasses for every expected failure."""
+    addrs = guard.resolve(settings.host, settings.port)
+    ctx = tls_context()
+    client: IMAPClient | None = None
+    try:
+        client = _PinnedClient(settings, addrs, ctx)
+        if settings.security == "starttls":
+            client.starttls(ctx)
+        client.login(settings.username, settings.password)
+        yield client
+    except MailError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - translate() re-raises what it does not know
+        raise translate(exc) from None
+    finally:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.logout()

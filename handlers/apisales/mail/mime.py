@@ -1,0 +1,239 @@
+"""MIME parsing: one message's bytes → JSON-ready summary, bodies and attachment list.
+
+Part ids follow IMAP section numbering (``1``, ``2``, ``2.1`` ...) so they mean the same
+thing to the caller as to any IMAP client. A ``message/rfc822`` part is one attachment (an
+``.eml``); we do not descend into forwarded messages. Parsing never raises: a message we
+cannot understand is still listed, with ``parse_error`` set.
+"""
+
+from __future__ import annotations
+
+import email
+import email.errors
+import email.header
+import email.message
+import email.policy
+import email.utils
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from apisales.mail.charsets import decode_bytes
+from apisales.mail.limits import MAX_BODY_CHARS
+
+_MAX_HEADER_CHARS = 4_000
+_MAX_ADDRESSES = 100
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def decode_header_value(raw: str) -> str:
+    """Decode an unparsed header value: RFC 2047 words, raw 8-bit or ISO-2022-JP bytes."""
+    value = _FOLD.sub("", raw).strip()
+    try:
+        data = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return value[:_MAX_HEADER_CHARS]  # already text (a str we built), keep it
+    if not data.isascii() or b"\x1b" in data:
+        return decode_bytes(data, None)[:_MAX_HEADER_CHARS]
+    if "=?" not in value:
+        return value[:_MAX_HEADER_CHARS]
+    try:
+        chunks = email.header.decode_header(value)
+    except (email.errors.HeaderParseError, ValueError):
+        return value[:_MAX_HEADER_CHARS]
+    text = "".join(
+        decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
+        for chunk, charset in chunks
+    )
+    return text[:_MAX_HEADER_CHARS]
+
+
+def _raw_headers(msg: email.message.Message, name: str) -> list[str]:
+    lname = name.lower()
+    return [v for k, v in msg.raw_items() if k.lower() == lname]
+
+
+def _header(msg: email.message.Message, name: str) -> str | None:
+    values = _raw_headers(msg, name)
+    return decode_header_value(values[0]) if values else None
+
+
+def _addresses(msg: email.message.Message, name: str) -> list[dict[str, str]]:
+    raw = [_FOLD.sub("", v) for v in _raw_headers(msg, name)]
+    result = []
+    for display, addr in email.utils.getaddresses(raw)[:_MAX_ADDRESSES]:
+        if not addr and not display:
+            continue
+        result.append({"name": decode_header_value(display), "address": addr})
+    return result
+
+
+def _date(msg: email.message.Message) -> str | None:
+    raw = _header(msg, "Date")
+    if not raw:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(raw).isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _param(part: email.message.Message, header: str, name: str) -> str | None:
+    """A header parameter with RFC 2231 (charset'lang'%XX, continuations) or RFC 2047 words."""
+    raw = _raw_headers(part, header)
+    if not raw:
+        return None
+    legacy = email.message.Message()  # compat32 keeps 2231 values undecoded: we pick charsets
+    legacy[header] = _FOLD.sub("", raw[0])
+    value = legacy.get_param(name, None, header)
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        charset, _lang, text = value
+        try:
+            return decode_bytes(text.encode("latin-1"), charset or "utf-8").strip()
+        except UnicodeEncodeError:
+            return text.strip()
+    return decode_header_value(email.utils.unquote(value))
+
+
+def filename(part: email.message.Message) -> str | None:
+    name = _param(part, "Content-Disposition", "filename") or _param(part, "Content-Type", "name")
+    if not name:
+        return None
+    # Callers save files under this name: strip any path and control characters.
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:255] or None
+
+
+def leaf_parts(msg: email.message.Message) -> Iterator[tuple[str, email.message.Message]]:
+    """(IMAP section id, part) for every non-multipart part, in order."""
+
+    def walk(container: email.message.Message, prefix: str):
+        payload = container.get_payload()
+        if not isinstance(payload, list):
+            return
+        for index, sub in enumerate(payload, 1):
+            pid = f"{prefix}{index}"
+            if sub.is_multipart() and sub.get_content_maintype() == "multipart":
+                yield from walk(sub, pid + ".")
+            else:
+                yield pid, sub
+
+    if msg.get_content_maintype() == "multipart" and isinstance(msg.get_payload(), list):
+        yield from walk(msg, "")
+    else:
+        yield "1", msg
+
+
+def part_bytes(part: email.message.Message) -> bytes:
+    """The decoded content of a leaf part (transfer encoding removed)."""
+    if part.get_content_type() == "message/rfc822":
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner:
+            return inner[0].as_bytes()
+    data = part.get_payload(decode=True)
+    return data if isinstance(data, bytes) else b""
+
+
+def _disposition(part: email.message.Message) -> str | None:
+    raw = _raw_headers(part, "Content-Disposition")
+    return raw[0].split(";", 1)[0].strip().lower() if raw else None
+
+
+def _is_body(part: email.message.Message, disposition: str | None) -> bool:
+    return (
+        part.get_content_type() in ("text/plain", "text/html")
+        and disposition != "attachment"
+        and filename(part) is None
+    )
+
+
+def attachment_info(pid: str, part: email.message.Message) -> dict[str, Any]:
+    cid = _header(part, "Content-ID")
+    ctype = part.get_content_type()
+    name = filename(part)
+    if name is None and ctype == "message/rfc822":
+        name = "message.eml"
+    return {
+        "part": pid,
+        "filename": name,
+        "content_type": ctype,
+        "size": len(part_bytes(part)),
+        "disposition": _disposition(part) or "attachment",
+        "content_id": cid.strip("<>") if cid else None,
+    }
+
+
+def _text(part: email.message.Message) -> str:
+    return decode_bytes(part_bytes(part), part.get_content_charset())
+
+
+def summary(msg: email.message.Message) -> dict[str, Any]:
+    """Headers only: safe on any message, used on its own for messages too big to fetch."""
+    return {
+        "message_id": _header(msg, "Message-ID"),
+        "date": _date(msg),
+        "from": _addresses(msg, "From"),
+        "to": _addresses(msg, "To"),
+        "cc": _addresses(msg, "Cc"),
+        "reply_to": _addresses(msg, "Reply-To"),
+        "subject": _header(msg, "Subject"),
+    }
+
+
+def describe(raw: bytes) -> dict[str, Any]:
+    """Summary, text/html bodies (capped) and attachment metadata of one message."""
+    result: dict[str, Any] = {
+        "message_id": None,
+        "date": None,
+        "from": [],
+        "to": [],
+        "cc": [],
+        "reply_to": [],
+        "subject": None,
+        "text": None,
+        "html": None,
+        "text_truncated": False,
+        "html_truncated": False,
+        "attachments": [],
+        "parse_error": None,
+    }
+    try:
+        msg = parse(raw)
+        result.update(summary(msg))
+        texts: list[str] = []
+        for pid, part in leaf_parts(msg):
+            disposition = _disposition(part)
+            if _is_body(part, disposition):
+                if part.get_content_type() == "text/plain":
+                    texts.append(_text(part))
+                    continue
+                if result["html"] is None:
+                    result["html"] = _text(part)
+                    continue
+            result["attachments"].append(attachment_info(pid, part))
+        if texts:
+            result["text"] = "\n".join(texts)
+        for key in ("text", "html"):
+            if result[key] is not None and len(result[key]) > MAX_BODY_CHARS:
+                result[key] = result[key][:MAX_BODY_CHARS]
+                result[f"{key}_truncated"] = True
+        if msg.defects:
+            result["parse_error"] = "message has MIME defects; content shown as well as possible"
+    except Exception as exc:  # noqa: BLE001 - one bad message must not break a listing
+        result["parse_error"] = f"message could not be parsed ({type(exc).__name__})"
+    return result
+
+
+def find_part(raw: bytes, part_id: str) -> tuple[dict[str, Any], bytes] | None:
+    """Metadata and decoded bytes of section ``part_id``, or None when it does not exist."""
+    msg = parse(raw)
+    for pid, part in leaf_parts(msg):
+        if pid == part_id:
+            return attachment_info(pid, part), part_bytes(part)
+    return None

@@ -1,0 +1,212 @@
+"""The three FM Mail operations: list mailboxes, list messages, fetch one attachment.
+
+Each opens one IMAP session, reads only (``SELECT`` read-only, ``BODY.PEEK``: listing
+never marks mail as seen) and returns plain JSON-ready dicts.
+"""
+
+from __future__ import annotations
+
+import base64
+import imaplib
+import json
+from typing import Any
+
+from imapclient import IMAPClient
+
+from apisales.mail import cursor, mime
+from apisales.mail.connection import session
+from apisales.mail.errors import (
+    AttachmentNotFound,
+    MailboxNotFound,
+    MessageNotFound,
+    StaleState,
+    TooLarge,
+)
+from apisales.mail.limits import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_MAILBOXES,
+    MAX_MESSAGE_FETCH_BYTES,
+    MAX_PAGE_FETCH_BYTES,
+    MAX_RESPONSE_BYTES,
+)
+from apisales.mail.request import AttachmentQuery, ImapSettings, ListQuery
+
+_MAX_ATTACHMENTS_LISTED = 500
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _select(client: IMAPClient, mailbox: str) -> int:
+    """Open ``mailbox`` read-only and return its UIDVALIDITY."""
+    try:
+        info = client.select_folder(mailbox, readonly=True)
+    except imaplib.IMAP4.abort:
+        raise
+    except imaplib.IMAP4.error:
+        raise MailboxNotFound(f"mailbox {mailbox!r} does not exist", field="mailbox") from None
+    client.normalise_times = False  # keep the server's time zone in INTERNALDATE
+    return int(info.get(b"UIDVALIDITY", 0))
+
+
+def list_mailboxes(settings: ImapSettings) -> dict[str, Any]:
+    with session(settings) as client:
+        folders = client.list_folders()
+    return {
+        "mailboxes": [
+            {
+                "name": _text(name),
+                "delimiter": _text(delim) if delim else None,
+                "flags": [_text(f) for f in flags],
+            }
+            for flags, delim, name in folders[:MAX_MAILBOXES]
+        ],
+        "truncated": len(folders) > MAX_MAILBOXES,
+    }
+
+
+def _json_size(value: Any) -> int:
+    # Powertools serialises with ensure_ascii, so measure the same way (worst case for CJK).
+    return len(json.dumps(value, separators=(",", ":")))
+
+
+def _fit(item: dict[str, Any]) -> dict[str, Any]:
+    """Shrink one message so that it alone fits the response cap (bodies go first)."""
+    if len(item.get("attachments", [])) > _MAX_ATTACHMENTS_LISTED:
+        item["attachments"] = item["attachments"][:_MAX_ATTACHMENTS_LISTED]
+        item["attachments_truncated"] = True
+    for key in ("html", "text"):
+        if _json_size(item) <= MAX_RESPONSE_BYTES // 2:
+            break
+        if item.get(key):
+            item[key] = None
+            item[f"{key}_truncated"] = True
+    return item
+
+
+def _criteria(query: ListQuery, before_uid: int | None) -> list[Any]:
+    criteria: list[Any] = []
+    if query.since:
+        criteria += ["SINCE", query.since]
+    if query.before:
+        criteria += ["BEFORE", query.before]
+    if query.unseen:
+        criteria.append("UNSEEN")
+    if before_uid is not None:
+        criteria += ["UID", f"1:{before_uid - 1}"]
+    return criteria or ["ALL"]
+
+
+def _plan_page(candidates: list[int], meta: dict) -> list[int]:
+    """Take candidates newest first until the page's download budget is spent."""
+    page: list[int] = []
+    budget = MAX_PAGE_FETCH_BYTES
+    for uid in candidates:
+        if uid not in meta:  # expunged between SEARCH and FETCH
+            continue
+        size = int(meta[uid].get(b"RFC822.SIZE", 0))
+        cost = size if size <= MAX_MESSAGE_FETCH_BYTES else 0
+        if page and cost > budget:
+            break
+        budget -= cost
+        page.append(uid)
+    return page
+
+
+def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> dict[str, Any]:
+    internal = meta.get(b"INTERNALDATE")
+    base = {
+        "uid": uid,
+        "flags": [_text(f) for f in meta.get(b"FLAGS", ())],
+        "internal_date": internal.isoformat() if internal is not None else None,
+        "size": int(meta.get(b"RFC822.SIZE", 0)),
+    }
+    if raw is not None:
+        return _fit({**base, **mime.describe(raw), "partial": False})
+    described = mime.describe(header or b"")
+    described.update(text=None, html=None, attachments=[], partial=True)
+    return {**base, **described}
+
+
+def list_messages(query: ListQuery) -> dict[str, Any]:
+    digest = cursor.query_digest(query.mailbox, query.since, query.before, query.unseen)
+    with session(query.imap) as client:
+        uidvalidity = _select(client, query.mailbox)
+        before_uid = None
+        if query.cursor:
+            before_uid = cursor.decode(query.cursor, digest, uidvalidity).before_uid
+        uids: list[int] = []
+        if before_uid is None or before_uid > 1:
+            uids = sorted(client.search(_criteria(query, before_uid)), reverse=True)
+        candidates = uids[: query.limit]
+        meta = client.fetch(candidates, ["RFC822.SIZE", "FLAGS", "INTERNALDATE"]) if uids else {}
+        page = _plan_page(candidates, meta)
+        whole = [u for u in page if int(meta[u].get(b"RFC822.SIZE", 0)) <= MAX_MESSAGE_FETCH_BYTES]
+        heads = [u for u in page if u not in whole]
+        bodies = client.fetch(whole, ["BODY.PEEK[]"]) if whole else {}
+        headers = client.fetch(heads, ["BODY.PEEK[HEADER]"]) if heads else {}
+
+    messages: list[dict[str, Any]] = []
+    used = 1_000  # envelope and cursor
+    for uid in page:
+        item = _message(
+            uid,
+            meta[uid],
+            bodies.get(uid, {}).get(b"BODY[]") if uid in whole else None,
+            headers.get(uid, {}).get(b"BODY[HEADER]"),
+        )
+        size = _json_size(item)
+        if messages and used + size > MAX_RESPONSE_BYTES:
+            break
+        messages.append(item)
+        used += size
+    more = len(messages) < len(uids)
+    next_cursor = None
+    if more and messages:
+        next_cursor = cursor.encode(cursor.Cursor(uidvalidity, messages[-1]["uid"]), digest)
+    return {
+        "mailbox": query.mailbox,
+        "uidvalidity": uidvalidity,
+        "messages": messages,
+        "next_cursor": next_cursor,
+    }
+
+
+def get_attachment(query: AttachmentQuery) -> dict[str, Any]:
+    with session(query.imap) as client:
+        uidvalidity = _select(client, query.mailbox)
+        if query.uidvalidity is not None and query.uidvalidity != uidvalidity:
+            raise StaleState(
+                "the mailbox's UIDVALIDITY changed; list it again to get current uids",
+                field="uidvalidity",
+            )
+        meta = client.fetch([query.uid], ["RFC822.SIZE"])
+        if query.uid not in meta:
+            raise MessageNotFound(f"no message with uid {query.uid}", field="uid")
+        if int(meta[query.uid].get(b"RFC822.SIZE", 0)) > MAX_MESSAGE_FETCH_BYTES:
+            raise TooLarge(
+                f"message is larger than {MAX_MESSAGE_FETCH_BYTES} bytes",
+                code="message_too_large",
+                field="uid",
+            )
+        raw = client.fetch([query.uid], ["BODY.PEEK[]"]).get(query.uid, {}).get(b"BODY[]")
+    if raw is None:
+        raise MessageNotFound(f"no message with uid {query.uid}", field="uid")
+    found = mime.find_part(raw, query.part)
+    if found is None:
+        raise AttachmentNotFound(f"message {query.uid} has no part {query.part}", field="part")
+    info, data = found
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise TooLarge(
+            f"attachment is {len(data)} bytes; the limit is {MAX_ATTACHMENT_BYTES}",
+            code="attachment_too_large",
+            field="part",
+        )
+    return {
+        "mailbox": query.mailbox,
+        "uidvalidity": uidvalidity,
+        "uid": query.uid,
+        **info,
+        "content_base64": base64.b64encode(data).decode("ascii"),
+    }

@@ -1,0 +1,120 @@
+"""FM Mail product routes (API key enforced by API Gateway before this Lambda runs).
+
+All routes are POST because IMAP credentials travel in the JSON body, never in a URL.
+The mail package (IMAP, MIME) is imported on first use so a cold start that only answers
+a validation error stays cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+
+from apisales.http.errors import BadRequest, PayloadTooLarge, install_error_handlers
+from apisales.mail.errors import MailError
+from apisales.mail.limits import MAX_REQUEST_BYTES
+
+logger = Logger()
+app = APIGatewayRestResolver()
+install_error_handlers(app, logger)
+
+# One table from machine-readable code to HTTP status. IMAP credential failures use 422,
+# not 401/403, which clients read as "your API key is wrong".
+STATUS_BY_CODE: dict[str, int] = {
+    "invalid_field": 400,
+    "missing_field": 400,
+    "unknown_field": 400,
+    "invalid_cursor": 400,
+    "address_not_allowed": 400,
+    "port_not_allowed": 400,
+    "host_not_found": 400,
+    "imap_auth_failed": 422,
+    "mailbox_not_found": 404,
+    "message_not_found": 404,
+    "attachment_not_found": 404,
+    "uidvalidity_changed": 409,
+    "attachment_too_large": 413,
+    "message_too_large": 413,
+    "imap_unreachable": 502,
+    "imap_tls_failed": 502,
+    "imap_protocol_error": 502,
+    "imap_timeout": 504,
+}
+
+
+@app.exception_handler(MailError)
+def _mail_error(exc: MailError) -> Response:
+    status = STATUS_BY_CODE.get(exc.code, HTTPStatus.BAD_GATEWAY)
+    logger.info("mail request refused", extra={"code": exc.code, "status": status})
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.field:
+        error["field"] = exc.field  # additive to the shared shape: which input to fix
+    return Response(
+        status_code=int(status),
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps({"error": error}),
+    )
+
+
+def _body() -> Any:
+    raw = app.current_event.decoded_body
+    if not raw:
+        raise BadRequest("request body must be a JSON object", code="invalid_json")
+    if len(raw) > MAX_REQUEST_BYTES:
+        raise PayloadTooLarge(f"request body is larger than {MAX_REQUEST_BYTES} bytes")
+    return json.loads(raw)  # JSONDecodeError → 400 invalid_json (shared handler)
+
+
+def _run(operation: str, call: Any, query: Any, host: str) -> dict[str, Any]:
+    # Log the operation, target host and outcome only: never credentials or mail content.
+    started = time.monotonic()
+    try:
+        result = call(query)
+    except MailError as exc:
+        logger.info(
+            "mail call failed",
+            extra={"operation": operation, "imap_host": host, "code": exc.code},
+        )
+        raise
+    logger.info(
+        "mail call done",
+        extra={
+            "operation": operation,
+            "imap_host": host,
+            "ms": round((time.monotonic() - started) * 1000),
+        },
+    )
+    return result
+
+
+@app.post("/v1/mail/mailboxes")
+def mailboxes() -> dict[str, Any]:
+    from apisales.mail import request, service
+
+    settings = request.parse_mailboxes(_body())
+    return _run("mailboxes", service.list_mailboxes, settings, settings.host)
+
+
+@app.post("/v1/mail/messages")
+def messages() -> dict[str, Any]:
+    from apisales.mail import request, service
+
+    query = request.parse_list(_body())
+    return _run("messages", service.list_messages, query, query.imap.host)
+
+
+@app.post("/v1/mail/attachment")
+def attachment() -> dict[str, Any]:
+    from apisales.mail import request, service
+
+    query = request.parse_attachment(_body())
+    return _run("attachment", service.get_attachment, query, query.imap.host)
+
+
+def lambda_handler(event: dict, context: Any) -> dict:
+    return app.resolve(event, context)
