@@ -142,7 +142,10 @@ def run_program(
     override (or, with :data:`DELETE`, remove) values of the dev stack's config."""
     from infra.stack import build_stack  # after set_mocks: components read the settings
 
-    values: dict[str, Any] = {**dev_config(), **{f"api-sales:{k}": v for k, v in TEST_SECRETS.items()}}
+    values: dict[str, Any] = {
+        **dev_config(),
+        **{f"api-sales:{k}": v for k, v in TEST_SECRETS.items()},
+    }
     for key, value in (config or {}).items():
         full_key = key if ":" in key else f"api-sales:{key}"
         if value is DELETE:

@@ -1,0 +1,76 @@
+"""A bad config stops the program with a message that names the key."""
+
+import copy
+
+import pytest
+
+from infra.config import ConfigError
+from tests.infra.harness import DELETE, dev_config, run_program
+
+
+def _plans():
+    return copy.deepcopy(dev_config()["api-sales:plans"])
+
+
+def _with_plans(mutate):
+    plans = _plans()
+    mutate(plans)
+    return {"plans": plans}
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        (_with_plans(lambda p: p[0].pop("quota")), "api-sales:plans[0].quota"),
+        (_with_plans(lambda p: p[1]["quota"].update(limit=-5)), "api-sales:plans[1].quota.limit"),
+        (_with_plans(lambda p: p[1]["quota"].update(limit=0)), "api-sales:plans[1].quota.limit"),
+        (
+            _with_plans(lambda p: p[0]["quota"].update(period="YEAR")),
+            "api-sales:plans[0].quota.period",
+        ),
+        (
+            _with_plans(lambda p: p[0]["throttle"].update(rateLimit=-1)),
+            "api-sales:plans[0].throttle.rateLimit",
+        ),
+        (_with_plans(lambda p: p[0].pop("throttle")), "api-sales:plans[0].throttle"),
+        (
+            _with_plans(lambda p: p[1]["price"].pop("lookupKey")),
+            "api-sales:plans[1].price.lookupKey",
+        ),
+        (_with_plans(lambda p: p[1].update(paid=True, price=None)), "api-sales:plans[1].price"),
+        (
+            _with_plans(lambda p: p[1]["price"].update(unitAmount=-980)),
+            "api-sales:plans[1].price.unitAmount",
+        ),
+        (_with_plans(lambda p: p[1].update(name="FREE")), "api-sales:plans[1].name"),
+        (_with_plans(lambda p: p[1].update(name="pro plan")), "api-sales:plans[1].name"),
+        ({"plans": []}, "api-sales:plans"),
+        ({"plans": DELETE}, "api-sales:plans"),
+        ({"defaultPlan": "PRO"}, "api-sales:defaultPlan"),
+        ({"defaultPlan": "GOLD"}, "api-sales:defaultPlan"),
+        ({"webBaseUrl": "ftp://example.com"}, "api-sales:webBaseUrl"),
+        ({"webBaseUrl": "http://app.example.com"}, "api-sales:webBaseUrl"),
+        ({"upstreamUrl": "http://insecure.example.com"}, "api-sales:upstreamUrl"),
+        ({"stageThrottle": {"rateLimit": 0}}, "api-sales:stageThrottle.rateLimit"),
+        ({"graceOnPastDue": "maybe"}, "api-sales:graceOnPastDue"),
+        ({"logRetentionDays": "a month"}, "api-sales:logRetentionDays"),
+        ({"extraUserAttributes": ["Plan Type"]}, "api-sales:extraUserAttributes[0]"),
+        ({"extraUserAttributes": ["plan_type"]}, "api-sales:extraUserAttributes[0]"),
+    ],
+)
+def test_bad_config_names_the_key(override, key):
+    with pytest.raises(ConfigError) as error:
+        run_program(override)
+    assert str(error.value).startswith(f"{key}: "), str(error.value)
+
+
+@pytest.mark.parametrize("secret", ["stripeSecretKey", "stripeWebhookSecret"])
+def test_missing_stripe_secret_names_the_key(secret):
+    with pytest.raises(Exception, match=f"api-sales:{secret}"):
+        run_program({secret: DELETE})
+
+
+def test_localhost_console_may_use_http():
+    run = run_program({"webBaseUrl": "http://localhost:8080"})
+    client = run.of_type("aws:cognito/userPoolClient:UserPoolClient")[0]
+    assert client.inputs["callbackUrls"] == ["http://localhost:8080/auth/callback"]

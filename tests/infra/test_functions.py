@@ -1,0 +1,125 @@
+"""Lambda functions: supported runtime, one role each, least privilege, no secrets in env."""
+
+import json
+
+import pytest
+
+from tests.infra.harness import TEST_SECRETS, run_program
+
+FUNCTION = "aws:lambda/function:Function"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+
+def _functions(run):
+    return {f.name.removeprefix("functions-"): f.inputs for f in run.of_type(FUNCTION)}
+
+
+def _statements(run, concern: str) -> dict[str, dict]:
+    policy = run.named(ROLE_POLICY, f"functions-{concern}").inputs["policy"]
+    return {s["Sid"]: s for s in json.loads(policy)["Statement"]}
+
+
+def test_one_function_per_concern_on_python312_arm64(dev_run):
+    functions = _functions(dev_run)
+    assert set(functions) == {"account", "billing", "webhook", "product"}
+    for concern, fn in functions.items():
+        assert fn["runtime"] == "python3.12"
+        assert fn["architectures"] == ["arm64"]
+        assert fn["handler"] == f"apisales.routes.{concern}.lambda_handler"
+        assert fn["tracingConfig"] == {"mode": "Active"}
+        assert fn["loggingConfig"]["logFormat"] == "JSON"
+
+
+def test_each_function_has_its_own_role(dev_run):
+    roles = [f["role"] for f in _functions(dev_run).values()]
+    assert len(set(roles)) == len(roles)
+
+
+def test_no_secret_value_reaches_any_environment_or_policy(dev_run):
+    dumped = json.dumps(
+        [r.inputs for r in dev_run if r.type != "aws:secretsmanager/secretVersion:SecretVersion"],
+        default=str,
+    )  # noqa: E501
+    for value in TEST_SECRETS.values():
+        assert value not in dumped
+    env = _functions(dev_run)["webhook"]["environment"]["variables"]
+    assert env["STRIPE_API_KEY_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
+    assert env["STRIPE_WEBHOOK_SECRET_ARN"].startswith("arn:aws:secretsmanager:")
+
+
+def test_secrets_hold_the_config_secret_values(dev_run):
+    versions = dev_run.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    values = {v.inputs["secretString"]["value"] for v in versions}
+    assert values == set(TEST_SECRETS.values())
+    names = {s.inputs["name"] for s in dev_run.of_type("aws:secretsmanager/secret:Secret")}
+    assert names == {"api-sales/dev/stripe-api-key", "api-sales/dev/stripe-webhook-secret"}
+
+
+def test_environment_follows_the_contract(dev_run):
+    functions = _functions(dev_run)
+    webhook = functions["webhook"]["environment"]["variables"]
+    assert webhook["USERS_TABLE"] == "data-users-id"
+    assert webhook["STRIPE_EVENTS_TABLE"] == "data-stripe-events-id"
+    assert webhook["GRACE_ON_PAST_DUE"] == "true"
+    catalog = json.loads(webhook["PLAN_CATALOG"])
+    assert catalog["default_plan"] == "FREE"
+    assert [(p["name"], p["price_lookup_key"]) for p in catalog["plans"]] == [
+        ("FREE", None), ("PRO", "FMMailPro"),
+    ]  # fmt: skip
+    billing = functions["billing"]["environment"]["variables"]
+    assert billing["WEB_BASE_URL"] == "https://app.example.com"
+    assert "STRIPE_WEBHOOK_SECRET_ARN" not in billing, "billing never verifies webhooks"
+    account = functions["account"]["environment"]["variables"]
+    assert "STRIPE_API_KEY_SECRET_ARN" not in account
+    product = functions["product"]["environment"]["variables"]
+    assert product["ALLOW_LOOPBACK_IMAP"] == "false"
+    assert "USERS_TABLE" not in product
+
+
+def test_no_statement_allows_wildcard_actions_or_resources_beyond_xray(dev_run):
+    for concern in ("account", "billing", "webhook", "product"):
+        for sid, statement in _statements(dev_run, concern).items():
+            actions = statement["Action"]
+            assert all("*" not in a for a in actions), (concern, sid)
+            if sid != "XRayTraces":
+                assert "*" not in statement["Resource"], (concern, sid)
+
+
+def test_roles_grant_only_what_each_function_uses(dev_run):
+    product = _statements(dev_run, "product")
+    assert set(product) == {"Logs", "XRayTraces"}
+
+    account = _statements(dev_run, "account")
+    assert set(account) == {"Logs", "XRayTraces", "Tables", "ApiKeys", "PlanAttributes"}
+    assert account["Tables"]["Resource"] == [
+        "arn:aws:dynamodb:ap-northeast-1:123456789012:table/data-users-id",
+        "arn:aws:dynamodb:ap-northeast-1:123456789012:table/data-users-id/index/by_stripe_customer_id",
+    ]
+
+    webhook = _statements(dev_run, "webhook")
+    assert len(webhook["StripeSecrets"]["Resource"]) == 2
+    assert (
+        "arn:aws:apigateway:ap-northeast-1::/usageplans/api-plan-pro-id/keys/*"
+        in (webhook["ApiKeys"]["Resource"])
+    )
+    billing = _statements(dev_run, "billing")
+    assert len(billing["StripeSecrets"]["Resource"]) == 1
+    assert billing["PlanAttributes"]["Resource"] == [
+        "arn:aws:cognito-idp:ap-northeast-1:123456789012:userpool/identity-users-id"
+    ]
+
+
+def test_functions_are_invocable_only_by_this_api(dev_run):
+    permissions = dev_run.of_type("aws:lambda/permission:Permission")
+    assert len(permissions) == 4
+    for permission in permissions:
+        assert permission.inputs["principal"] == "apigateway.amazonaws.com"
+        assert permission.inputs["sourceArn"] == (
+            "arn:aws:execute-api:ap-northeast-1:123456789012:api-id/*/*"
+        )
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_grace_on_past_due_reaches_the_handlers(value):
+    run = run_program({"graceOnPastDue": value})
+    assert _functions(run)["webhook"]["environment"]["variables"]["GRACE_ON_PAST_DUE"] == value
