@@ -54,10 +54,10 @@ def test_archive_imports_on_a_bare_interpreter(handlers_copy, tmp_path):
     """What Lambda does: the zip is the whole import path (no site-packages)."""
     archive = build_lambda_archive(handlers_copy, tmp_path)
     code = "import stripe, aws_lambda_powertools, imapclient, apisales.http.errors; print('ok')"
+    script = f"import sys; sys.path.insert(0, {str(archive.path)!r}); {code}"
     result = subprocess.run(
-        [sys.executable, "-S", "-c", f"import sys; sys.path.insert(0, {str(archive.path)!r}); {code}"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [sys.executable, "-S", "-c", script], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
