@@ -118,7 +118,9 @@ def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> d
     internal = meta.get(b"INTERNALDATE")
     base = {
         "uid": uid,
-        "flags": [_text(f) for f in meta.get(b"FLAGS", ())],
+        # \Recent is per-session noise (and gone in IMAP4rev2): a read-only SELECT sees it
+        # differently on every call, so it is not a property of the message.
+        "flags": [_text(f) for f in meta.get(b"FLAGS", ()) if f.lower() != b"\\recent"],
         "internal_date": internal.isoformat() if internal is not None else None,
         "size": int(meta.get(b"RFC822.SIZE", 0)),
     }
