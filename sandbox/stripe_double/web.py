@@ -37,6 +37,9 @@ _CONTROL_PAY = re.compile(r"^/_double/checkout/sessions/(?P<id>cs_[A-Za-z0-9_]+)
 class Handler(BaseHTTPRequestHandler):
     server_version = "StripeDouble/1.0"
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY each response
+    # waits ~40 ms for a delayed ACK.
+    disable_nagle_algorithm = True
     double: StripeDouble  # set on the subclass made per server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - base signature
