@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -87,3 +88,9 @@ def test_pack_pins_match_the_dev_environment() -> None:
     dev = _pins(ROOT / "requirements-dev.txt")
     for name, version in pack.items():
         assert dev.get(name) == version, f"{name} differs from requirements-dev.txt"
+
+
+def test_shipped_policy_config_lowers_only_protection() -> None:
+    config = json.loads((PACK / "unprotected-stack.json").read_text())
+    assert config == {"stateful-resources-protected": "advisory"}
+    assert set(config) <= {p.name for p in ALL_POLICIES}
