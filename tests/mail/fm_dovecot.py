@@ -176,8 +176,12 @@ service imap-login {{
     ssl = yes
   }}
 }}
+# Tests fail logins on purpose: without this the auth penalty slows every later login.
 service anvil {{
   chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 """
         path = self.root / "dovecot.conf"
