@@ -69,8 +69,8 @@ def refusal_reason(ip: _Addr, allow_loopback: bool = False) -> str | None:
         ("unspecified", ip.is_unspecified),
         ("link-local", ip.is_link_local),
         ("multicast", ip.is_multicast),
-        ("private", ip.is_private),
         ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
         ("not globally routable", not ip.is_global),
     )
     for reason, hit in checks:
