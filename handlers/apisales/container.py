@@ -76,7 +76,7 @@ def webhook_secret() -> str:
 
 
 def key_service() -> KeyService:
-    return KeyService(users(), api_keys(), settings.plan_catalog())
+    return KeyService(users(), api_keys(), settings.plan_catalog(), settings.env("USERS_TABLE"))
 
 
 def fulfilment() -> Fulfilment:

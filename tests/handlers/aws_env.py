@@ -140,13 +140,16 @@ class AwsStack:
             TableName=self.users_table, Key={"user_id": {"S": user_id}}, ConsistentRead=True
         ).get("Item")
 
-    def keys_named(self, prefix: str) -> list[dict[str, Any]]:
-        items = self.client("apigateway").get_api_keys(nameQuery=prefix, limit=500)["items"]
-        return [k for k in items if k["name"].startswith(prefix)]
+    def keys_of(self, user_id: str) -> list[dict[str, Any]]:
+        """The API keys named for ``user_id`` in this stack."""
+        name = f"{self.users_table}-user-{user_id}"
+        items = self.client("apigateway").get_api_keys(nameQuery=name, limit=500)["items"]
+        return [k for k in items if k["name"] == name]
 
     def plan_key_ids(self, usage_plan_id: str) -> set[str]:
-        items = self.client("apigateway").get_usage_plan_keys(usagePlanId=usage_plan_id)
-        return {k["id"] for k in items["items"]}
+        pages = self.client("apigateway").get_paginator("get_usage_plan_keys").paginate(
+            usagePlanId=usage_plan_id, PaginationConfig={"PageSize": 500})
+        return {k["id"] for page in pages for k in page["items"]}
 
     def plans_of_key(self, key_id: str) -> set[str]:
         names = {self.free_plan_id: "FREE", self.pro_plan_id: "PRO"}

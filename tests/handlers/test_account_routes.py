@@ -46,7 +46,7 @@ def test_eight_concurrent_issues_make_one_key(aws: AwsStack) -> None:
     assert {status for status, _ in results} <= {200, 201}
     assert [s for s, _ in results].count(201) == 1
     assert len({body["id"] for _, body in results}) == 1
-    assert len(aws.keys_named("apisales-user-bob")) == 1
+    assert len(aws.keys_of("bob")) == 1
 
 
 def test_rotate_gives_a_new_value_on_the_same_plan(aws: AwsStack) -> None:
@@ -56,7 +56,7 @@ def test_rotate_gives_a_new_value_on_the_same_plan(aws: AwsStack) -> None:
     assert status == 200 and new["value"] != old["value"] and new["plan"] == "FREE"
     assert aws.plans_of_key(new["id"]) == {"FREE"}
     assert aws.plans_of_key(old["id"]) == set()
-    assert [k["id"] for k in aws.keys_named("apisales-user-carol")] == [new["id"]]
+    assert [k["id"] for k in aws.keys_of("carol")] == [new["id"]]
     assert aws.user_item("carol")["api_key_id"]["S"] == new["id"]
 
 

@@ -130,6 +130,19 @@ class DynamoUserStore:
                 return False
             raise
 
+    def release_key_claim(self, user_id: str, token: str) -> None:
+        try:
+            client("dynamodb").update_item(
+                TableName=self.table,
+                Key={"user_id": _s(user_id)},
+                UpdateExpression="REMOVE key_claim_token, key_claim_until",
+                ConditionExpression="key_claim_token = :tok",
+                ExpressionAttributeValues={":tok": _s(token)},
+            )
+        except ClientError as exc:
+            if error_code(exc) != _CONDITION_FAILED:
+                raise
+
     def set_api_key(
         self, user_id: str, key_id: str, *, claim_token: str | None = None,
         replaces: str | None = None,

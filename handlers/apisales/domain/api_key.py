@@ -9,6 +9,7 @@ already carries the user's deterministic name, so the crash leaves no second key
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections.abc import Callable
@@ -23,8 +24,9 @@ WAIT_SECONDS = 10.0
 POLL_SECONDS = 0.05
 
 
-def key_name(user_id: str) -> str:
-    return f"apisales-user-{user_id}"
+def key_name(scope: str, user_id: str) -> str:
+    """API keys are account-wide: ``scope`` (the stack's users table) keeps stacks apart."""
+    return f"{scope}-user-{user_id}"
 
 
 @dataclass
@@ -32,6 +34,7 @@ class KeyService:
     users: UserStore
     keys: ApiKeys
     catalog: PlanCatalog
+    scope: str
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
 
@@ -46,13 +49,15 @@ class KeyService:
                 break
             token = uuid.uuid4().hex
             if self.users.claim_key_issue(user_id, token, int(self.clock()), CLAIM_TTL_SECONDS):
-                key_id = self.keys.find_by_name(key_name(user_id)) or self.keys.create(
-                    key_name(user_id)
-                )
-                # On the plan before it is visible, so a returned key always works.
-                self.keys.put_on_plan(key_id, plan, self.catalog.plans)
-                if self.users.set_api_key(user_id, key_id, claim_token=token):
-                    created = True
+                try:
+                    stored = self._issue_under_claim(user_id, token, plan)
+                except Exception:
+                    # Let the retry in at once; a crash instead leaves the claim to expire.
+                    with contextlib.suppress(Exception):  # never mask the original failure
+                        self.users.release_key_claim(user_id, token)
+                    raise
+                if stored is not None:
+                    key_id, created = stored, True
                     break
                 continue  # our claim expired and someone else stored a key: use theirs
             if self.clock() >= deadline:
@@ -62,9 +67,18 @@ class KeyService:
         self.users.set_key_plan(user_id, key_id, plan.name)
         return key_id, created
 
+    def _issue_under_claim(self, user_id: str, token: str, plan: Plan) -> str | None:
+        # Adopt a key a crashed attempt created, so a retry never makes a second one.
+        key_id = self.keys.find_by_name(key_name(self.scope, user_id)) or self.keys.create(key_name(self.scope, user_id))
+        # On the plan before it is visible, so a returned key always works.
+        self.keys.put_on_plan(key_id, plan, self.catalog.plans)
+        if self.users.set_api_key(user_id, key_id, claim_token=token):
+            return key_id
+        return None
+
     def rotate(self, user_id: str, old_key_id: str, plan: Plan) -> str:
         """A new key on ``plan`` replaces ``old_key_id``; the old value stops working."""
-        new_key_id = self.keys.create(key_name(user_id))
+        new_key_id = self.keys.create(key_name(self.scope, user_id))
         self.keys.put_on_plan(new_key_id, plan, self.catalog.plans)
         if not self.users.set_api_key(user_id, new_key_id, replaces=old_key_id):
             # A concurrent rotation won; ours was never handed out.

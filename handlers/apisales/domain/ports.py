@@ -20,6 +20,9 @@ class UserStore(Protocol):
     def claim_key_issue(self, user_id: str, token: str, now: int, ttl: int) -> bool:
         """Take the right to create the user's key; False if a key exists or someone holds it."""
 
+    def release_key_claim(self, user_id: str, token: str) -> None:
+        """Give up our claim (only if it is still ours)."""
+
     def set_api_key(self, user_id: str, key_id: str, *, claim_token: str | None = None,
                     replaces: str | None = None) -> bool:
         """Store ``key_id``: under our claim, or in place of ``replaces``. False if we lost."""

@@ -62,7 +62,7 @@ def _ack(**extra: Any) -> dict[str, Any]:
 def receive() -> dict[str, Any]:
     event_ = app.current_event
     payload = raw_body(event_.raw_event, MAX_BODY_BYTES)
-    signature = event_.get_header_value("Stripe-Signature", case_sensitive=False)
+    signature = event_.headers.get("Stripe-Signature")  # case-insensitive in Powertools 3
     event = verified_event(payload, signature, container.webhook_secret())
     event_id, event_type = event["id"], event["type"]
     logger.append_keys(stripe_event_id=event_id, stripe_event_type=event_type)
