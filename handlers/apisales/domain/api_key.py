@@ -69,7 +69,8 @@ class KeyService:
 
     def _issue_under_claim(self, user_id: str, token: str, plan: Plan) -> str | None:
         # Adopt a key a crashed attempt created, so a retry never makes a second one.
-        key_id = self.keys.find_by_name(key_name(self.scope, user_id)) or self.keys.create(key_name(self.scope, user_id))
+        name = key_name(self.scope, user_id)
+        key_id = self.keys.find_by_name(name) or self.keys.create(name)
         # On the plan before it is visible, so a returned key always works.
         self.keys.put_on_plan(key_id, plan, self.catalog.plans)
         if self.users.set_api_key(user_id, key_id, claim_token=token):
