@@ -55,6 +55,13 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    # Stripe answers other verbs with its error object too, not the stdlib's 501 page.
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
     # -- plumbing -------------------------------------------------------------------------
     def _dispatch(self, method: str) -> None:
         try:
