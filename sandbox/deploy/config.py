@@ -1,0 +1,56 @@
+"""The sandbox's own stack config: the dev stack's plans, local URLs, no protection."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NAMESPACE = "api-sales"
+SECRET_KEYS = ("stripeSecretKey", "stripeWebhookSecret")
+# Only ever valid against the Stripe double; the sandbox replaces the webhook secret with
+# the one the double issues for the endpoint it registers.
+SANDBOX_STRIPE_SECRET_KEY = "sk_test_sandbox_0000000000000000000000"
+SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_00000000000000000000000000"
+
+
+def dev_stack_config(path: Path = PROJECT_ROOT / "Pulumi.dev.yaml") -> dict[str, Any]:
+    """Pulumi.dev.yaml's config, full keys (``api-sales:plans``, ``aws:region``)."""
+    return dict(yaml.safe_load(path.read_text())["config"])
+
+
+def sandbox_config(
+    web_base_url: str,
+    stripe_api_base: str | None = None,
+    free_quota: tuple[int, str] | None = None,
+    stripe_secret_key: str = SANDBOX_STRIPE_SECRET_KEY,
+    stripe_webhook_secret: str = SANDBOX_WEBHOOK_SECRET,
+    overrides: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Config for :func:`sandbox.deploy.deploy.deploy_stack` (full keys, structured values).
+
+    ``free_quota`` (limit, period) replaces the default plan's quota so that tests reach
+    429 in a few calls. ``overrides`` keys may omit the ``api-sales:`` namespace.
+    """
+    config = copy.deepcopy(dev_stack_config())
+    config.update({
+        f"{NAMESPACE}:webBaseUrl": web_base_url,
+        f"{NAMESPACE}:allowLoopbackImap": "true",
+        # ministack's reset wipes everything anyway; protection only gets in the way here.
+        f"{NAMESPACE}:protectStatefulResources": "false",
+        f"{NAMESPACE}:stripeSecretKey": stripe_secret_key,
+        f"{NAMESPACE}:stripeWebhookSecret": stripe_webhook_secret,
+    })  # fmt: skip
+    if stripe_api_base:
+        config[f"{NAMESPACE}:stripeApiBase"] = stripe_api_base
+    if free_quota:
+        default_plan = config.get(f"{NAMESPACE}:defaultPlan", "FREE")
+        for plan in config[f"{NAMESPACE}:plans"]:
+            if plan["name"] == default_plan:
+                plan["quota"] = {"limit": free_quota[0], "period": free_quota[1]}
+    for key, value in (overrides or {}).items():
+        config[key if ":" in key else f"{NAMESPACE}:{key}"] = value
+    return config

@@ -1,0 +1,58 @@
+"""Everything a resource creator needs: boto3 clients on ministack, region, account, names."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+SERVICES = (
+    "apigateway", "cognito-idp", "dynamodb", "iam", "lambda", "logs", "secretsmanager", "sts",
+)  # fmt: skip
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.+=,@-]")
+
+
+class DeployContext:
+    """Shared by all threads that call ``new_resource``.
+
+    boto3 clients are thread-safe, boto3 sessions are not: every client is made here, once,
+    on the thread that builds the context.
+    """
+
+    def __init__(self, endpoint_url: str, region: str) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.region = region
+        session = boto3.session.Session(
+            aws_access_key_id="test", aws_secret_access_key="test", region_name=region
+        )
+        config = Config(retries={"max_attempts": 2, "mode": "standard"})
+        self._clients: dict[str, Any] = {
+            service: session.client(service, endpoint_url=self.endpoint_url, config=config)
+            for service in SERVICES
+        }
+        self.account_id: str = self.client("sts").get_caller_identity()["Account"]
+        self._lock = threading.Lock()
+        self._used_names: set[str] = set()
+
+    def client(self, service: str) -> Any:
+        return self._clients[service]
+
+    def physical_name(self, logical_name: str, max_length: int = 64) -> str:
+        """Pulumi's auto-naming: the logical name plus a random suffix, safe for AWS names."""
+        base = _NAME_UNSAFE.sub("-", logical_name)[: max_length - 8]
+        with self._lock:
+            while True:
+                name = f"{base}-{secrets.token_hex(4)[:7]}"
+                if name not in self._used_names:
+                    self._used_names.add(name)
+                    return name
+
+    def arn(self, service: str, resource: str, account: bool = True, region: bool = True) -> str:
+        return (
+            f"arn:aws:{service}:{self.region if region else ''}:"
+            f"{self.account_id if account else ''}:{resource}"
+        )

@@ -1,0 +1,185 @@
+"""Run the real program (``infra.stack.build_stack``) under :class:`DeployingMocks`.
+
+Two ways to (re)start: ``fresh`` resets ministack and deploys everything again;
+``resume`` reuses ``<workdir>/deployed.json`` from an earlier deploy into a ministack that
+kept its state (``start_ministack(persist=True)``), after checking the API still exists.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pulumi
+from pulumi.runtime.stack import wait_for_rpcs
+from pulumi.runtime.sync_await import _sync_await
+
+from sandbox.deploy.config import NAMESPACE, SECRET_KEYS
+from sandbox.deploy.context import DeployContext
+from sandbox.deploy.mocks import DeployingMocks, SkippedResource
+
+DEPLOYED_FILE = "deployed.json"
+DEFAULT_REGION = "us-east-1"
+
+
+class DeployError(RuntimeError):
+    pass
+
+
+@dataclass
+class DeployedStack:
+    """What the sandbox needs to know about the deployed stack (JSON-serialisable)."""
+
+    endpoint_url: str
+    region: str
+    account_id: str
+    api_url: str
+    webhook_url: str
+    rest_api_id: str
+    stage_name: str
+    user_pool_id: str
+    web_client_id: str
+    hosted_ui_domain: str
+    usage_plan_ids: dict[str, str]
+    function_names: dict[str, str]
+    table_names: dict[str, str]
+    secret_arns: dict[str, str]
+    created: dict[str, int] = field(default_factory=dict)  # type -> count
+    skipped: list[SkippedResource] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> DeployedStack:
+        raw = json.loads(text)
+        raw["skipped"] = [SkippedResource(**s) for s in raw.get("skipped", [])]
+        return cls(**raw)
+
+
+def deploy_stack(
+    endpoint_url: str,
+    config: dict[str, Any],
+    workdir: Path,
+    archive: Any = None,
+) -> DeployedStack:
+    """Deploy the program into the (empty) ministack at ``endpoint_url``.
+
+    ``config`` uses full keys (``api-sales:plans``, ``aws:region``); structured values are
+    passed as JSON, as ``pulumi config`` would. Writes ``<workdir>/deployed.json``.
+    """
+    from infra.packaging import build_lambda_archive
+    from infra.stack import build_stack  # after set_mocks: the components read settings
+
+    region = str(config.get("aws:region") or DEFAULT_REGION)
+    context = DeployContext(endpoint_url, region)
+    values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+    pulumi.runtime.set_all_config(values, [f"{NAMESPACE}:{k}" for k in SECRET_KEYS])
+    mocks = DeployingMocks(context)
+    pulumi.runtime.set_mocks(mocks, project="api-sales", stack="sandbox", preview=False)
+    try:
+        stack = build_stack(archive=archive or build_lambda_archive())
+        _sync_await(wait_for_rpcs())
+    except Exception as error:
+        raise DeployError(_failure_message(mocks, error)) from error
+    if mocks.failed:
+        raise DeployError(_failure_message(mocks, None))
+
+    exports = _resolve(getattr(pulumi.runtime.settings.get_root_resource(), "outputs", {}))
+    deployed = DeployedStack(
+        endpoint_url=context.endpoint_url,
+        region=region,
+        account_id=context.account_id,
+        api_url=exports["apiUrl"],
+        webhook_url=exports["webhookUrl"],
+        rest_api_id=_resolve(stack.api.rest_api.id),
+        stage_name=_resolve(stack.api.stage.stage_name),
+        user_pool_id=exports["userPoolId"],
+        web_client_id=exports["webClientId"],
+        hosted_ui_domain=exports["hostedUiDomain"],
+        usage_plan_ids=exports["usagePlanIds"],
+        function_names={k: _resolve(f.name) for k, f in stack.functions.functions.items()},
+        table_names={k: _resolve(t.name) for k, t in stack.data.tables.items()},
+        secret_arns={
+            "stripeSecretKey": _resolve(stack.secrets.api_key_arn),
+            "stripeWebhookSecret": _resolve(stack.secrets.webhook_secret_arn),
+        },
+        created=dict(sorted(Counter(r.type for r in mocks.created).items())),
+        skipped=list(mocks.skipped),
+    )
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / DEPLOYED_FILE).write_text(deployed.to_json())
+    return deployed
+
+
+def deploy_or_resume(
+    endpoint_url: str,
+    config: dict[str, Any],
+    workdir: Path,
+    mode: Literal["fresh", "resume"] = "fresh",
+    archive: Any = None,
+) -> DeployedStack:
+    """``fresh``: reset ministack, deploy. ``resume``: reuse deployed.json if still live."""
+    if mode == "resume":
+        return resume_stack(endpoint_url, workdir)
+    reset_ministack(endpoint_url)
+    return deploy_stack(endpoint_url, config, workdir, archive)
+
+
+def resume_stack(endpoint_url: str, workdir: Path) -> DeployedStack:
+    """The stack saved in ``<workdir>/deployed.json``, re-pointed at ``endpoint_url``.
+
+    Raises :class:`DeployError` when there is no saved deploy or ministack no longer holds
+    it (for instance it was started without ``persist``): deploy fresh instead.
+    """
+    path = Path(workdir) / DEPLOYED_FILE
+    if not path.exists():
+        raise DeployError(f"nothing to resume: {path} does not exist; deploy fresh")
+    deployed = DeployedStack.from_json(path.read_text())
+    old, new = deployed.endpoint_url, endpoint_url.rstrip("/")
+    if old != new:  # ministack came back on another port: the API's URLs move with it
+        deployed.api_url = deployed.api_url.replace(old, new, 1)
+        deployed.webhook_url = deployed.webhook_url.replace(old, new, 1)
+        deployed.endpoint_url = new
+    context = DeployContext(new, deployed.region)
+    try:
+        context.client("apigateway").get_rest_api(restApiId=deployed.rest_api_id)
+        context.client("cognito-idp").describe_user_pool(UserPoolId=deployed.user_pool_id)
+        for name in deployed.function_names.values():
+            context.client("lambda").get_function(FunctionName=name)
+    except Exception as error:
+        raise DeployError(
+            f"cannot resume: ministack at {new} no longer holds the saved stack ({error}); "
+            "deploy fresh"
+        ) from error
+    path.write_text(deployed.to_json())
+    return deployed
+
+
+def reset_ministack(endpoint_url: str) -> None:
+    request = urllib.request.Request(endpoint_url.rstrip("/") + "/_ministack/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+def _resolve(value: Any) -> Any:
+    if isinstance(value, pulumi.Output):
+        return _resolve(_sync_await(value.future()))
+    if isinstance(value, dict):
+        return {k: _resolve(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v) for v in value]
+    return value
+
+
+def _failure_message(mocks: DeployingMocks, error: Exception | None) -> str:
+    lines = [f"deploy into ministack failed ({len(mocks.created)} resources created)"]
+    lines += [f"  {f.type} {f.name!r}: {f.error}" for f in mocks.failed]
+    if error is not None:
+        lines.append(f"  {error!r}")
+    return "\n".join(lines)
