@@ -1,0 +1,153 @@
+"""The whole journey through the real Stripe SDK against the Stripe double, AWS in ministack.
+
+The double's signed webhook deliveries reach the webhook handler through a local bridge, so
+the events, their order, retries and signatures are the double's, not hand-made.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from apisales import container
+from apisales.routes import account
+from aws_lambda_powertools.utilities import parameters
+
+from sandbox.stripe_double import StripeDouble
+from tests.fixtures.stripe_double import stripe_double  # noqa: F401 - fixture
+from tests.handlers.aws_env import AwsStack
+from tests.handlers.events import api_event, call
+from tests.handlers.flows import checkout_status, deliver, portal, start_checkout
+from tests.handlers.webhook_bridge import webhook_bridge
+
+DAY = 86400
+
+
+@pytest.fixture
+def wired(aws: AwsStack, stripe_double: StripeDouble,  # noqa: F811
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AwsStack, StripeDouble, list]]:
+    """The handlers pointed at the double; the double's webhooks pointed at the handler."""
+    with webhook_bridge() as (url, statuses):
+        endpoint = stripe_double.add_webhook_endpoint(url)
+        sm = aws.client("secretsmanager")
+        sm.put_secret_value(SecretId=aws.webhook_secret_arn, SecretString=endpoint.secret)
+        sm.put_secret_value(SecretId=aws.api_key_secret_arn, SecretString=stripe_double.api_key)
+        aws.webhook_secret = endpoint.secret
+        monkeypatch.setenv("STRIPE_API_BASE", stripe_double.url)
+        container.reset()
+        parameters.clear_caches()
+        yield aws, stripe_double, statuses
+        stripe_double.wait_for_deliveries(10)
+
+
+def settle(double: StripeDouble, statuses: list[int]) -> None:
+    assert double.wait_for_deliveries(15)
+    assert statuses and all(s == 200 for s in statuses), statuses
+
+
+def state(aws: AwsStack, user: str) -> tuple[str, str, set[str], str]:
+    item = aws.user_item(user)
+    key_id = item["api_key_id"]["S"]
+    return (item["plan"]["S"], key_id, aws.plans_of_key(key_id),
+            aws.cognito_attributes(user)["custom:plan_type"])
+
+
+def post_form(url: str) -> None:
+    request = urllib.request.Request(url, data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def test_whole_journey(wired: tuple[AwsStack, StripeDouble, list]) -> None:
+    aws, double, statuses = wired
+    aws.create_user("jo")
+    status, free = call(account.lambda_handler, api_event("POST", "/account/api-key", user="jo"))
+    assert status == 201 and free["plan"] == "FREE"
+    key_id = free["id"]
+
+    status, checkout = start_checkout("jo")
+    assert status == 200 and checkout["url"].startswith(double.url)
+    session = double.get(checkout["session_id"])
+    assert session["client_reference_id"] == "jo" and session["mode"] == "subscription"
+    customer = double.get(session["customer"])
+    assert customer["metadata"]["user_id"] == "jo" and customer["email"] == "jo@example.com"
+
+    double.pay_checkout_session(checkout["session_id"])
+    settle(double, statuses)
+    assert state(aws, "jo") == ("PRO", key_id, {"PRO"}, "PRO")
+    assert aws.cognito_attributes("jo")["custom:stripe_customer_id"] == customer["id"]
+    status, body = checkout_status("jo", checkout["session_id"])
+    assert status == 200 and body["fulfilled"] and body["plan"] == "PRO"
+    assert start_checkout("jo")[0] == 409
+
+    status, body = portal("jo")
+    assert status == 200 and body["url"].startswith(double.url)
+    sub_id = aws.user_item("jo")["subscription_id"]["S"]
+    post_form(f"{body['url']}/subscriptions/{sub_id}/cancel_at_period_end")
+    settle(double, statuses)
+    assert state(aws, "jo") == ("PRO", key_id, {"PRO"}, "PRO")
+    assert aws.user_item("jo")["cancel_at_period_end"]["BOOL"] is True
+
+    double.advance_clock(32 * DAY)
+    settle(double, statuses)
+    assert state(aws, "jo") == ("FREE", key_id, {"FREE"}, "FREE")
+    assert aws.user_item("jo")["subscription_status"]["S"] == "canceled"
+
+    status, again = start_checkout("jo")
+    assert status == 200
+    assert double.get(again["session_id"])["customer"] == customer["id"]  # customer reused
+    double.pay_checkout_session(again["session_id"])
+    settle(double, statuses)
+    assert state(aws, "jo") == ("PRO", key_id, {"PRO"}, "PRO")
+    assert aws.user_item("jo")["subscription_id"]["S"] != sub_id
+    assert [k["id"] for k in aws.keys_of("jo")] == [key_id]
+    status, shown = call(account.lambda_handler, api_event("GET", "/account/api-key", user="jo"))
+    assert status == 200 and shown["value"] == free["value"] and shown["plan"] == "PRO"
+
+
+def test_duplicated_and_shuffled_delivery_ends_in_stripes_state(
+    wired: tuple[AwsStack, StripeDouble, list],
+) -> None:
+    aws, double, statuses = wired
+    double.configure_delivery(duplicate=True, order="shuffle")
+    aws.create_user("kim")
+    _, checkout = start_checkout("kim")
+    double.pay_checkout_session(checkout["session_id"])
+    settle(double, statuses)
+    plan, key_id, plans, cognito = state(aws, "kim")
+    assert (plan, plans, cognito) == ("PRO", {"PRO"}, "PRO")
+    sub_id = aws.user_item("kim")["subscription_id"]["S"]
+    _, body = portal("kim")
+    post_form(f"{body['url']}/subscriptions/{sub_id}/cancel_now")
+    settle(double, statuses)
+    assert state(aws, "kim") == ("FREE", key_id, {"FREE"}, "FREE")
+    assert len(aws.keys_of("kim")) == 1
+
+
+def test_eight_deliveries_of_the_doubles_event_and_eight_status_calls_make_one_key(
+    wired: tuple[AwsStack, StripeDouble, list],
+) -> None:
+    aws, double, statuses = wired
+    aws.create_user("lee")
+    _, checkout = start_checkout("lee")
+    # The double delivers its own copies meanwhile: they only add to the concurrency.
+    double.pay_checkout_session(checkout["session_id"])
+    completed = next(e for e in double.events("checkout.session.completed")
+                     if e["data"]["object"]["id"] == checkout["session_id"])
+    payload = json.dumps(completed)
+
+    def run(i: int) -> int:
+        if i % 2:
+            return deliver(payload, aws.webhook_secret)[0]
+        return checkout_status("lee", checkout["session_id"])[0]
+
+    with ThreadPoolExecutor(16) as pool:
+        assert list(pool.map(run, range(16))) == [200] * 16
+    double.wait_for_deliveries(15)
+    plan, key_id, plans, cognito = state(aws, "lee")
+    assert (plan, plans, cognito) == ("PRO", {"PRO"}, "PRO")
+    assert [k["id"] for k in aws.keys_of("lee")] == [key_id]
+    assert aws.plan_key_ids(aws.pro_plan_id) == {key_id}
