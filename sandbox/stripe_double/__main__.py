@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="create the FM Mail PRO price (lookup key FMMailPro, 980 JPY/month)",
     )
+    parser.add_argument("--webhook-workers", type=int, default=4,
+                        help="concurrent webhook deliveries (Stripe delivers concurrently)")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     args = parser.parse_args(argv)
     try:
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
             api_key=args.api_key,
             state_file=args.state_file,
             verbose=args.verbose,
+            webhook_workers=args.webhook_workers,
         ).start()
     except (OSError, ValueError) as exc:
         print(f"stripe double: {exc}", file=sys.stderr)

@@ -19,6 +19,12 @@ from .webhooks import DeliverySettings, Dispatcher
 DEFAULT_API_KEY = "sk_test_double_0123456789abcdef"
 
 
+class _Server(ThreadingHTTPServer):
+    # The stdlib backlog of 5 makes bursts of parallel clients wait a 1 s SYN retry.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 @dataclass(frozen=True)
 class WebhookEndpoint:
     id: str
@@ -38,6 +44,7 @@ class StripeDouble:
         webhook_backoff: float = 1.0,
         webhook_max_attempts: int = 5,
         webhook_timeout: float = 10.0,
+        webhook_workers: int = 1,
         verbose: bool = False,
     ) -> None:
         if not api_key.startswith("sk_test_"):
@@ -49,9 +56,10 @@ class StripeDouble:
             DeliverySettings(
                 max_attempts=webhook_max_attempts, backoff=webhook_backoff, timeout=webhook_timeout
             ),
+            workers=webhook_workers,
         )
         self.store.on_events = self.dispatcher.enqueue
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -67,8 +75,7 @@ class StripeDouble:
 
     def start(self) -> StripeDouble:
         handler = type("BoundHandler", (Handler,), {"double": self})
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server((self.host, self.port), handler)
         # A short poll interval keeps stop() fast (the default 0.5 s adds up across tests).
         self._thread = threading.Thread(
             target=self._server.serve_forever,

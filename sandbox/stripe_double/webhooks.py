@@ -50,7 +50,9 @@ class DeliverySettings:
 
 
 class Dispatcher:
-    def __init__(self, store: Store, settings: DeliverySettings | None = None) -> None:
+    def __init__(
+        self, store: Store, settings: DeliverySettings | None = None, workers: int = 1
+    ) -> None:
         self.store = store
         self.settings = settings or DeliverySettings()
         self._cond = threading.Condition()
@@ -58,19 +60,23 @@ class Dispatcher:
         self._in_flight = 0
         self._stop = False
         self._random = random.Random(self.settings.seed)
-        self._thread = threading.Thread(
-            target=self._run, name="stripe-double-webhooks", daemon=True
-        )
+        # One worker delivers in order; several deliver concurrently, as Stripe does.
+        self._threads = [
+            threading.Thread(target=self._run, name=f"stripe-double-webhooks-{n}", daemon=True)
+            for n in range(max(1, workers))
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         with self._cond:
             self._stop = True
             self._cond.notify_all()
-        if self._thread.is_alive():
-            self._thread.join(timeout=self.settings.timeout + 1)
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout=self.settings.timeout + 1)
 
     # -- producer side (called by the store with a batch of new events) -------------------
     def enqueue(self, events: list[dict[str, Any]]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import stripe
 
 from .helpers import new_session
@@ -107,3 +109,29 @@ def test_receiver_may_call_the_double_back_while_being_delivered(
     _checkout(stripe_double, stripe_client)
     assert stripe_double.wait_for_deliveries(10)
     assert seen == ["active"]
+
+
+def test_several_workers_deliver_duplicates_concurrently(webhook_receiver) -> None:
+    from sandbox.stripe_double import StripeDouble
+
+    from ..fixtures.stripe_double import client_for
+
+    # Both copies must be in flight together: each waits here for the other.
+    barrier = threading.Barrier(2, timeout=5)
+    met: list[bool] = []
+
+    def meet(event: dict) -> None:
+        try:
+            barrier.wait()
+            met.append(True)
+        except threading.BrokenBarrierError:
+            met.append(False)
+
+    webhook_receiver.on_event = meet
+    with StripeDouble(webhook_workers=2, webhook_backoff=0.01) as double:
+        double.seed_price()
+        double.add_webhook_endpoint(webhook_receiver.url, events=["checkout.session.completed"])
+        double.configure_delivery(duplicate=True)
+        _checkout(double, client_for(double))
+        assert double.wait_for_deliveries(10)
+    assert met == [True, True]

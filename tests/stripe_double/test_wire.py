@@ -152,3 +152,19 @@ def test_form_parser_builds_nested_dicts_and_lists() -> None:
         "line_items": [{"price": "p1", "quantity": "2"}, {"price": "p2"}],
         "expand": ["a", "b"], "lookup_keys": ["k"], "metadata": {"user": "u x"},
     }
+
+
+def test_concurrent_creates_with_one_idempotency_key_make_one_customer(stripe_double) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..fixtures.stripe_double import client_for
+
+    def create(_: int) -> str:
+        client = client_for(stripe_double)  # one client per thread, like separate Lambdas
+        return client.v1.customers.create(params={"email": "race@x.io"},
+                                          options={"idempotency_key": "race-1"}).id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = set(pool.map(create, range(16)))
+    assert len(ids) == 1
+    assert len(stripe_double.events("customer.created")) == 1
