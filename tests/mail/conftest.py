@@ -13,7 +13,12 @@ import pytest
 from fm_dovecot import Dovecot, dovecot_binary
 from fm_events import FakeContext, rest_event
 
-USERS = {"alice": "alice-pw-1", "bob": "bob-pw-2", "carol": "carol-pw-3"}
+USERS = {
+    "alice": "alice-pw-1",
+    "bob": "bob-pw-2",
+    "carol": "carol-pw-3",
+    "dave": 'pässwörd "日本" \\ 1',  # non-ASCII, quote and backslash: must survive the wire
+}
 BOB_COUNT = 25
 BOB_START = dt.datetime(2026, 1, 1, 12, 0, tzinfo=fm_corpus.JST)
 

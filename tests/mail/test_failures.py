@@ -17,6 +17,14 @@ def test_wrong_password_is_422_not_401(mail_env, call):
     assert "wrong" not in body["error"]["message"]
 
 
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_non_ascii_password_logs_in(mail_env, call, security):
+    status, body = call("/v1/mail/mailboxes", {"imap": mail_env.imap("dave", security)})
+    assert status == 200, body
+    status, body = call("/v1/mail/mailboxes", {"imap": mail_env.imap("dave", password="pässwörd")})
+    assert status == 422 and body["error"]["code"] == "imap_auth_failed"
+
+
 def test_unknown_user_over_starttls(mail_env, call):
     status, body = call(MESSAGES, {"imap": mail_env.imap("carol", "starttls", username="nobody")})
     assert status == 422 and body["error"]["code"] == "imap_auth_failed"

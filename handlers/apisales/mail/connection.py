@@ -123,17 +123,33 @@ def session(settings: ImapSettings) -> Iterator[IMAPClient]:
     addrs = guard.resolve(settings.host, settings.port)
     ctx = tls_context()
     client: IMAPClient | None = None
+    clean = False
     try:
         client = _PinnedClient(settings, addrs, ctx)
         if settings.security == "starttls":
             client.starttls(ctx)
-        client.login(settings.username, settings.password)
+        _login(client, settings)
         yield client
+        clean = True
     except MailError:
         raise
     except Exception as exc:  # noqa: BLE001 - translate() re-raises what it does not know
         raise translate(exc) from None
     finally:
         if client is not None:
+            # After a failure the server may be the problem: drop the socket rather than
+            # wait another read timeout for a LOGOUT reply.
             with contextlib.suppress(Exception):
-                client.logout()
+                client.logout() if clean else client.shutdown()
+
+
+def _login(client: IMAPClient, settings: ImapSettings) -> None:
+    """AUTHENTICATE PLAIN when offered (UTF-8 safe), else LOGIN (ASCII only)."""
+    if b"AUTH=PLAIN" in client.capabilities():
+        client.plain_login(settings.username, settings.password)
+        return
+    if not (settings.username + settings.password).isascii():
+        raise ImapAuthFailed(
+            "the server offers only LOGIN, which cannot carry non-ASCII usernames or passwords"
+        )
+    client.login(settings.username, settings.password)
