@@ -1,0 +1,39 @@
+"""One ministack per test module, with the real program deployed into it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+
+from sandbox.deploy.config import sandbox_config
+from sandbox.deploy.deploy import DeployedStack, deploy_stack
+from sandbox.deploy.ministack import Ministack, start_ministack
+
+FREE_QUOTA = 3  # calls a day: small, so that the 4th call answers 429
+WEB_BASE_URL = "http://localhost:8765"
+
+
+@dataclass
+class Sandbox:
+    ministack: Ministack
+    stack: DeployedStack
+    workdir: Path
+
+    def client(self, service: str):
+        return boto3.client(
+            service, endpoint_url=self.ministack.endpoint_url, region_name=self.stack.region,
+            aws_access_key_id="test", aws_secret_access_key="test",
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    workdir = tmp_path_factory.mktemp("sandbox")
+    config = sandbox_config(WEB_BASE_URL, free_quota=(FREE_QUOTA, "DAY"))
+    with start_ministack(workdir, region=config["aws:region"]) as ministack:
+        stack = deploy_stack(ministack.endpoint_url, config, workdir)
+        yield Sandbox(ministack, stack, workdir)

@@ -1,0 +1,100 @@
+"""Deploying the real program into ministack: coverage of every type, outputs, resume."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from sandbox.deploy.config import sandbox_config
+from sandbox.deploy.deploy import DEPLOYED_FILE, DeployError, resume_stack
+from sandbox.deploy.ministack import PortInUseError, start_ministack
+from sandbox.deploy.mocks import CREATORS, SKIPPED_TYPES
+from tests.infra.harness import run_program
+from tests.sandbox.conftest import Sandbox
+
+COMPONENT_PREFIX = "api-sales:"
+
+
+@pytest.fixture(scope="module")
+def declared() -> Counter[str]:
+    """Resource types (and counts) the program declares, from the recording mocks."""
+    return Counter(r.type for r in run_program() if not r.type.startswith(COMPONENT_PREFIX))
+
+
+def test_every_declared_type_has_a_creator_or_a_skip_reason(declared: Counter[str]) -> None:
+    unknown = set(declared) - set(CREATORS) - set(SKIPPED_TYPES)
+    assert not unknown, f"add a creator (or a skip reason) in sandbox/deploy for {unknown}"
+
+
+@pytest.mark.slow
+def test_every_declared_resource_was_created_or_listed_as_skipped(
+    sandbox: Sandbox, declared: Counter[str]
+) -> None:
+    handled = Counter(sandbox.stack.created)
+    handled.update(s.type for s in sandbox.stack.skipped)
+    assert handled == declared
+    assert all(s.type in SKIPPED_TYPES for s in sandbox.stack.skipped)
+
+
+@pytest.mark.slow
+def test_outputs_name_real_ministack_resources(sandbox: Sandbox) -> None:
+    stack = sandbox.stack
+    assert stack.api_url == (
+        f"{sandbox.ministack.endpoint_url}/restapis/{stack.rest_api_id}/v1/_user_request_"
+    )
+    assert stack.webhook_url == stack.api_url + "/stripe/webhook"
+    plans = sandbox.client("apigateway").get_usage_plans()["items"]
+    assert {p["id"] for p in plans} == set(stack.usage_plan_ids.values())
+    free = next(p for p in plans if p["id"] == stack.usage_plan_ids["FREE"])
+    assert free["apiStages"] == [{"apiId": stack.rest_api_id, "stage": "v1"}]
+    assert sandbox.client("cognito-idp").describe_user_pool_client(
+        UserPoolId=stack.user_pool_id, ClientId=stack.web_client_id
+    )["UserPoolClient"]["WriteAttributes"] == ["email", "name"]
+    for name in stack.table_names.values():
+        sandbox.client("dynamodb").describe_table(TableName=name)
+    secret = sandbox.client("secretsmanager").get_secret_value(
+        SecretId=stack.secret_arns["stripeWebhookSecret"]
+    )
+    assert secret["SecretString"].startswith("whsec_")  # unwrapped from Pulumi's secret
+
+
+@pytest.mark.slow
+def test_functions_get_real_ids_in_their_environment(sandbox: Sandbox) -> None:
+    stack = sandbox.stack
+    config = sandbox.client("lambda").get_function_configuration(
+        FunctionName=stack.function_names["webhook"]
+    )
+    env = config["Environment"]["Variables"]
+    assert env["USERS_TABLE"] == stack.table_names["users"]
+    assert env["STRIPE_WEBHOOK_SECRET_ARN"] == stack.secret_arns["stripeWebhookSecret"]
+    assert stack.usage_plan_ids["PRO"] in env["PLAN_CATALOG"]
+    assert "whsec_" not in str(env)  # secrets by ARN only
+
+
+@pytest.mark.slow
+def test_resume_reuses_the_saved_deploy(sandbox: Sandbox) -> None:
+    assert (sandbox.workdir / DEPLOYED_FILE).exists()
+    resumed = resume_stack(sandbox.ministack.endpoint_url, sandbox.workdir)
+    assert resumed == sandbox.stack
+
+
+def test_resume_without_a_saved_deploy_says_deploy_fresh(tmp_path: Path) -> None:
+    with pytest.raises(DeployError, match="deploy fresh"):
+        resume_stack("http://127.0.0.1:9", tmp_path)
+
+
+@pytest.mark.slow
+def test_a_taken_port_is_a_clear_error(sandbox: Sandbox, tmp_path: Path) -> None:
+    with pytest.raises(PortInUseError, match=f"port {sandbox.ministack.port} .* in use"):
+        start_ministack(tmp_path, port=sandbox.ministack.port)
+
+
+def test_sandbox_config_shrinks_only_the_free_quota() -> None:
+    config = sandbox_config("http://localhost:1", "http://127.0.0.1:2", free_quota=(3, "DAY"))
+    plans = {p["name"]: p["quota"] for p in config["api-sales:plans"]}
+    assert plans == {"FREE": {"limit": 3, "period": "DAY"},
+                     "PRO": {"limit": 100000, "period": "MONTH"}}  # fmt: skip
+    assert config["api-sales:stripeApiBase"] == "http://127.0.0.1:2"
+    assert config["api-sales:protectStatefulResources"] == "false"

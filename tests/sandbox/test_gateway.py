@@ -1,0 +1,110 @@
+"""The deployed API Gateway enforces what the stack declares (through real HTTP calls)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sandbox.api_client import call
+from tests.sandbox.conftest import FREE_QUOTA, WEB_BASE_URL, Sandbox
+from tests.sandbox.users import make_test_client, signed_in_user
+
+pytestmark = pytest.mark.slow
+PRODUCT_ROUTE = "/v1/mail/mailboxes"
+
+
+@pytest.fixture(scope="module")
+def id_token(sandbox: Sandbox) -> str:
+    cognito = sandbox.client("cognito-idp")
+    client_id = make_test_client(cognito, sandbox.stack.user_pool_id)
+    return signed_in_user(cognito, sandbox.stack.user_pool_id, client_id)
+
+
+def _error_code(response) -> str:
+    return response.json()["error"]["code"]
+
+
+def test_product_route_without_key_is_403(sandbox: Sandbox) -> None:
+    response = call("POST", sandbox.stack.api_url + PRODUCT_ROUTE, {})
+    assert response.status == 403
+    assert _error_code(response) == "INVALID_API_KEY"  # the stack's gateway response shape
+
+
+def test_product_route_with_unknown_key_is_403(sandbox: Sandbox) -> None:
+    response = call("POST", sandbox.stack.api_url + PRODUCT_ROUTE, {},
+                    headers={"x-api-key": "not-a-key-of-this-api"})  # fmt: skip
+    assert response.status == 403
+
+
+def test_account_route_without_token_is_401(sandbox: Sandbox) -> None:
+    response = call("GET", sandbox.stack.api_url + "/account")
+    assert response.status == 401
+    assert _error_code(response) == "UNAUTHORIZED"
+
+
+def test_account_route_with_garbage_token_is_401(sandbox: Sandbox) -> None:
+    response = call("GET", sandbox.stack.api_url + "/account",
+                    headers={"Authorization": "Bearer not.a.jwt"})  # fmt: skip
+    assert response.status == 401
+
+
+def test_unknown_route_is_a_json_404(sandbox: Sandbox) -> None:
+    response = call("GET", sandbox.stack.api_url + "/no/such/route")
+    assert response.status == 404
+    assert "error" in response.json()
+
+
+def test_forged_webhook_is_400(sandbox: Sandbox) -> None:
+    body = b'{"id": "evt_forged", "type": "checkout.session.completed", "data": {"object": {}}}'
+    response = call("POST", sandbox.stack.webhook_url, raw=body,
+                    headers={"Stripe-Signature": "t=1700000000,v1=" + "0" * 64})  # fmt: skip
+    assert response.status == 400
+
+
+def test_webhook_without_signature_is_400(sandbox: Sandbox) -> None:
+    response = call("POST", sandbox.stack.webhook_url, {"id": "evt_unsigned"})
+    assert response.status == 400
+
+
+def test_cors_preflight_answers_with_the_console_origin(sandbox: Sandbox) -> None:
+    response = call("OPTIONS", sandbox.stack.api_url + "/account/api-key")
+    assert response.status == 200
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    assert headers.get("access-control-allow-origin") == WEB_BASE_URL
+
+
+def test_free_key_is_metered_and_429_over_quota(sandbox: Sandbox) -> None:
+    """A key on the FREE usage plan passes FREE_QUOTA calls, then gets 429 (gateway only)."""
+    apigateway = sandbox.client("apigateway")
+    key = apigateway.create_api_key(name="quota-test", enabled=True)
+    apigateway.create_usage_plan_key(
+        usagePlanId=sandbox.stack.usage_plan_ids["FREE"], keyId=key["id"], keyType="API_KEY"
+    )
+    statuses = [
+        call("POST", sandbox.stack.api_url + PRODUCT_ROUTE, {},
+             headers={"x-api-key": key["value"]}).status  # fmt: skip
+        for _ in range(FREE_QUOTA + 1)
+    ]
+    # Within quota the request reaches the product function (which rejects the empty body).
+    assert all(status not in (403, 429) for status in statuses[:FREE_QUOTA]), statuses
+    assert statuses[FREE_QUOTA] == 429
+
+
+def test_signed_in_user_reads_account(sandbox: Sandbox, id_token: str) -> None:
+    response = call("GET", sandbox.stack.api_url + "/account",
+                    headers={"Authorization": f"Bearer {id_token}"})  # fmt: skip
+    assert response.status == 200, response.body
+    assert response.json()["plan"] == "FREE"
+
+
+def test_key_issued_by_the_account_route_works_on_the_product(
+    sandbox: Sandbox, id_token: str
+) -> None:
+    """The account function (IAM, env, PLAN_CATALOG with real usage-plan ids) issues a FREE
+    key that the gateway accepts on the product route."""
+    issued = call("POST", sandbox.stack.api_url + "/account/api-key", {},
+                  headers={"Authorization": f"Bearer {id_token}"})  # fmt: skip
+    assert issued.status in (200, 201), issued.body
+    assert issued.json()["plan"] == "FREE"
+    response = call("POST", sandbox.stack.api_url + PRODUCT_ROUTE, {},
+                    headers={"x-api-key": issued.json()["value"]})  # fmt: skip
+    assert response.status not in (403, 429), response.body
