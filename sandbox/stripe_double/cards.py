@@ -31,6 +31,11 @@ _DECLINE_MESSAGES = {
 }
 
 
+def _digits(text: str) -> bool:
+    # str.isdigit() also accepts "²" and other non-ASCII digits that int() rejects.
+    return text.isascii() and text.isdigit()
+
+
 def _luhn_ok(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -44,7 +49,7 @@ def _luhn_ok(digits: str) -> bool:
 def lookup(number: str) -> Card:
     """The test card for `number` (spaces allowed), or the card_error Stripe would give."""
     digits = "".join(ch for ch in (number or "") if not ch.isspace())
-    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not _luhn_ok(digits):
+    if not _digits(digits) or not 12 <= len(digits) <= 19 or not _luhn_ok(digits):
         raise card_error("Your card number is incorrect.", "incorrect_number")
     card = CARDS.get(digits)
     if card is None:
@@ -65,10 +70,10 @@ def decline(card: Card) -> StripeError:
 def check_expiry_cvc(exp: str, cvc: str, now_year: int, now_month: int) -> None:
     """Validate the page's `MM / YY` and CVC fields the way Checkout does."""
     parts = [p.strip() for p in (exp or "").replace(" ", "").split("/")]
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or not 1 <= int(parts[0]) <= 12:
+    if len(parts) != 2 or not all(_digits(p) for p in parts) or not 1 <= int(parts[0]) <= 12:
         raise card_error("Your card's expiration date is incomplete.", "invalid_expiry_month")
     month, year = int(parts[0]), int(parts[1]) % 100 + 2000
     if (year, month) < (now_year, now_month):
         raise card_error("Your card's expiration year is in the past.", "invalid_expiry_year")
-    if not (cvc or "").isdigit() or len(cvc) not in (3, 4):
+    if not _digits(cvc or "") or len(cvc) not in (3, 4):
         raise card_error("Your card's security code is incomplete.", "incorrect_cvc")

@@ -54,7 +54,7 @@ def parse_form(body: str) -> dict[str, Any]:
                 # `a[]=x` appends: give it the next free integer slot of this node.
                 part_key: Any = counters.get(id(node), 0)
                 counters[id(node)] = part_key + 1
-            elif part.isdigit() and depth > 0 and len(part) < 6:
+            elif part.isascii() and part.isdigit() and depth > 0 and len(part) < 6:
                 part_key = int(part)
                 counters[id(node)] = max(counters.get(id(node), 0), part_key + 1)
             else:
