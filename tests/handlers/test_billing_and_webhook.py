@@ -181,3 +181,13 @@ def test_ignorable_events_are_200_and_change_nothing(
     status, body = send_event("customer.subscription.updated", sub, aws.webhook_secret)
     assert status == 200 and body["ignored"] == "unknown_customer"
     assert aws.snapshot() == before
+
+
+def test_user_deleted_from_cognito_still_gets_key_and_record(
+    aws: AwsStack, fake_stripe: FakeStripe
+) -> None:
+    _, started = start_checkout("gone")  # never created in Cognito
+    session = fake_stripe.pay(started["session_id"])
+    status, body = send_event("checkout.session.completed", session, aws.webhook_secret)
+    assert status == 200 and body["plan"] == "PRO"
+    assert aws.plans_of_key(aws.user_item("gone")["api_key_id"]["S"]) == {"PRO"}

@@ -151,3 +151,18 @@ def test_eight_deliveries_of_the_doubles_event_and_eight_status_calls_make_one_k
     assert (plan, plans, cognito) == ("PRO", {"PRO"}, "PRO")
     assert [k["id"] for k in aws.keys_of("lee")] == [key_id]
     assert aws.plan_key_ids(aws.pro_plan_id) == {key_id}
+
+
+def test_concurrent_first_checkouts_make_one_customer(
+    wired: tuple[AwsStack, StripeDouble, list],
+) -> None:
+    aws, double, _ = wired
+    aws.create_user("max")
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: start_checkout("max"), range(4)))
+    assert [status for status, _ in results] == [200] * 4
+    customers = {double.get(body["session_id"])["customer"] for _, body in results}
+    assert len(customers) == 1
+    assert customers == {aws.user_item("max")["stripe_customer_id"]["S"]}
+    assert len([c for c in double.store.all("customer")
+                if c["metadata"].get("user_id") == "max"]) == 1

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from apisales.adapters.aws import client
+import logging
+
+from botocore.exceptions import ClientError
+
+from apisales.adapters.aws import client, error_code
+
+logger = logging.getLogger(__name__)
 
 
 class CognitoAttributes:
@@ -13,6 +19,12 @@ class CognitoAttributes:
         attributes = [{"Name": "custom:plan_type", "Value": plan}]
         if customer_id:
             attributes.append({"Name": "custom:stripe_customer_id", "Value": customer_id})
-        client("cognito-idp").admin_update_user_attributes(
-            UserPoolId=self.user_pool_id, Username=user_id, UserAttributes=attributes
-        )
+        try:
+            client("cognito-idp").admin_update_user_attributes(
+                UserPoolId=self.user_pool_id, Username=user_id, UserAttributes=attributes
+            )
+        except ClientError as exc:
+            if error_code(exc) != "UserNotFoundException":
+                raise
+            # A deleted account: retrying cannot help, and the key and record are already right.
+            logger.warning("cognito user %s not found; plan attributes not set", user_id)
