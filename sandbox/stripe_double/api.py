@@ -26,7 +26,6 @@ Handler = Callable[["Ctx", dict[str, Any], re.Match[str]], tuple[int, dict[str, 
 class Ctx:
     store: Store
     base_url: str
-    advance_global: Callable[[int], None]
 
 
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []

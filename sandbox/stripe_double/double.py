@@ -71,7 +71,7 @@ class StripeDouble:
 
     @property
     def ctx(self) -> Ctx:
-        return Ctx(self.store, self.url, self.advance_clock)
+        return Ctx(self.store, self.url)
 
     def start(self) -> StripeDouble:
         handler = type("BoundHandler", (Handler,), {"double": self})

@@ -117,6 +117,7 @@ def _new_invoice(
     inv = template("invoice")
     inv_id = new_id("in_")
     line = inv["lines"]["data"][0]
+    inv["lines"]["url"] = f"/v1/invoices/{inv_id}/lines"
     product = store.get(price["product"]) or {"name": price["product"]}
     unit = format_amount(price["unit_amount"], price["currency"])
     interval = price["recurring"]["interval"]
