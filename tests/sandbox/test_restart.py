@@ -1,0 +1,35 @@
+"""Running the sandbox again: resume a persisted deploy after a restart, or start fresh."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox.deploy.config import sandbox_config
+from sandbox.deploy.deploy import deploy_or_resume, resume_stack
+from sandbox.deploy.ministack import start_ministack
+from tests.sandbox.api_client import call
+
+pytestmark = pytest.mark.slow
+
+
+def test_resume_after_restart_on_another_port_then_fresh(tmp_path: Path) -> None:
+    config = sandbox_config("http://localhost:8765")
+    region = config["aws:region"]
+    with start_ministack(tmp_path, region=region, persist=True) as first:
+        deployed = deploy_or_resume(first.endpoint_url, config, tmp_path, mode="fresh")
+
+    with start_ministack(tmp_path, region=region, persist=True) as second:
+        resumed = resume_stack(second.endpoint_url, tmp_path)
+        assert resumed.rest_api_id == deployed.rest_api_id
+        assert resumed.api_url.startswith(second.endpoint_url + "/restapis/")
+        assert call("GET", resumed.api_url + "/account").status == 401
+        assert call("POST", resumed.webhook_url, {"id": "evt_x"},
+                    headers={"Stripe-Signature": "t=1,v1=00"}).status == 400  # fmt: skip
+
+        fresh = deploy_or_resume(second.endpoint_url, config, tmp_path, mode="fresh")
+        assert fresh.rest_api_id != deployed.rest_api_id
+        assert call("GET", deployed.api_url.replace(first.endpoint_url, second.endpoint_url)
+                    + "/account").status == 404  # fmt: skip
+        assert call("GET", fresh.api_url + "/account").status == 401
