@@ -142,7 +142,7 @@ def test_objects_have_exactly_the_fixture_fields(stripe_double, stripe_client) -
         data = obj if isinstance(obj, dict) else obj.to_dict()
         assert set(data) == set(template(kind)), kind
         # No example id from the fixture file may leak into a returned object.
-        assert "B7WZ01zgkW" not in json.dumps(data), kind
+        assert "B7WZ01zgkW" not in json.dumps(data, default=str), kind
     item = sub["items"].data[0].to_dict()
     assert set(item) == set(template("subscription")["items"]["data"][0])
 
