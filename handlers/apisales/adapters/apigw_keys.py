@@ -34,18 +34,25 @@ class ApiGatewayKeys:
                 usagePlanId=plan.usage_plan_id, keyId=key_id, keyType="API_KEY"
             )
         except ClientError as exc:
-            if error_code(exc) == "ConflictException":
-                pass  # already on it
-            elif error_code(exc) == "BadRequestException":
-                # Real API Gateway refuses a key in two plans of the same stage: leave first.
+            if error_code(exc) not in ("ConflictException", "BadRequestException"):
+                raise
+            # Either it is on the plan already, or (real API Gateway) a key may not sit in two
+            # plans of the same stage: then leave the old plan first and join again.
+            if not self._on_plan(key_id, plan.usage_plan_id):
                 self._leave(key_id, others)
                 others = []
                 apigw.create_usage_plan_key(
                     usagePlanId=plan.usage_plan_id, keyId=key_id, keyType="API_KEY"
                 )
-            else:
-                raise
         self._leave(key_id, others)
+
+    def _on_plan(self, key_id: str, usage_plan_id: str) -> bool:
+        try:
+            client("apigateway").get_usage_plan_key(usagePlanId=usage_plan_id, keyId=key_id)
+            return True
+        except ClientError as exc:
+            _tolerate(exc, "NotFoundException")
+            return False
 
     def _leave(self, key_id: str, plans: Sequence[Plan]) -> None:
         for other in plans:
