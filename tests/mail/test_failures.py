@@ -144,3 +144,15 @@ def test_garbage_server_is_a_protocol_error(mail_env, call, fake_server):
     port = fake_server(lambda conn, stop: conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n"))
     status, body = call(MESSAGES, {"imap": mail_env.imap(security="starttls", port=port)})
     assert status == 502 and body["error"]["code"] == "imap_protocol_error"
+
+
+def test_logs_never_carry_credentials_or_mail(mail_env, call, capsys, caplog):
+    caplog.set_level("DEBUG")
+    call(MESSAGES, {"imap": mail_env.imap()})
+    call(MESSAGES, {"imap": mail_env.imap("bob", "starttls", password="bob-wrong-pw")})
+    out = capsys.readouterr()
+    records = "".join(str(record.__dict__) for record in caplog.records)  # incl. extra fields
+    logged = out.out + out.err + caplog.text + records
+    assert "mail call" in logged and "imap_auth_failed" in logged  # logging did happen
+    for secret in ("alice-pw-1", "bob-wrong-pw", "会議", "All systems nominal", '"alice"'):
+        assert secret not in logged, secret

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
+import logging
 import os
 import socket
 import ssl
@@ -28,6 +29,10 @@ from apisales.mail.errors import (
     MailError,
 )
 from apisales.mail.request import ImapSettings
+
+# imapclient logs the username and, through its imaplib adapter, every protocol line (mail
+# content included) at DEBUG. Keep that out of the function's logs even at DEBUG level.
+logging.getLogger("imapclient").setLevel(logging.WARNING)
 
 
 def tls_context() -> ssl.SSLContext:
@@ -84,6 +89,7 @@ class _PinnedClient(IMAPClient):
             ssl_context=ctx,
             timeout=SocketTimeout(limits.connect_timeout(), limits.read_timeout()),
         )
+        self._imap.debug = 0  # imapclient sets 5: formats (and would log) every line
 
     def _create_IMAP4(self):  # noqa: N802 (imapclient's name)
         timeout = self._timeout.connect
