@@ -43,13 +43,20 @@ class DeployedStack:
     stage_name: str
     user_pool_id: str
     web_client_id: str
-    hosted_ui_domain: str
+    hosted_ui_domain: str  # the stack output: an amazoncognito.com name, unreachable offline
+    hosted_ui_url: str  # where ministack serves the hosted UI (/oauth2/authorize, /login, ...)
     usage_plan_ids: dict[str, str]
     function_names: dict[str, str]
     table_names: dict[str, str]
     secret_arns: dict[str, str]
     created: dict[str, int] = field(default_factory=dict)  # type -> count
     skipped: list[SkippedResource] = field(default_factory=list)
+
+    def skipped_lines(self) -> list[str]:
+        """What the sandbox prints at start-up: every resource not created, and why."""
+        if not self.skipped:
+            return [f"all {sum(self.created.values())} resources of the stack were created"]
+        return [f"skipped {s.type} {s.name!r}: {s.reason}" for s in self.skipped]
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -101,6 +108,7 @@ def deploy_stack(
         user_pool_id=exports["userPoolId"],
         web_client_id=exports["webClientId"],
         hosted_ui_domain=exports["hostedUiDomain"],
+        hosted_ui_url=context.endpoint_url,
         usage_plan_ids=exports["usagePlanIds"],
         function_names={k: _resolve(f.name) for k, f in stack.functions.functions.items()},
         table_names={k: _resolve(t.name) for k, t in stack.data.tables.items()},
@@ -145,6 +153,7 @@ def resume_stack(endpoint_url: str, workdir: Path) -> DeployedStack:
     if old != new:  # ministack came back on another port: the API's URLs move with it
         deployed.api_url = deployed.api_url.replace(old, new, 1)
         deployed.webhook_url = deployed.webhook_url.replace(old, new, 1)
+        deployed.hosted_ui_url = new
         deployed.endpoint_url = new
     context = DeployContext(new, deployed.region)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from sandbox.deploy.config import sandbox_config
 from sandbox.deploy.deploy import DEPLOYED_FILE, DeployError, resume_stack
 from sandbox.deploy.ministack import PortInUseError, start_ministack
-from sandbox.deploy.mocks import CREATORS, SKIPPED_TYPES
+from sandbox.deploy.mocks import CREATORS, SKIPPED_TYPES, SkippedResource
 from tests.infra.harness import run_program
 from tests.sandbox.conftest import Sandbox
 
@@ -98,3 +99,12 @@ def test_sandbox_config_shrinks_only_the_free_quota() -> None:
                      "PRO": {"limit": 100000, "period": "MONTH"}}  # fmt: skip
     assert config["api-sales:stripeApiBase"] == "http://127.0.0.1:2"
     assert config["api-sales:protectStatefulResources"] == "false"
+
+
+@pytest.mark.slow
+def test_start_up_lines_say_what_was_skipped(sandbox: Sandbox) -> None:
+    stack = replace(sandbox.stack, skipped=[SkippedResource("aws:x/y:Z", "z", "no reason")])
+    assert stack.skipped_lines() == ["skipped aws:x/y:Z 'z': no reason"]
+    assert sandbox.stack.skipped_lines() == [
+        f"all {sum(sandbox.stack.created.values())} resources of the stack were created"
+    ]

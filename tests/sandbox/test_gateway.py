@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 
 from tests.sandbox.api_client import call
@@ -108,3 +110,14 @@ def test_key_issued_by_the_account_route_works_on_the_product(
     response = call("POST", sandbox.stack.api_url + PRODUCT_ROUTE, {},
                     headers={"x-api-key": issued.json()["value"]})  # fmt: skip
     assert response.status not in (403, 429), response.body
+
+
+def test_hosted_ui_sign_in_page_is_served_for_the_web_client(sandbox: Sandbox) -> None:
+    stack = sandbox.stack
+    query = urlencode({
+        "client_id": stack.web_client_id, "response_type": "code", "scope": "openid email",
+        "redirect_uri": f"{WEB_BASE_URL}/auth/callback",
+    })  # fmt: skip
+    response = call("GET", f"{stack.hosted_ui_url}/oauth2/authorize?{query}")
+    assert response.status == 200, response.body[:300]
+    assert b"<form" in response.body.lower()

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.deploy import mocks
 from sandbox.deploy.config import sandbox_config
-from sandbox.deploy.deploy import deploy_or_resume, resume_stack
+from sandbox.deploy.deploy import DeployError, deploy_or_resume, deploy_stack, resume_stack
 from sandbox.deploy.ministack import start_ministack
 from tests.sandbox.api_client import call
 
@@ -33,3 +34,19 @@ def test_resume_after_restart_on_another_port_then_fresh(tmp_path: Path) -> None
         assert call("GET", deployed.api_url.replace(first.endpoint_url, second.endpoint_url)
                     + "/account").status == 404  # fmt: skip
         assert call("GET", fresh.api_url + "/account").status == 401
+
+
+def test_a_resource_ministack_refuses_fails_the_deploy_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(ctx, name, inputs):
+        raise RuntimeError(f"refused {name}")
+
+    monkeypatch.setitem(mocks.CREATORS, "aws:dynamodb/table:Table", refuse)
+    config = sandbox_config("http://localhost:8765")
+    with (
+        start_ministack(tmp_path, region=config["aws:region"]) as ministack,
+        pytest.raises(DeployError, match="aws:dynamodb/table:Table 'data-users'"),
+    ):
+        deploy_stack(ministack.endpoint_url, config, tmp_path)
+    assert not (tmp_path / "deployed.json").exists()
