@@ -102,11 +102,14 @@ def start_ministack(
     port: int | None = None,
     region: str = DEFAULT_REGION,
     persist: bool = False,
+    enforce_iam: bool = False,
 ) -> Ministack:
     """Start ministack on ``port`` (a free one if None) and wait until it answers.
 
     ``persist`` keeps state in ``<workdir>/state`` across restarts (needed to resume a
-    deployment after the process stopped).
+    deployment after the process stopped). ``enforce_iam`` (ministack's ``AUTH=true``) runs
+    each Lambda with its execution role's credentials and checks its calls against the
+    role's policies, as AWS would; the deployer signs as the account root.
     """
     port = port or free_port()
     ensure_port_free(port)
@@ -125,6 +128,7 @@ def start_ministack(
         "TMPDIR": str(tmp_dir),
         "MINISTACK_REGION": region,
         "PERSIST_STATE": "1" if persist else "0",
+        "AUTH": "true" if enforce_iam else "false",
         # Lambda workers inherit this environment; handlers must not reach real AWS.
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",

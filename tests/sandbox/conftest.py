@@ -34,6 +34,7 @@ class Sandbox:
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     workdir = tmp_path_factory.mktemp("sandbox")
     config = sandbox_config(WEB_BASE_URL, free_quota=(FREE_QUOTA, "DAY"))
-    with start_ministack(workdir, region=config["aws:region"]) as ministack:
+    # enforce_iam: each Lambda runs with its own role and the least-privilege policies apply.
+    with start_ministack(workdir, region=config["aws:region"], enforce_iam=True) as ministack:
         stack = deploy_stack(ministack.endpoint_url, config, workdir)
         yield Sandbox(ministack, stack, workdir)

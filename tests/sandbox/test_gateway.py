@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 import pytest
@@ -121,3 +122,34 @@ def test_hosted_ui_sign_in_page_is_served_for_the_web_client(sandbox: Sandbox) -
     response = call("GET", f"{stack.hosted_ui_url}/oauth2/authorize?{query}")
     assert response.status == 200, response.body[:300]
     assert b"<form" in response.body.lower()
+
+
+def test_functions_run_under_their_own_least_privilege_role(
+    sandbox: Sandbox, id_token: str
+) -> None:
+    """ministack enforces IAM here: the account function works because of its inline
+    policy, and fails without it (the policy is put back afterwards)."""
+    iam = sandbox.client("iam")
+    role_arn = sandbox.client("lambda").get_function_configuration(
+        FunctionName=sandbox.stack.function_names["account"]
+    )["Role"]
+    role = role_arn.rsplit("/", 1)[-1]
+    policies = {
+        name: iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        for name in iam.list_role_policies(RoleName=role)["PolicyNames"]
+    }
+    assert policies, f"{role} has no inline policy"
+    headers = {"Authorization": f"Bearer {id_token}"}
+    try:
+        for name in policies:
+            iam.delete_role_policy(RoleName=role, PolicyName=name)
+        denied = call("GET", sandbox.stack.api_url + "/account", headers=headers)
+        assert denied.status >= 500, denied.body
+    finally:
+        for name, document in policies.items():
+            iam.put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=_text(document))
+    assert call("GET", sandbox.stack.api_url + "/account", headers=headers).status == 200
+
+
+def _text(document) -> str:
+    return document if isinstance(document, str) else json.dumps(document)
