@@ -16,7 +16,11 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 class StripeBilling:
     def __init__(self, api_key: str, api_base: str | None = None) -> None:
-        options: dict[str, Any] = {"max_network_retries": 1}
+        # Well inside the functions' 20 s timeout: a slow Stripe becomes a 503 to retry.
+        options: dict[str, Any] = {
+            "max_network_retries": 1,
+            "http_client": stripe.RequestsClient(timeout=(3.0, 8.0)),
+        }
         if api_base:
             options["base_addresses"] = {"api": api_base}
         self.client = stripe.StripeClient(api_key, **options)

@@ -20,7 +20,7 @@ from apisales.domain.errors import KeyIssueBusy
 from apisales.domain.ports import ApiKeys, UserStore
 
 CLAIM_TTL_SECONDS = 30
-WAIT_SECONDS = 10.0
+WAIT_SECONDS = 5.0  # well inside the account function's 10 s timeout
 POLL_SECONDS = 0.05
 
 
