@@ -101,3 +101,30 @@ def test_bad_bodies_and_routes_are_clear_4xx(aws: AwsStack) -> None:
         status, body = call(account.lambda_handler, event)
         assert status == expected and "code" in body["error"]
     assert aws.snapshot() == before
+
+
+def test_crash_after_creating_the_key_is_resumed_without_a_second_key(aws: AwsStack) -> None:
+    # As a crashed request leaves it: a key under the user's name, an expired claim, no id.
+    orphan = aws.client("apigateway").create_api_key(
+        name=f"{aws.users_table}-user-ivy", enabled=True)["id"]
+    aws.client("dynamodb").put_item(TableName=aws.users_table, Item={
+        "user_id": {"S": "ivy"}, "key_claim_token": {"S": "dead"},
+        "key_claim_until": {"N": "1"}})
+    status, body = post_key("ivy")
+    assert status == 201 and body["id"] == orphan
+    assert aws.plans_of_key(orphan) == {"FREE"}
+    assert [k["id"] for k in aws.keys_of("ivy")] == [orphan]
+
+
+def test_a_live_claim_held_elsewhere_is_503_not_a_second_key(
+    aws: AwsStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from apisales.domain import api_key
+
+    monkeypatch.setattr(api_key, "WAIT_SECONDS", 0.3)
+    aws.client("dynamodb").put_item(TableName=aws.users_table, Item={
+        "user_id": {"S": "jan"}, "key_claim_token": {"S": "busy"},
+        "key_claim_until": {"N": "99999999999"}})
+    status, body = post_key("jan")
+    assert status == 503 and body["error"]["code"] == "unavailable"
+    assert aws.keys_of("jan") == []
