@@ -12,7 +12,7 @@ import urllib.request
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
 from pulumi.runtime.stack import wait_for_rpcs
@@ -21,6 +21,9 @@ from pulumi.runtime.sync_await import _sync_await
 from sandbox.deploy.config import NAMESPACE, SECRET_KEYS
 from sandbox.deploy.context import DeployContext
 from sandbox.deploy.mocks import DeployingMocks, SkippedResource
+
+if TYPE_CHECKING:
+    from infra.packaging import LambdaArchive
 
 DEPLOYED_FILE = "deployed.json"
 DEFAULT_REGION = "us-east-1"
@@ -72,7 +75,7 @@ def deploy_stack(
     endpoint_url: str,
     config: dict[str, Any],
     workdir: Path,
-    archive: Any = None,
+    archive: LambdaArchive | None = None,
 ) -> DeployedStack:
     """Deploy the program into the (empty) ministack at ``endpoint_url``.
 
@@ -130,7 +133,7 @@ def deploy_or_resume(
     config: dict[str, Any],
     workdir: Path,
     mode: Literal["fresh", "resume"] = "fresh",
-    archive: Any = None,
+    archive: LambdaArchive | None = None,
 ) -> DeployedStack:
     """``fresh``: reset ministack, deploy. ``resume``: reuse deployed.json if still live."""
     if mode == "resume":

@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 HOST = "127.0.0.1"
 DEFAULT_REGION = "us-east-1"
@@ -48,7 +49,7 @@ class Ministack:
     region: str
     process: subprocess.Popen[bytes]
     log_path: Path
-    _log_file: object = field(repr=False, default=None)
+    _log_file: IO[bytes] | None = field(repr=False, default=None)
 
     @property
     def endpoint_url(self) -> str:
@@ -71,7 +72,7 @@ class Ministack:
         # Lambda workers live in the same group and may outlive the server by a moment.
         _signal_group(self.process.pid, signal.SIGKILL)
         if self._log_file is not None:
-            self._log_file.close()  # type: ignore[attr-defined]
+            self._log_file.close()
             self._log_file = None
 
     def __enter__(self) -> Ministack:
