@@ -22,7 +22,6 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # before the route modul
 
 from apisales import container  # noqa: E402
 from apisales.routes import account, billing, webhook  # noqa: E402
-
 from sandbox.stripe_double import StripeDouble  # noqa: E402
 from tests.handlers.aws_env import create_stack, ministack  # noqa: E402
 from tests.handlers.events import FakeContext, api_event  # noqa: E402

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from infra import iam
 from infra.aws_context import AwsContext
 from infra.config import StackConfig
 from infra.routes import Auth, Route, path_prefixes
@@ -44,6 +45,14 @@ _ACCESS_LOG_FORMAT = json.dumps(
     separators=(",", ":"),
 )
 _CORS_ALLOW_HEADERS = "Authorization,Content-Type,X-Api-Key"
+# What API Gateway itself writes to CloudWatch Logs (execution and access logs).
+_API_GATEWAY_LOG_ACTIONS = [
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogGroups",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
+]
 
 
 class Api(pulumi.ComponentResource):
@@ -202,28 +211,28 @@ class Api(pulumi.ComponentResource):
             opts=child,
         )
         if upstream:
-            integration = aws.apigateway.Integration(
-                route.resource_name,
-                rest_api=self.rest_api.id,
-                resource_id=resource_id,
-                http_method=method.http_method,
-                type="HTTP_PROXY",
-                integration_http_method="ANY",
-                uri=f"{upstream}/{{proxy}}",
-                request_parameters={"integration.request.path.proxy": "method.request.path.proxy"},
-                opts=child,
-            )
+            target = {
+                "type": "HTTP_PROXY",
+                "integration_http_method": "ANY",
+                "uri": f"{upstream}/{{proxy}}",
+                "request_parameters": {
+                    "integration.request.path.proxy": "method.request.path.proxy"
+                },
+            }
         else:
-            integration = aws.apigateway.Integration(
-                route.resource_name,
-                rest_api=self.rest_api.id,
-                resource_id=resource_id,
-                http_method=method.http_method,
-                type="AWS_PROXY",
-                integration_http_method="POST",  # Lambda is always invoked with POST
-                uri=function_invoke_arns[route.function],
-                opts=child,
-            )
+            target = {
+                "type": "AWS_PROXY",
+                "integration_http_method": "POST",  # Lambda is always invoked with POST
+                "uri": function_invoke_arns[route.function],
+            }
+        integration = aws.apigateway.Integration(
+            route.resource_name,
+            rest_api=self.rest_api.id,
+            resource_id=resource_id,
+            http_method=method.http_method,
+            opts=child,
+            **target,
+        )
         return [method, integration]
 
     def _cors_preflight(
@@ -280,41 +289,17 @@ class Api(pulumi.ComponentResource):
         """The account-wide role API Gateway needs before a stage may write logs."""
         role = aws.iam.Role(
             f"{name}-cloudwatch",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "apigateway.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=iam.assume_role_policy("apigateway.amazonaws.com"),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.iam.RolePolicy(
             f"{name}-cloudwatch",
             role=role.id,
-            policy=context.logs_arn("*").apply(
-                lambda logs_arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "logs:CreateLogGroup",
-                                    "logs:CreateLogStream",
-                                    "logs:DescribeLogGroups",
-                                    "logs:DescribeLogStreams",
-                                    "logs:PutLogEvents",
-                                ],
-                                "Resource": logs_arn,
-                            }
-                        ],
-                    }
+            policy=iam.policy_document(
+                context.logs_arn("*").apply(
+                    lambda logs_arn: [
+                        iam.allow("ApiGatewayLogs", _API_GATEWAY_LOG_ACTIONS, [logs_arn])
+                    ]
                 )
             ),
             opts=pulumi.ResourceOptions(parent=role),

@@ -1,4 +1,4 @@
-"""DynamoDB: users, Checkout sessions, processed Stripe events, idempotency records."""
+"""DynamoDB: users, Checkout sessions, processed Stripe events."""
 
 from __future__ import annotations
 
@@ -26,8 +26,6 @@ TABLES: dict[str, TableSpec] = {
     "checkout-sessions": TableSpec(key="session_id", ttl_attribute="expires_at"),
     # Per Stripe event: id, type, processed time; kept 30 days, beyond Stripe's 3-day retries.
     "stripe-events": TableSpec(key="event_id", ttl_attribute="expires_at"),
-    # Powertools idempotency records (its default key and TTL attribute names).
-    "idempotency": TableSpec(key="id", ttl_attribute="expiration"),
 }
 
 
@@ -58,10 +56,6 @@ class Data(pulumi.ComponentResource):
     @property
     def stripe_events(self) -> aws.dynamodb.Table:
         return self.tables["stripe-events"]
-
-    @property
-    def idempotency(self) -> aws.dynamodb.Table:
-        return self.tables["idempotency"]
 
 
 def _table(

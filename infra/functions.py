@@ -45,7 +45,7 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
     ),
     BILLING: FunctionSpec(
         BILLING, "apisales.routes.billing.lambda_handler", "Stripe Checkout and portal routes",
-        timeout_s=20, tables=("users", "checkout-sessions", "idempotency"), stripe=True,
+        timeout_s=20, tables=("users", "checkout-sessions"), stripe=True,
         manages_keys=True, cognito_attributes=True,
     ),
     WEBHOOK: FunctionSpec(
@@ -230,7 +230,6 @@ class Functions(pulumi.ComponentResource):
             "users": "USERS_TABLE",
             "checkout-sessions": "CHECKOUT_SESSIONS_TABLE",
             "stripe-events": "STRIPE_EVENTS_TABLE",
-            "idempotency": "IDEMPOTENCY_TABLE",
         }
         for table in spec.tables:
             env[table_env[table]] = self._data.tables[table].name

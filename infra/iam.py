@@ -9,18 +9,20 @@ import pulumi
 
 Statement = dict[str, object]
 
-LAMBDA_ASSUME_ROLE_POLICY = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+
+def assume_role_policy(service: str) -> str:
+    """Trust policy letting one AWS service (``lambda.amazonaws.com``...) assume the role."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+
+
+LAMBDA_ASSUME_ROLE_POLICY = assume_role_policy("lambda.amazonaws.com")
 
 # X-Ray offers no resource-level permissions for these two actions (Service Authorization
 # Reference, "Actions defined by AWS X-Ray"): "*" is the only resource they accept.

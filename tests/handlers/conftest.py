@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from apisales import container
 from aws_lambda_powertools.utilities import parameters
 
+from apisales import container
 from tests.handlers.aws_env import AwsStack, create_stack, ministack
 from tests.handlers.fake_stripe import FakeStripe
 

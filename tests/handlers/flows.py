@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from apisales.routes import billing, webhook
-
 from tests.handlers.events import api_event, call
 from tests.handlers.stripe_signing import event_payload, sign
 

@@ -4,8 +4,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from apisales.routes import account
 
+from apisales.routes import account
 from tests.handlers.aws_env import AwsStack
 from tests.handlers.events import api_event, call
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+
 from apisales.adapters import apigw_keys
 from apisales.domain.entitlements import Plan
-from botocore.exceptions import ClientError
 
 FREE, PRO = Plan("FREE", "up_free", None), Plan("PRO", "up_pro", "FMMailPro")
 

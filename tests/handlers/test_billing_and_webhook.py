@@ -6,8 +6,8 @@ import base64
 import time
 
 import pytest
-from apisales.routes import billing
 
+from apisales.routes import billing
 from tests.handlers.aws_env import AwsStack
 from tests.handlers.events import api_event, call
 from tests.handlers.fake_stripe import FakeStripe

@@ -3,6 +3,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from apisales.domain.entitlements import (
     CatalogError,
     PlanCatalog,
@@ -10,8 +13,6 @@ from apisales.domain.entitlements import (
     current_subscription,
     entitled_plan,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 CATALOG = PlanCatalog.from_json(json.dumps({
     "default_plan": "FREE",

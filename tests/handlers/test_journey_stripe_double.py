@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from apisales import container
-from apisales.routes import account
 from aws_lambda_powertools.utilities import parameters
 
+from apisales import container
+from apisales.routes import account
 from sandbox.stripe_double import StripeDouble
 from tests.fixtures.stripe_double import stripe_double  # noqa: F401 - fixture
 from tests.handlers.aws_env import AwsStack

@@ -8,13 +8,13 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from apisales import container
 from apisales.adapters.apigw_keys import ApiGatewayKeys
 from apisales.adapters.cognito_attributes import CognitoAttributes
 from apisales.adapters.dynamo_users import DynamoUserStore
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from tests.handlers.aws_env import AwsStack
 from tests.handlers.fake_stripe import FakeStripe
 from tests.handlers.faults import FailingOnce

@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from apisales.routes import webhook
-
 from tests.handlers.events import FakeContext, api_event
 
 

@@ -9,7 +9,7 @@ def _tables(run):
 
 def test_every_table_is_on_demand_with_pitr_and_encryption(dev_run):
     tables = _tables(dev_run)
-    assert set(tables) == {"users", "checkout-sessions", "stripe-events", "idempotency"}
+    assert set(tables) == {"users", "checkout-sessions", "stripe-events"}
     for name, table in tables.items():
         assert table["billingMode"] == "PAY_PER_REQUEST", name
         assert table["pointInTimeRecovery"] == {"enabled": True}, name
@@ -27,4 +27,3 @@ def test_keys_ttl_and_customer_index(dev_run):
     assert tables["checkout-sessions"]["ttl"] == {"attributeName": "expires_at", "enabled": True}
     assert tables["stripe-events"]["hashKey"] == "event_id"
     assert tables["stripe-events"]["ttl"] == {"attributeName": "expires_at", "enabled": True}
-    assert tables["idempotency"]["ttl"] == {"attributeName": "expiration", "enabled": True}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+
 from apisales.mail import guard
 
 MESSAGES = "/v1/mail/messages"
