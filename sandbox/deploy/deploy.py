@@ -173,6 +173,17 @@ def resume_stack(endpoint_url: str, workdir: Path) -> DeployedStack:
     return deployed
 
 
+def store_secret(deployed: DeployedStack, key: str, value: str) -> None:
+    """Replace a deployed secret's value (``key``: ``stripeSecretKey`` or
+    ``stripeWebhookSecret``), e.g. with the signing secret the Stripe double issues once
+    the webhook endpoint (which needs the deployed URL) is registered. Handlers cache
+    secrets per worker: store it before the first webhook arrives."""
+    context = DeployContext(deployed.endpoint_url, deployed.region)
+    context.client("secretsmanager").put_secret_value(
+        SecretId=deployed.secret_arns[key], SecretString=value
+    )
+
+
 def reset_ministack(endpoint_url: str) -> None:
     request = urllib.request.Request(endpoint_url.rstrip("/") + "/_ministack/reset", method="POST")
     with urllib.request.urlopen(request, timeout=30) as response:

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from sandbox.deploy.config import sandbox_config
-from sandbox.deploy.deploy import DEPLOYED_FILE, DeployError, resume_stack
+from sandbox.deploy.deploy import DEPLOYED_FILE, DeployError, resume_stack, store_secret
 from sandbox.deploy.ministack import PortInUseError, start_ministack
 from sandbox.deploy.mocks import CREATORS, SKIPPED_TYPES, SkippedResource
+from tests.handlers.stripe_signing import event_payload, sign
 from tests.infra.harness import run_program
+from tests.sandbox.api_client import call
 from tests.sandbox.conftest import Sandbox
 
 COMPONENT_PREFIX = "api-sales:"
@@ -108,3 +110,23 @@ def test_start_up_lines_say_what_was_skipped(sandbox: Sandbox) -> None:
     assert sandbox.stack.skipped_lines() == [
         f"all {sum(sandbox.stack.created.values())} resources of the stack were created"
     ]
+
+
+@pytest.mark.slow
+def test_store_secret_replaces_the_webhook_signing_secret(sandbox: Sandbox) -> None:
+    store_secret(sandbox.stack, "stripeWebhookSecret", "whsec_issued_by_the_double")
+    value = sandbox.client("secretsmanager").get_secret_value(
+        SecretId=sandbox.stack.secret_arns["stripeWebhookSecret"]
+    )["SecretString"]
+    assert value == "whsec_issued_by_the_double"
+
+
+@pytest.mark.slow
+def test_a_webhook_signed_with_the_stored_secret_is_accepted(sandbox: Sandbox) -> None:
+    """The webhook function reads the signing secret from Secrets Manager through its role;
+    an event type the stack does not handle is acknowledged (200)."""
+    store_secret(sandbox.stack, "stripeWebhookSecret", "whsec_issued_by_the_double")
+    payload = event_payload("customer.created", {"id": "cus_sandbox", "object": "customer"})
+    response = call("POST", sandbox.stack.webhook_url, raw=payload.encode(),
+                    headers={"Stripe-Signature": sign(payload, "whsec_issued_by_the_double")})
+    assert response.status == 200, response.body
