@@ -20,7 +20,7 @@ RUNTIME = "python3.12"
 ARCHITECTURE = "arm64"
 
 _TABLE_READ = ["dynamodb:GetItem", "dynamodb:Query"]
-_TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+_TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem"]  # records expire; none is deleted
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class FunctionSpec:
     memory_mb: int = 256
     timeout_s: int = 10
     tables: tuple[str, ...] = ()  # keys of infra.data.TABLES it reads and writes
+    customer_lookup: bool = False  # finds users by Stripe customer id (the users GSI)
     stripe: bool = False  # reads the Stripe API key
     webhook_secret: bool = False
     manages_keys: bool = False  # API Gateway keys and usage-plan membership
@@ -41,7 +42,7 @@ class FunctionSpec:
 FUNCTION_SPECS: dict[str, FunctionSpec] = {
     ACCOUNT: FunctionSpec(
         ACCOUNT, "apisales.routes.account.lambda_handler", "Account and API key routes",
-        tables=("users",), manages_keys=True, cognito_attributes=True,
+        tables=("users",), manages_keys=True,
     ),
     BILLING: FunctionSpec(
         BILLING, "apisales.routes.billing.lambda_handler", "Stripe Checkout and portal routes",
@@ -51,7 +52,7 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
     WEBHOOK: FunctionSpec(
         WEBHOOK, "apisales.routes.webhook.lambda_handler", "Signed Stripe webhooks",
         timeout_s=20, tables=("users", "checkout-sessions", "stripe-events"), stripe=True,
-        webhook_secret=True, manages_keys=True, cognito_attributes=True,
+        customer_lookup=True, webhook_secret=True, manages_keys=True, cognito_attributes=True,
     ),
     PRODUCT: FunctionSpec(
         PRODUCT, "apisales.routes.product.lambda_handler", "FM Mail: IMAP mail and attachments",
@@ -166,7 +167,7 @@ class Functions(pulumi.ComponentResource):
             index_arns = [
                 pulumi.Output.concat(t.arn, "/index/", CUSTOMER_INDEX)
                 for key, t in zip(spec.tables, tables, strict=True)
-                if key == "users"
+                if key == "users" and spec.customer_lookup
             ]
             parts.append(
                 pulumi.Output.all(*arns, *index_arns).apply(
@@ -193,7 +194,7 @@ class Functions(pulumi.ComponentResource):
                 self._user_pool_arn.apply(
                     lambda arn: iam.allow(
                         "PlanAttributes",
-                        ["cognito-idp:AdminGetUser", "cognito-idp:AdminUpdateUserAttributes"],
+                        ["cognito-idp:AdminUpdateUserAttributes"],
                         [arn],
                     )
                 )
@@ -214,7 +215,7 @@ class Functions(pulumi.ComponentResource):
         return pulumi.Output.all(*resources).apply(
             lambda resolved: iam.allow(
                 "ApiKeys",
-                ["apigateway:GET", "apigateway:POST", "apigateway:PATCH", "apigateway:DELETE"],
+                ["apigateway:GET", "apigateway:POST", "apigateway:DELETE"],
                 resolved,
             )  # fmt: skip
         )
