@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt  # unwinds start() or the wait below into stop()
 
-    signal.signal(signal.SIGTERM, on_signal)
+    previous = signal.signal(signal.SIGTERM, on_signal)
     sandbox = Sandbox(options, log=lambda line: print(f"sandbox: {line}", flush=True))
     print("sandbox: starting (deploying the stack into ministack takes a few seconds)...",
           flush=True)  # fmt: skip
@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nsandbox: stopping...", flush=True)
     finally:
         sandbox.stop()
+        signal.signal(signal.SIGTERM, previous)
     print("sandbox: stopped", flush=True)
     return 0
 
