@@ -118,10 +118,14 @@ def _computed_outputs(typ: str, name: str, resource_id: str, inputs: dict) -> di
 
 
 @cache
-def dev_config() -> dict[str, Any]:
-    """The ``api-sales:*`` and ``aws:*`` values of Pulumi.dev.yaml, keys without namespace."""
-    raw = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())["config"]
+def stack_config(stack: str = "dev") -> dict[str, Any]:
+    """The config values of ``Pulumi.<stack>.yaml``, with their full keys."""
+    raw = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
     return dict(raw)
+
+
+def dev_config() -> dict[str, Any]:
+    return stack_config("dev")
 
 
 @cache
@@ -137,13 +141,14 @@ def run_program(
     config: dict[str, Any] | None = None,
     previous_outputs: dict[str, Any] | None = None,
     archive: LambdaArchive | None = None,
+    stack: str = "dev",
 ) -> ProgramRun:
     """Build the program under fresh mocks. ``config`` keys without ``api-sales:`` prefix
-    override (or, with :data:`DELETE`, remove) values of the dev stack's config."""
+    override (or, with :data:`DELETE`, remove) values of ``Pulumi.<stack>.yaml``."""
     from infra.stack import build_stack  # after set_mocks: components read the settings
 
     values: dict[str, Any] = {
-        **dev_config(),
+        **stack_config(stack),
         **{f"api-sales:{k}": v for k, v in TEST_SECRETS.items()},
     }
     for key, value in (config or {}).items():
@@ -156,7 +161,7 @@ def run_program(
     pulumi.runtime.set_all_config({k: _to_config_value(v) for k, v in values.items()}, secret_keys)
 
     mocks = RecordingMocks(previous_outputs)
-    pulumi.runtime.set_mocks(mocks, project="api-sales", stack="dev", preview=False)
+    pulumi.runtime.set_mocks(mocks, project="api-sales", stack=stack, preview=False)
     protected: dict[tuple[str, str], bool] = {}
 
     def record_protect(args: pulumi.ResourceTransformationArgs):

@@ -74,3 +74,12 @@ def test_localhost_console_may_use_http():
     run = run_program({"webBaseUrl": "http://localhost:8080"})
     client = run.of_type("aws:cognito/userPoolClient:UserPoolClient")[0]
     assert client.inputs["callbackUrls"] == ["http://localhost:8080/auth/callback"]
+
+
+def test_the_local_stack_file_builds_for_ministack():
+    run = run_program(stack="local")
+    client = run.of_type("aws:cognito/userPoolClient:UserPoolClient")[0]
+    assert client.inputs["callbackUrls"] == ["http://localhost:8080/auth/callback"]
+    billing = run.named("aws:lambda/function:Function", "functions-billing")
+    assert billing.inputs["environment"]["variables"]["STRIPE_API_BASE"] == "http://127.0.0.1:12111"
+    assert not [r for r in run if r.protect]
