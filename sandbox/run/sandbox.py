@@ -17,9 +17,10 @@ from typing import Any, Literal
 from sandbox.demo_mail import DemoMailbox, Dovecot, start_demo_mailbox
 from sandbox.deploy.config import NAMESPACE, sandbox_config
 from sandbox.deploy.deploy import DEPLOYED_FILE, DeployedStack, DeployError, deploy_or_resume
-from sandbox.deploy.ministack import Ministack, ensure_port_free, start_ministack
+from sandbox.deploy.ministack import Ministack, start_ministack
 from sandbox.run.billing_setup import register_webhook, seed_prices, store_stripe_secrets
 from sandbox.run.console_config import console_config
+from sandbox.run.ports import ensure_listenable, wait_until_free
 from sandbox.run.users import DemoUser, confirmer, ensure_demo_user
 from sandbox.run.web_server import WebServer
 from sandbox.stripe_double import StripeDouble
@@ -72,8 +73,10 @@ class Sandbox:
         # Every fixed port is checked before anything starts: a taken one is a clear error.
         for port in (o.port_ministack, o.port_stripe):
             if port:
-                ensure_port_free(port)
+                ensure_listenable(port)
         self.web = WebServer(o.port_web)  # binds now (PortInUseError)
+        if o.port_ministack:
+            wait_until_free(o.port_ministack, self.log)
         self.workdir.mkdir(parents=True, exist_ok=True)
         mode = self._resolve_mode()
 

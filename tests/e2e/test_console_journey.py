@@ -141,5 +141,12 @@ def test_console_journey(sandbox: Sandbox) -> None:
         expect(page.locator("#plan-name")).to_have_text("FREE")
         expect(page.locator("#signed-in-as")).to_have_text(sandbox.demo_user.email)
         shot("13-demo-user")
+        # Rotation: a new value at once, after a second confirming click.
+        demo_key = key_input.input_value()
+        page.get_by_role("button", name="Rotate key").click()
+        page.get_by_role("button", name="Yes, rotate now").click()
+        expect(page.locator("#key-message")).to_contain_text("New key issued")
+        assert key_input.input_value() not in ("", demo_key)
+        shot("14-key-rotated")
         browser.close()
     assert outside == []

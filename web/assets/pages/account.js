@@ -131,7 +131,7 @@ async function tryApi(event) {
   const hint = result.status === 429
     ? " You have used this month's quota: upgrade to PRO for more calls."
     : "";
-  say(status, `HTTP ${result.status}: ${errorText(result)}.${hint}`, "error");
+  say(status, `${errorText(result)}.${hint}`, "error");
 }
 
 start(async () => {
