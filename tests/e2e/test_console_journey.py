@@ -43,6 +43,13 @@ def test_console_journey(sandbox: Sandbox) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=WAIT_MS)
+    try:
+        journey(sandbox, expect, sync_playwright)
+    finally:
+        expect.set_options(timeout=None)  # the process-wide default, for later tests
+
+
+def journey(sandbox: Sandbox, expect, sync_playwright) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     web, stripe = sandbox.web_url, sandbox.stripe.url
 
