@@ -90,6 +90,9 @@ def free_port() -> int:
 
 def ensure_port_free(port: int) -> None:
     with socket.socket() as s:
+        # Without SO_REUSEADDR, connections of a run that just stopped (TIME_WAIT) would
+        # make a free port look taken for a minute; a live listener still refuses the bind.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((HOST, port))
         except OSError as error:
@@ -104,13 +107,15 @@ def start_ministack(
     region: str = DEFAULT_REGION,
     persist: bool = False,
     enforce_iam: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> Ministack:
     """Start ministack on ``port`` (a free one if None) and wait until it answers.
 
     ``persist`` keeps state in ``<workdir>/state`` across restarts (needed to resume a
     deployment after the process stopped). ``enforce_iam`` (ministack's ``AUTH=true``) runs
     each Lambda with its execution role's credentials and checks its calls against the
-    role's policies, as AWS would; the deployer signs as the account root.
+    role's policies, as AWS would; the deployer signs as the account root. ``extra_env``
+    reaches ministack and the Lambda workers it starts.
     """
     port = port or free_port()
     ensure_port_free(port)
@@ -134,6 +139,7 @@ def start_ministack(
         "AWS_ACCESS_KEY_ID": "test",
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_DEFAULT_REGION": region,
+        **(extra_env or {}),
     }
     for leaked in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
         env.pop(leaked, None)

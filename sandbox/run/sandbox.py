@@ -7,9 +7,7 @@ double wired to it, the demo IMAP mailbox and the web console.
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -17,10 +15,9 @@ from typing import Any, Literal
 from sandbox.demo_mail import DemoMailbox, Dovecot, start_demo_mailbox
 from sandbox.deploy.config import NAMESPACE, sandbox_config
 from sandbox.deploy.deploy import DEPLOYED_FILE, DeployedStack, DeployError, deploy_or_resume
-from sandbox.deploy.ministack import Ministack, start_ministack
+from sandbox.deploy.ministack import Ministack, ensure_port_free, start_ministack
 from sandbox.run.billing_setup import register_webhook, seed_prices, store_stripe_secrets
 from sandbox.run.console_config import console_config
-from sandbox.run.ports import ensure_listenable, wait_until_free
 from sandbox.run.users import DemoUser, confirmer, ensure_demo_user
 from sandbox.run.web_server import WebServer
 from sandbox.stripe_double import StripeDouble
@@ -73,10 +70,8 @@ class Sandbox:
         # Every fixed port is checked before anything starts: a taken one is a clear error.
         for port in (o.port_ministack, o.port_stripe):
             if port:
-                ensure_listenable(port)
+                ensure_port_free(port)
         self.web = WebServer(o.port_web)  # binds now (PortInUseError)
-        if o.port_ministack:
-            wait_until_free(o.port_ministack, self.log)
         self.workdir.mkdir(parents=True, exist_ok=True)
         mode = self._resolve_mode()
 
@@ -94,14 +89,14 @@ class Sandbox:
             self.web.url, stripe_api_base=self.stripe.url, free_quota=free_quota,
             stripe_secret_key=self.stripe.api_key,
         )  # fmt: skip
-        with _environment(IMAP_CA_BUNDLE=self.mailbox.ca_file if self.mailbox else None):
-            # Lambda workers inherit ministack's environment: the product function trusts
-            # the demo mailbox's private CA (the stack itself never sets IMAP_CA_BUNDLE).
-            self.ministack = start_ministack(
-                self.workdir, port=o.port_ministack or None,
-                region=str(self.config["aws:region"]), persist=o.persist,
-                enforce_iam=o.enforce_iam,
-            )  # fmt: skip
+        # Lambda workers inherit ministack's environment: the product function trusts the
+        # demo mailbox's private CA (the stack itself never sets IMAP_CA_BUNDLE).
+        self.ministack = start_ministack(
+            self.workdir, port=o.port_ministack or None,
+            region=str(self.config["aws:region"]), persist=o.persist,
+            enforce_iam=o.enforce_iam,
+            extra_env={"IMAP_CA_BUNDLE": self.mailbox.ca_file} if self.mailbox else None,
+        )  # fmt: skip
         self.stack = self._deploy(mode)
 
         seed_prices(self.stripe, self.config)
@@ -206,22 +201,3 @@ class Sandbox:
             "Ctrl-C stops everything.",
         ]
         return lines
-
-
-@contextlib.contextmanager
-def _environment(**values: str | None) -> Iterator[None]:
-    """Set variables for a child started inside the block, then restore the old values."""
-    old = {name: os.environ.get(name) for name in values}
-    try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        yield
-    finally:
-        for name, value in old.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
