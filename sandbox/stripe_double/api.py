@@ -61,6 +61,19 @@ def _create_product(ctx: Ctx, params: Params, m: Match) -> Resp:
     return _one(ctx, catalog.create_product(ctx.store, params), params)
 
 
+def _list_matching(
+    ctx: Ctx, params: Params, kind: str, path: str, fields: tuple[str, ...]
+) -> Resp:
+    """A list endpoint whose filters are plain equality on top-level string fields."""
+    wanted = {f: p.opt_str(params, f) for f in fields}
+    objs = [
+        o
+        for o in ctx.store.all(kind)
+        if all(value is None or o[f] == value for f, value in wanted.items())
+    ]
+    return _list(ctx, objs, params, path, set(fields))
+
+
 @route("GET", "/v1/products")
 def _list_products(ctx: Ctx, params: Params, m: Match) -> Resp:
     active = p.opt_bool(params, "active")
@@ -134,16 +147,8 @@ def _create_session(ctx: Ctx, params: Params, m: Match) -> Resp:
 
 @route("GET", "/v1/checkout/sessions")
 def _list_sessions(ctx: Ctx, params: Params, m: Match) -> Resp:
-    customer, sub = p.opt_str(params, "customer"), p.opt_str(params, "subscription")
-    status = p.opt_str(params, "status")
-    objs = [
-        o
-        for o in ctx.store.all("checkout.session")
-        if (customer is None or o["customer"] == customer)
-        and (sub is None or o["subscription"] == sub)
-        and (status is None or o["status"] == status)
-    ]
-    return _list(ctx, objs, params, "/v1/checkout/sessions", {"customer", "subscription", "status"})
+    return _list_matching(ctx, params, "checkout.session", "/v1/checkout/sessions",
+                          ("customer", "subscription", "status"))  # fmt: skip
 
 
 @route("GET", "/v1/checkout/sessions/(?P<id>[^/]+)")
@@ -209,16 +214,8 @@ def _cancel_sub(ctx: Ctx, params: Params, m: Match) -> Resp:
 
 @route("GET", "/v1/invoices")
 def _list_invoices(ctx: Ctx, params: Params, m: Match) -> Resp:
-    customer, sub = p.opt_str(params, "customer"), p.opt_str(params, "subscription")
-    status = p.opt_str(params, "status")
-    objs = [
-        o
-        for o in ctx.store.all("invoice")
-        if (customer is None or o["customer"] == customer)
-        and (sub is None or o["subscription"] == sub)
-        and (status is None or o["status"] == status)
-    ]
-    return _list(ctx, objs, params, "/v1/invoices", {"customer", "subscription", "status"})
+    return _list_matching(ctx, params, "invoice", "/v1/invoices",
+                          ("customer", "subscription", "status"))  # fmt: skip
 
 
 @route("GET", "/v1/invoices/(?P<id>[^/]+)")
