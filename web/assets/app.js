@@ -182,6 +182,17 @@ export function $(selector) {
   return document.querySelector(selector);
 }
 
+// The site header is the same on every page: written once here, filled in by wireHeader().
+const SITE_HEADER = `
+  <a class="brand" href="/">FM Mail</a>
+  <nav aria-label="Main">
+    <a href="/account/">API key</a>
+    <a href="/upgrade/">Plans</a>
+  </nav>
+  <span class="who"><span id="signed-in-as"></span>
+    <button type="button" id="sign-out" class="link" hidden>Sign out</button></span>`;
+for (const header of document.querySelectorAll("[data-site-header]")) header.innerHTML = SITE_HEADER;
+
 // Header: who is signed in, and sign out.
 export function wireHeader(session) {
   const who = $("#signed-in-as");
