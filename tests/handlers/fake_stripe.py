@@ -59,9 +59,18 @@ class FakeStripe:
             self.sessions[sid] = session
             return dict(session)
 
-    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:
+    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any] | None:
         with self.lock:
-            return dict(self.sessions[session_id])
+            session = self.sessions.get(session_id)
+            return dict(session) if session else None
+
+    def expire_open_checkout_sessions(self, customer_id: str) -> int:
+        with self.lock:
+            open_sessions = [s for s in self.sessions.values()
+                             if s["customer"] == customer_id and s["status"] == "open"]
+            for session in open_sessions:
+                session["status"] = "expired"
+            return len(open_sessions)
 
     def create_portal_session(self, customer_id: str, return_url: str) -> str:
         return f"https://billing.example.test/p/{customer_id}?return={return_url}"

@@ -50,17 +50,23 @@ class CheckoutSessions:
         self.table = table
 
     def record_created(self, session_id: str, user_id: str) -> None:
+        """Record the owner once; a later call never overwrites a fulfilled record."""
         now = int(time.time())
-        client("dynamodb").put_item(
-            TableName=self.table,
-            Item={
-                "session_id": {"S": session_id},
-                "user_id": {"S": user_id},
-                "status": {"S": "open"},
-                "created_at": {"N": str(now)},
-                "expires_at": {"N": str(now + SESSION_RETENTION_SECONDS)},
-            },
-        )
+        try:
+            client("dynamodb").put_item(
+                TableName=self.table,
+                Item={
+                    "session_id": {"S": session_id},
+                    "user_id": {"S": user_id},
+                    "status": {"S": "open"},
+                    "created_at": {"N": str(now)},
+                    "expires_at": {"N": str(now + SESSION_RETENTION_SECONDS)},
+                },
+                ConditionExpression="attribute_not_exists(session_id)",
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
 
     def get(self, session_id: str) -> dict[str, Any] | None:
         item = client("dynamodb").get_item(

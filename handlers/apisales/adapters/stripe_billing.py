@@ -67,8 +67,28 @@ class StripeBilling:
         )
         return _plain(session)
 
-    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any]:
-        return _plain(self.client.v1.checkout.sessions.retrieve(session_id))
+    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any] | None:
+        """The session, or None when Stripe has no session with that id."""
+        try:
+            return _plain(self.client.v1.checkout.sessions.retrieve(session_id))
+        except stripe.InvalidRequestError as error:
+            if error.code == "resource_missing":
+                return None
+            raise
+
+    def expire_open_checkout_sessions(self, customer_id: str) -> int:
+        """Expire the customer's open Checkout Sessions, so at most one can ever be paid."""
+        sessions = self.client.v1.checkout.sessions.list(
+            params={"customer": customer_id, "status": "open", "limit": 100}
+        )
+        expired = 0
+        for session in sessions.auto_paging_iter():
+            try:
+                self.client.v1.checkout.sessions.expire(session["id"])
+                expired += 1
+            except stripe.InvalidRequestError:
+                pass  # completed or expired meanwhile: nothing left to close
+        return expired
 
     def create_portal_session(self, customer_id: str, return_url: str) -> str:
         session = self.client.v1.billing_portal.sessions.create(

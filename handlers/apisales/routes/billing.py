@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import stripe
@@ -9,7 +10,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales import container, settings
-from apisales.domain.entitlements import SUBSCRIBED_STATUSES
+from apisales.domain.entitlements import SUBSCRIBED_STATUSES, current_subscription
 from apisales.http.claims import Caller, caller_from_event
 from apisales.http.errors import BadRequest, Conflict, NotFound
 from apisales.http.requests import json_object
@@ -19,6 +20,8 @@ logger = Logger()
 app = make_app(logger, (stripe.StripeError,))
 
 PAID = frozenset({"paid", "no_payment_required"})
+# Stripe's Checkout Session ids; anything else is not looked up at all.
+SESSION_ID = re.compile(r"cs_(test|live)_[A-Za-z0-9]{1,250}")
 
 
 def _caller() -> Caller:
@@ -53,10 +56,16 @@ def create_checkout() -> dict[str, Any]:
             raise BadRequest(f"no paid plan named {requested!r}", "unknown_plan")
     record = container.users().get(caller.user_id)
     if record and record.subscription_status in SUBSCRIBED_STATUSES:
-        raise Conflict("you already have a subscription; manage it in the portal",
-                       "already_subscribed")
+        raise _already_subscribed()
     billing = container.stripe_billing()
     customer_id = _customer_for(caller)
+    # Our record may lag Stripe (a payment whose webhook is still on its way): ask Stripe
+    # too, so nobody is charged twice.
+    live = current_subscription(billing.subscriptions_of(customer_id), True)
+    if live is not None and live.status in SUBSCRIBED_STATUSES:
+        raise _already_subscribed()
+    # Only the newest session can be paid: two tabs must not make two subscriptions.
+    billing.expire_open_checkout_sessions(customer_id)
     base = settings.web_base_url()
     session = billing.create_checkout_session(
         user_id=caller.user_id,
@@ -69,13 +78,33 @@ def create_checkout() -> dict[str, Any]:
     return {"url": session["url"], "session_id": session["id"]}
 
 
+def _already_subscribed() -> Conflict:
+    return Conflict("you already have a subscription; manage it in the portal",
+                    "already_subscribed")  # fmt: skip
+
+
+def _owned_session(session_id: str, caller: Caller) -> dict[str, Any]:
+    """The caller's Checkout Session from Stripe; NotFound for anyone else's or none."""
+    unknown = NotFound("no such checkout session", "unknown_session")
+    if not SESSION_ID.fullmatch(session_id):
+        raise unknown
+    sessions = container.checkout_sessions()
+    record = sessions.get(session_id)
+    if record is not None and record["user_id"] != caller.user_id:
+        raise unknown
+    session = container.stripe_billing().retrieve_checkout_session(session_id)
+    if session is None or session.get("client_reference_id") != caller.user_id:
+        raise unknown
+    if record is None:
+        # Stripe created it for this caller but recording it failed: record it now.
+        sessions.record_created(session_id, caller.user_id)
+    return session
+
+
 @app.get("/billing/checkout/<session_id>")
 def checkout_status(session_id: str) -> dict[str, Any]:
     caller = _caller()
-    record = container.checkout_sessions().get(session_id) if len(session_id) <= 255 else None
-    if record is None or record["user_id"] != caller.user_id:
-        raise NotFound("no such checkout session", "unknown_session")
-    session = container.stripe_billing().retrieve_checkout_session(session_id)
+    session = _owned_session(session_id, caller)
     paid = session.get("status") == "complete" and session.get("payment_status") in PAID
     plan = None
     if paid and session.get("customer"):
