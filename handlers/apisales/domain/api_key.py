@@ -22,6 +22,7 @@ from apisales.domain.ports import ApiKeys, UserStore
 CLAIM_TTL_SECONDS = 30
 WAIT_SECONDS = 5.0  # well inside the account function's 10 s timeout
 POLL_SECONDS = 0.05
+SETTLE_ROUNDS = 3
 
 
 def key_name(scope: str, user_id: str) -> str:
@@ -65,7 +66,23 @@ class KeyService:
             self.sleep(POLL_SECONDS)
         self.keys.put_on_plan(key_id, plan, self.catalog.plans)
         self.users.set_key_plan(user_id, key_id, plan.name)
+        self._follow_record(user_id, key_id, plan)
         return key_id, created
+
+    def _follow_record(self, user_id: str, key_id: str, plan: Plan) -> None:
+        """Leave the key on the plan the user record names *now*.
+
+        A caller may have read the plan just before a concurrent fulfilment changed it and
+        moved the key; our move would then undo theirs. Fulfilment writes the record's plan
+        before it moves the key, so re-reading the record after our move always converges.
+        """
+        for _ in range(SETTLE_ROUNDS):
+            latest = self.users.get(user_id)
+            if latest is None or latest.api_key_id != key_id or latest.plan in (None, plan.name):
+                return
+            plan = self.catalog.plan(latest.plan)
+            self.keys.put_on_plan(key_id, plan, self.catalog.plans)
+            self.users.set_key_plan(user_id, key_id, plan.name)
 
     def _issue_under_claim(self, user_id: str, token: str, plan: Plan) -> str | None:
         # Adopt a key a crashed attempt created, so a retry never makes a second one.
@@ -88,4 +105,5 @@ class KeyService:
             return record.api_key_id if record and record.api_key_id else new_key_id
         self.users.set_key_plan(user_id, new_key_id, plan.name)
         self.keys.delete(old_key_id, self.catalog.plans)
+        self._follow_record(user_id, new_key_id, plan)
         return new_key_id

@@ -29,6 +29,12 @@ def _plan_of(record: UserRecord | None) -> str:
     return catalog.default_plan
 
 
+def _key_plan(user_id: str) -> str:
+    """The plan the key is on after the call (a concurrent fulfilment may have moved it)."""
+    record = container.users().get(user_id)
+    return (record and record.key_plan) or _plan_of(record)
+
+
 def _subscription(record: UserRecord | None) -> dict[str, Any] | None:
     if not record or not record.subscription_id:
         return None
@@ -62,7 +68,7 @@ def issue_api_key() -> tuple[dict[str, Any], int]:
     record = container.users().get(user_id)
     plan = settings.plan_catalog().plan(_plan_of(record))
     key_id, created = container.key_service().ensure_key(user_id, plan)
-    body = {"id": key_id, "value": container.api_keys().value(key_id), "plan": plan.name}
+    body = {"id": key_id, "value": container.api_keys().value(key_id), "plan": _key_plan(user_id)}
     return body, 201 if created else 200
 
 
@@ -85,7 +91,7 @@ def rotate_api_key() -> dict[str, Any]:
         raise NotFound("you have no API key yet; POST /account/api-key", "no_api_key")
     plan = settings.plan_catalog().plan(_plan_of(record))
     key_id = container.key_service().rotate(user_id, record.api_key_id, plan)
-    return {"id": key_id, "value": container.api_keys().value(key_id), "plan": plan.name}
+    return {"id": key_id, "value": container.api_keys().value(key_id), "plan": _key_plan(user_id)}
 
 
 @logger.inject_lambda_context(clear_state=True)
