@@ -1,5 +1,6 @@
 // Shared by every page of the console: settings (/config.json), Cognito sign-in through the
-// vendored amazon-cognito-identity-js (SRP, so the password never leaves the browser), calls
+// vendored amazon-cognito-identity-js (SRP, so the password never leaves the browser) or the
+// hosted UI (authorization code flow with PKCE), calls
 // to the api-sales API, and the error shape {"error": {"code", "message"}}.
 /* global AmazonCognitoIdentity */
 
@@ -33,6 +34,7 @@ function cognitoError(error) {
 }
 
 export async function signIn(email, password) {
+  localStorage.removeItem(HOSTED_SESSION_KEY); // this session is not the hosted UI's
   const pool = await userPool();
   const user = new AmazonCognitoIdentity.CognitoUser({ Username: email, Pool: pool });
   const details = new AmazonCognitoIdentity.AuthenticationDetails({
@@ -91,10 +93,141 @@ export async function currentSession() {
   });
 }
 
+// Ends the session kept in this browser. Resolves to where the page should go next: the
+// hosted UI's /logout (which ends its own session, then returns to "/") when the session
+// came from the hosted page, else /signin/.
 export async function signOut() {
   const pool = await userPool();
   const user = pool.getCurrentUser();
   if (user) user.signOut();
+  const fromHostedUi = localStorage.getItem(HOSTED_SESSION_KEY) === "1";
+  localStorage.removeItem(HOSTED_SESSION_KEY);
+  const config = await loadConfig();
+  if (fromHostedUi && config.hostedUiUrl) {
+    const query = new URLSearchParams({
+      client_id: config.webClientId, logout_uri: `${location.origin}/`,
+    });
+    return `${hostedUiBase(config)}/logout?${query}`;
+  }
+  return "/signin/";
+}
+
+// ---- the hosted UI: OAuth 2.0 authorization code flow with PKCE (S256) ------------------
+// The stack's app client allows the code flow with openid/email/profile and the callback
+// {webBaseUrl}/auth/callback. The verifier and state live in sessionStorage (this tab only)
+// between the redirect out and the callback; tokens end up where the SRP path keeps them.
+const PENDING_KEY = "apiSales.hostedUi.pending";
+const HOSTED_SESSION_KEY = "apiSales.hostedUi.session";
+const OAUTH_SCOPES = "openid email profile";
+
+function hostedUiBase(config) {
+  return String(config.hostedUiUrl || "").replace(/\/$/, "");
+}
+
+export async function hostedUiAvailable() {
+  return Boolean((await loadConfig()).hostedUiUrl) && Boolean(globalThis.crypto?.subtle);
+}
+
+function base64Url(bytes) {
+  let binary = "";
+  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function randomString(byteCount) {
+  return base64Url(crypto.getRandomValues(new Uint8Array(byteCount)));
+}
+
+function callbackUrl() {
+  return `${location.origin}/auth/callback`;
+}
+
+// Sends the browser to the hosted sign-in page; `next` is where to land afterwards.
+export async function startHostedSignIn(next = "/account/") {
+  const config = await loadConfig();
+  const verifier = randomString(32); // 43 characters, RFC 7636's minimum
+  const state = randomString(24);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ state, verifier, next }));
+  const query = new URLSearchParams({
+    response_type: "code",
+    client_id: config.webClientId,
+    redirect_uri: callbackUrl(),
+    scope: OAUTH_SCOPES,
+    state,
+    code_challenge: base64Url(digest),
+    code_challenge_method: "S256",
+  });
+  location.assign(`${hostedUiBase(config)}/oauth2/authorize?${query}`);
+}
+
+function oauthError(code, message) {
+  const err = new Error(message);
+  err.code = code;
+  return err;
+}
+
+// On /auth/callback: checks `state`, exchanges the code (with the PKCE verifier) at the
+// token endpoint, and stores the session. Resolves to the page to go to next. The pending
+// verifier is used once: a reload of the callback or a second tab cannot replay it.
+export async function completeHostedSignIn(params) {
+  const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "null");
+  sessionStorage.removeItem(PENDING_KEY);
+  if (params.get("error")) {
+    throw oauthError(params.get("error"),
+      `The hosted page refused the sign-in: ${params.get("error_description") || params.get("error")}.`);
+  }
+  if (!pending || !pending.state) {
+    throw oauthError("no_pending_sign_in", "No sign-in was started in this tab. Start again.");
+  }
+  if (!params.get("state") || params.get("state") !== pending.state) {
+    throw oauthError("state_mismatch", "The sign-in response does not match the request this tab made (state mismatch). Nothing was stored; start again.");
+  }
+  const code = params.get("code");
+  if (!code) throw oauthError("no_code", "The hosted page returned no authorization code.");
+
+  const config = await loadConfig();
+  let response;
+  try {
+    response = await fetch(`${hostedUiBase(config)}/oauth2/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        client_id: config.webClientId,
+        code,
+        redirect_uri: callbackUrl(),
+        code_verifier: pending.verifier,
+      }),
+      cache: "no-store",
+    });
+  } catch (error) {
+    throw oauthError("network_error", `The token endpoint could not be reached: ${error.message}`);
+  }
+  const tokens = await response.json().catch(() => ({}));
+  if (!response.ok || !tokens.id_token || !tokens.access_token || !tokens.refresh_token) {
+    throw oauthError(tokens.error || "token_error",
+      `The code could not be exchanged: ${tokens.error_description || tokens.error || `HTTP ${response.status}`}.`);
+  }
+  await storeSession(tokens);
+  localStorage.setItem(HOSTED_SESSION_KEY, "1");
+  const next = String(pending.next || "");
+  return next.startsWith("/") && !next.startsWith("//") ? next : "/account/";
+}
+
+// The same storage the SRP path writes (amazon-cognito-identity-js's keys, under the
+// Cognito username), so currentSession() and its refresh work unchanged.
+async function storeSession(tokens) {
+  const session = new AmazonCognitoIdentity.CognitoUserSession({
+    IdToken: new AmazonCognitoIdentity.CognitoIdToken({ IdToken: tokens.id_token }),
+    AccessToken: new AmazonCognitoIdentity.CognitoAccessToken({ AccessToken: tokens.access_token }),
+    RefreshToken: new AmazonCognitoIdentity.CognitoRefreshToken({ RefreshToken: tokens.refresh_token }),
+  });
+  const claims = session.getAccessToken().decodePayload();
+  const username = claims.username || session.getIdToken().decodePayload()["cognito:username"];
+  if (!username) throw oauthError("token_error", "The tokens name no user.");
+  const user = new AmazonCognitoIdentity.CognitoUser({ Username: username, Pool: await userPool() });
+  user.setSignInUserSession(session);
 }
 
 // Every page but sign-in needs a user: send the visitor to sign in, then back here.
@@ -201,8 +334,7 @@ export function wireHeader(session) {
   if (button) {
     button.hidden = !session;
     button.addEventListener("click", async () => {
-      await signOut();
-      location.assign("/signin/");
+      location.assign(await signOut());
     });
   }
   for (const link of document.querySelectorAll("nav a")) {

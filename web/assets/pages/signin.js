@@ -1,5 +1,6 @@
 import {
-  $, confirmSignUp, loadConfig, resendCode, say, signIn, signUp, start, wireHeader,
+  $, confirmSignUp, hostedUiAvailable, loadConfig, resendCode, say, signIn, signUp,
+  start, startHostedSignIn, wireHeader,
 } from "../app.js";
 
 const message = () => $("#auth-message");
@@ -31,6 +32,23 @@ function showConfirm(email, password) {
 start(async () => {
   wireHeader(null);
   const config = await loadConfig();
+
+  if (await hostedUiAvailable()) {
+    $("#hosted-section").hidden = false;
+    const button = $("#hosted-sign-in");
+    // Coming back with the Back button restores this page from the cache: enable it again.
+    addEventListener("pageshow", () => { button.disabled = false; });
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      say(message(), "Opening the hosted sign-in page…");
+      try {
+        await startHostedSignIn(nextPage());
+      } catch (error) {
+        button.disabled = false;
+        say(message(), `Could not open the hosted page: ${error.message}`, "error");
+      }
+    });
+  }
 
   $("#sign-in-form").addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -1,0 +1,19 @@
+// /auth/callback: the hosted UI returns here with ?code=&state= (or ?error=).
+import { $, completeHostedSignIn, say, start, wireHeader } from "../app.js";
+
+start(async () => {
+  wireHeader(null);
+  const params = new URLSearchParams(location.search);
+  // The code is single-use and worthless without this tab's verifier; keep it out of
+  // the history and of any later Referer anyway.
+  history.replaceState(null, "", location.pathname);
+  try {
+    const next = await completeHostedSignIn(params);
+    say($("#callback-status"), "Signed in. Opening your account…", "ok");
+    location.replace(next);
+  } catch (error) {
+    say($("#callback-status"), "");
+    say($("#callback-error"), `Sign-in failed: ${error.message} (${error.code})`, "error");
+    $("#callback-retry").hidden = false;
+  }
+});
