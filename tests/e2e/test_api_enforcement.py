@@ -77,7 +77,8 @@ def test_console_pages_config_and_proxies(sandbox: Sandbox) -> None:
     for path, marker in [("/", "<h1>FM Mail</h1>"), ("/signin", "Create an account"),
                          ("/account/", "Try the API"), ("/upgrade", "Upgrade to PRO"),
                          ("/upgrade/thanks?session_id=cs_x", "Thank you"),
-                         ("/upgrade/canceled", "Checkout canceled")]:  # fmt: skip
+                         ("/upgrade/canceled", "Checkout canceled"),
+                         ("/auth/callback?code=x&state=y", "with the hosted page")]:  # fmt: skip
         status, body = call(web + path)
         assert status == 200 and marker in body, path
     assert call(web + "/../pyproject.toml")[0] == 404
@@ -86,6 +87,7 @@ def test_console_pages_config_and_proxies(sandbox: Sandbox) -> None:
     assert config["userPoolId"] == sandbox.stack.user_pool_id
     assert config["webClientId"] == sandbox.stack.web_client_id
     assert config["apiUrl"] == "/api"
+    assert config["hostedUiUrl"] == sandbox.stack.hosted_ui_url
     assert [p["name"] for p in config["plans"]] == ["FREE", "PRO"]
     if sandbox.mailbox:
         assert config["demoMailbox"]["port"] == sandbox.mailbox.port
