@@ -21,7 +21,8 @@ class Identity(pulumi.ComponentResource):
     user_pool_id: pulumi.Output[str]
     user_pool_arn: pulumi.Output[str]
     web_client_id: pulumi.Output[str]
-    hosted_ui_domain: pulumi.Output[str]
+    hosted_ui_domain: pulumi.Output[str]  # <prefix>.auth.<region>.amazoncognito.com
+    hosted_ui_url: pulumi.Output[str]  # https://<hosted_ui_domain>
 
     def __init__(
         self, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None = None
@@ -97,14 +98,15 @@ class Identity(pulumi.ComponentResource):
         self.user_pool_arn = self.user_pool.arn
         self.web_client_id = self.web_client.id
         self.hosted_ui_domain = pulumi.Output.concat(
-            "https://", self.domain.domain, ".auth.", aws.get_region_output().region,
-            ".amazoncognito.com",
-        )  # fmt: skip
+            self.domain.domain, ".auth.", aws.get_region_output().region, ".amazoncognito.com"
+        )
+        self.hosted_ui_url = pulumi.Output.concat("https://", self.hosted_ui_domain)
         self.register_outputs(
             {
                 "user_pool_id": self.user_pool_id,
                 "web_client_id": self.web_client_id,
                 "hosted_ui_domain": self.hosted_ui_domain,
+                "hosted_ui_url": self.hosted_ui_url,
             }
         )
 

@@ -67,6 +67,7 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     pulumi.export("userPoolId", identity.user_pool_id)
     pulumi.export("webClientId", identity.web_client_id)
     pulumi.export("hostedUiDomain", identity.hosted_ui_domain)
+    pulumi.export("hostedUiUrl", identity.hosted_ui_url)
     pulumi.export("usagePlanIds", {name: plan.id for name, plan in api.usage_plans.items()})
     attributes = (
         guard_user_pool_schema(config.user_attributes)

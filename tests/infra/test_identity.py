@@ -40,8 +40,9 @@ def test_hosted_ui_domain_and_outputs(dev_run):
     domain = dev_run.of_type("aws:cognito/userPoolDomain:UserPoolDomain")[0]
     assert domain.inputs["domain"].startswith("api-sales-dev-")
     assert dev_run.exports["hostedUiDomain"] == (
-        f"https://{domain.inputs['domain']}.auth.ap-northeast-1.amazoncognito.com"
+        f"{domain.inputs['domain']}.auth.ap-northeast-1.amazoncognito.com"
     )
+    assert dev_run.exports["hostedUiUrl"] == f"https://{dev_run.exports['hostedUiDomain']}"
     for output in ("apiUrl", "userPoolId", "webClientId", "hostedUiDomain", "webhookUrl"):
         assert dev_run.exports[output], output
     assert dev_run.exports["webhookUrl"].endswith("/v1/stripe/webhook")
