@@ -156,3 +156,27 @@ def test_logs_never_carry_credentials_or_mail(mail_env, call, capsys, caplog):
     assert "mail call" in logged and "imap_auth_failed" in logged  # logging did happen
     for secret in ("alice-pw-1", "bob-wrong-pw", "会議", "All systems nominal", '"alice"'):
         assert secret not in logged, secret
+
+
+def test_a_server_that_drips_bytes_is_cut_off_by_the_session_deadline(
+    mail_env, call, monkeypatch, fake_server
+):
+    """Each read gets a byte in time, so only a deadline on the whole session can end it."""
+    monkeypatch.setenv("IMAP_READ_TIMEOUT", "1")
+    monkeypatch.setenv("IMAP_DEADLINE", "0.5")
+
+    def drip(conn, stop):
+        greeting = b"* OK " + b"x" * 10_000  # never reaches its CRLF in time
+        for byte in greeting[:100]:  # bounded: the server gives up by itself after ~5 s
+            if stop.is_set():
+                return
+            try:
+                conn.sendall(bytes([byte]))
+            except OSError:
+                return
+            stop.wait(0.05)
+
+    port = fake_server(drip)
+    status, body = call(MESSAGES, {"imap": mail_env.imap(security="starttls", port=port)})
+    assert status == 504 and body["error"]["code"] == "imap_timeout", body
+    assert "did not finish within 0.5 s" in body["error"]["message"]

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 
 from imapclient import IMAPClient, SocketTimeout, imap4, tls
@@ -123,6 +124,37 @@ def translate(exc: BaseException) -> MailError:
     raise exc
 
 
+class _Deadline:
+    """Ends the whole session after ``seconds`` by shutting its socket down.
+
+    A blocked read then returns at once, whatever the per-read timeout, so no server can
+    hold the call open by sending a byte now and then.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = threading.Event()
+        self._client: IMAPClient | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, client: IMAPClient) -> None:
+        self._client = client
+        if self.expired.is_set():
+            self._expire()
+
+    def _expire(self) -> None:
+        self.expired.set()
+        sock = getattr(getattr(self._client, "_imap", None), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
 @contextlib.contextmanager
 def session(settings: ImapSettings) -> Iterator[IMAPClient]:
     """Yield a logged-in client; raise MailError subclasses for every expected failure."""
@@ -130,23 +162,34 @@ def session(settings: ImapSettings) -> Iterator[IMAPClient]:
     ctx = tls_context()
     client: IMAPClient | None = None
     clean = False
+    deadline = _Deadline(limits.session_deadline())
     try:
         client = _PinnedClient(settings, addrs, ctx)
+        deadline.watch(client)
         if settings.security == "starttls":
             client.starttls(ctx)
         _login(client, settings)
         yield client
-        clean = True
+        clean = not deadline.expired.is_set()
     except MailError:
+        if deadline.expired.is_set():
+            raise _too_slow(deadline) from None
         raise
     except Exception as exc:  # noqa: BLE001 - translate() re-raises what it does not know
+        if deadline.expired.is_set():
+            raise _too_slow(deadline) from None
         raise translate(exc) from None
     finally:
+        deadline.cancel()
         if client is not None:
             # After a failure the server may be the problem: drop the socket rather than
             # wait another read timeout for a LOGOUT reply.
             with contextlib.suppress(Exception):
                 client.logout() if clean else client.shutdown()
+
+
+def _too_slow(deadline: _Deadline) -> ImapTimeout:
+    return ImapTimeout(f"the IMAP server did not finish within {deadline.seconds:g} s")
 
 
 def _login(client: IMAPClient, settings: ImapSettings) -> None:

@@ -37,3 +37,13 @@ def connect_timeout() -> float:
 def read_timeout() -> float:
     """Seconds any single read may wait (env ``IMAP_READ_TIMEOUT``, default 20)."""
     return _env_float("IMAP_READ_TIMEOUT", 20.0)
+
+
+def session_deadline() -> float:
+    """Seconds a whole IMAP session may take (env ``IMAP_DEADLINE``, default 25).
+
+    The read timeout bounds one read only: a server that drips a byte at a time would
+    otherwise hold the call past API Gateway's 29 s limit, which answers 504 anyway while
+    the function keeps running (and billing).
+    """
+    return _env_float("IMAP_DEADLINE", 25.0)
