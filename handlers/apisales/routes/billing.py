@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales import container, settings
 from apisales.domain.entitlements import SUBSCRIBED_STATUSES, current_subscription
+from apisales.domain.users import UserRecord
 from apisales.http.claims import Caller, caller_from_event
 from apisales.http.errors import BadRequest, Conflict, NotFound
 from apisales.http.requests import json_object
@@ -28,15 +29,13 @@ def _caller() -> Caller:
     return caller_from_event(app.current_event.raw_event)
 
 
-def _customer_for(caller: Caller) -> str:
-    """The caller's Stripe customer: reused if recorded, else created once and recorded."""
-    users = container.users()
-    record = users.get(caller.user_id)
+def _customer_for(caller: Caller, record: UserRecord | None) -> str:
+    """The caller's Stripe customer: the one in ``record``, else created once and recorded."""
     if record and record.stripe_customer_id:
         return record.stripe_customer_id
     created = container.stripe_billing().create_customer(caller.user_id, caller.email)
     # Conditional write: if a concurrent request recorded a customer first, use that one.
-    return users.bind_customer(caller.user_id, created)
+    return container.users().bind_customer(caller.user_id, created)
 
 
 @app.post("/billing/checkout")
@@ -58,7 +57,7 @@ def create_checkout() -> dict[str, Any]:
     if record and record.subscription_status in SUBSCRIBED_STATUSES:
         raise _already_subscribed()
     billing = container.stripe_billing()
-    customer_id = _customer_for(caller)
+    customer_id = _customer_for(caller, record)
     # Our record may lag Stripe (a payment whose webhook is still on its way): ask Stripe
     # too, so nobody is charged twice.
     live = current_subscription(billing.subscriptions_of(customer_id), True)
