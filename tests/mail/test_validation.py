@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import socket
 
 import pytest
+from fm_events import FakeContext, rest_event
 
 MESSAGES = "/v1/mail/messages"
 GOOD_IMAP = {"host": "imap.example.net", "username": "u", "password": "p"}
@@ -78,6 +81,26 @@ def test_malformed_json_and_empty_body(call):
 def test_oversized_body_is_413(call):
     status, got = call(MESSAGES, {"imap": {**GOOD_IMAP, "password": "x" * 20_000}})
     assert status == 413 and got["error"]["code"] == "payload_too_large"
+
+
+def test_the_body_limit_counts_bytes_not_characters(call):
+    # 6,000 three-byte characters: under 16 KB as characters, over it as bytes.
+    body = json.dumps({"imap": GOOD_IMAP, "mailbox": "あ" * 6_000}, ensure_ascii=False)
+    status, got = call(MESSAGES, raw_body=body)
+    assert status == 413 and got["error"]["code"] == "payload_too_large"
+
+
+@pytest.mark.parametrize(
+    "encoded", ["!!!not base64", base64.b64encode(b'\xff{"imap": 1}').decode()]
+)
+def test_undecodable_base64_body_is_400(encoded):
+    from apisales.routes import product
+
+    event = rest_event(MESSAGES, raw_body="{}", base64_body=True)
+    event["body"] = encoded
+    response = product.lambda_handler(event, FakeContext())
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"])["error"]["code"] in ("invalid_body", "invalid_json")
 
 
 def test_unknown_route_and_wrong_method(call):

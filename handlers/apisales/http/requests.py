@@ -19,7 +19,7 @@ def raw_body(event: dict[str, Any], max_bytes: int) -> bytes:
         raise BadRequest("body must be text")
     # base64 grows 4/3: a cheap early refusal before decoding.
     if len(body) > max_bytes * 4 // 3 + 4:
-        raise PayloadTooLarge()
+        raise _too_large(max_bytes)
     if event.get("isBase64Encoded"):
         try:
             data = base64.b64decode(body, validate=True)
@@ -28,8 +28,12 @@ def raw_body(event: dict[str, Any], max_bytes: int) -> bytes:
     else:
         data = body.encode("utf-8")
     if len(data) > max_bytes:
-        raise PayloadTooLarge()
+        raise _too_large(max_bytes)
     return data
+
+
+def _too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
 
 
 def json_object(event: dict[str, Any], max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> dict[str, Any]:

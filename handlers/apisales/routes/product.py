@@ -15,7 +15,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from apisales.http.errors import BadRequest, PayloadTooLarge, install_error_handlers
+from apisales.http.errors import BadRequest, install_error_handlers
+from apisales.http.requests import raw_body
 from apisales.mail.errors import MailError
 from apisales.mail.limits import MAX_REQUEST_BYTES
 
@@ -62,12 +63,14 @@ def _mail_error(exc: MailError) -> Response:
 
 
 def _body() -> Any:
-    raw = app.current_event.decoded_body
+    # The shared reader: the limit is in bytes, and bad base64 is a 400, not a 500.
+    raw = raw_body(app.current_event.raw_event, MAX_REQUEST_BYTES)
     if not raw:
         raise BadRequest("request body must be a JSON object", code="invalid_json")
-    if len(raw) > MAX_REQUEST_BYTES:
-        raise PayloadTooLarge(f"request body is larger than {MAX_REQUEST_BYTES} bytes")
-    return json.loads(raw)  # JSONDecodeError → 400 invalid_json (shared handler)
+    try:
+        return json.loads(raw)
+    except ValueError as exc:  # also bytes that are not UTF-8
+        raise BadRequest("body is not valid JSON", code="invalid_json") from exc
 
 
 def _run(operation: str, call: Any, query: Any, host: str) -> dict[str, Any]:
