@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import api, checkout, pages, subscriptions
+from . import params as p
 from .errors import StripeError, invalid
 from .formdata import parse_form
 from .ids import new_id
@@ -164,10 +165,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_double/clock" and method == "GET":
             self._json(200, {"now": d.now()})
         elif path == "/_double/clock/advance" and method == "POST":
-            seconds = params.get("seconds")
-            to = params.get("to")
+            seconds, to = p.opt_int(params, "seconds"), p.opt_int(params, "to")
             try:
-                now = d.advance_clock(int(seconds) if seconds else None, to=int(to) if to else None)
+                now = d.advance_clock(seconds, to=to)
             except ValueError as exc:
                 raise invalid(str(exc), param="seconds") from None
             self._json(200, {"now": now})
@@ -175,9 +175,8 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, {"object": "list", "data": d.deliveries()})
         elif path == "/_double/deliveries/settings" and method == "POST":
             kwargs: dict[str, Any] = {}
-            for name in ("duplicate",):
-                if name in params:
-                    kwargs[name] = params[name] == "true"
+            if "duplicate" in params:
+                kwargs["duplicate"] = params["duplicate"] == "true"
             if "order" in params:
                 kwargs["order"] = params["order"]
             for name in ("backoff", "timeout"):
@@ -185,7 +184,10 @@ class Handler(BaseHTTPRequestHandler):
                     kwargs[name] = _float(params[name], name)
             if "max_attempts" in params:
                 kwargs["max_attempts"] = int(_float(params["max_attempts"], "max_attempts"))
-            d.configure_delivery(**kwargs)
+            try:
+                d.configure_delivery(**kwargs)
+            except ValueError as exc:  # the only value it refuses is an unknown order
+                raise invalid(str(exc), param="order") from None
             self._json(200, {"ok": True})
         elif path == "/_double/deliveries/wait" and method == "POST":
             timeout = _float(params.get("timeout", "10"), "timeout")
@@ -195,7 +197,7 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, {"ok": True})
         elif (m := _CONTROL_PAY.match(path)) and method == "POST":
             session = d.pay_checkout_session(
-                m["id"], card=str(params.get("card") or ""), email=params.get("email") or None
+                m["id"], card=str(params.get("card") or ""), email=p.opt_str(params, "email")
             )
             self._json(200, session)
         else:

@@ -68,6 +68,10 @@ def test_pages_and_controls_reject_garbage_without_500(stripe_double) -> None:
         ("POST", "/p/session/bps_x/subscriptions/sub_y/cancel_now", ""),
         ("POST", "/_double/clock/advance", "seconds=abc"),
         ("POST", "/_double/deliveries/settings", "backoff=-5"),
+        ("POST", "/_double/deliveries/settings", "order=sideways"),
+        ("POST", "/_double/deliveries/settings", "order[a]=x"),
+        ("POST", "/_double/clock/advance", "seconds[a]=1"),
+        ("POST", "/_double/clock/advance", "to=99999999999999999999"),
         ("POST", "/_double/checkout/sessions/cs_test_nope/pay", ""),
         ("GET", "/%ff%fe", ""),
         ("POST", "/_double/checkout/sessions/cs_test_x/pay", "card=424242424242424\u00b2"),
@@ -76,6 +80,13 @@ def test_pages_and_controls_reject_garbage_without_500(stripe_double) -> None:
                                 timeout=5)
         assert 400 <= resp.status_code < 500, (path, resp.status_code)
         assert "Traceback" not in resp.text
+    from ..fixtures.stripe_double import client_for
+    from .helpers import new_session
+
+    session = new_session(client_for(stripe_double))
+    resp = requests.post(f"{stripe_double.url}/_double/checkout/sessions/{session.id}/pay",
+                         data="email[a]=x", headers=auth, timeout=5)
+    assert resp.status_code == 400, resp.text
 
 
 @settings(max_examples=60, deadline=None,
