@@ -57,12 +57,15 @@ class ServiceUnavailable(ApiError):
         super().__init__(HTTPStatus.SERVICE_UNAVAILABLE, code, message)
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, Any] | None = None):
+def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+    """The shared error body; ``field`` (dotted path into the request) names the input to fix."""
+    error = {"code": code, "message": message}
+    if field:
+        error["field"] = field
     return Response(
         status_code=int(status),
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"error": {"code": code, "message": message}}),
-        headers=headers or {},
+        body=json.dumps({"error": error}),
     )
 
 

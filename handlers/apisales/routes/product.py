@@ -13,9 +13,9 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from apisales.http.errors import BadRequest, install_error_handlers
+from apisales.http.errors import BadRequest, error_response, install_error_handlers
 from apisales.http.requests import raw_body
 from apisales.mail.errors import MailError
 from apisales.mail.limits import MAX_REQUEST_BYTES
@@ -52,14 +52,7 @@ STATUS_BY_CODE: dict[str, int] = {
 def _mail_error(exc: MailError) -> Response:
     status = STATUS_BY_CODE.get(exc.code, HTTPStatus.BAD_GATEWAY)
     logger.info("mail request refused", extra={"code": exc.code, "status": status})
-    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
-    if exc.field:
-        error["field"] = exc.field  # additive to the shared shape: which input to fix
-    return Response(
-        status_code=int(status),
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps({"error": error}),
-    )
+    return error_response(status, exc.code, exc.message, field=exc.field)
 
 
 def _body() -> Any:
