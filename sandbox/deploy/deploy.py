@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import boto3
 import pulumi
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
@@ -60,6 +61,13 @@ class DeployedStack:
         if not self.skipped:
             return [f"all {sum(self.created.values())} resources of the stack were created"]
         return [f"skipped {s.type} {s.name!r}: {s.reason}" for s in self.skipped]
+
+    def client(self, service: str) -> Any:
+        """A boto3 client on the stack's ministack, signed as the account root."""
+        return boto3.client(
+            service, endpoint_url=self.endpoint_url, region_name=self.region,
+            aws_access_key_id="test", aws_secret_access_key="test",
+        )  # fmt: skip
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -178,8 +186,7 @@ def store_secret(deployed: DeployedStack, key: str, value: str) -> None:
     ``stripeWebhookSecret``), e.g. with the signing secret the Stripe double issues once
     the webhook endpoint (which needs the deployed URL) is registered. Handlers cache
     secrets per worker: store it before the first webhook arrives."""
-    context = DeployContext(deployed.endpoint_url, deployed.region)
-    context.client("secretsmanager").put_secret_value(
+    deployed.client("secretsmanager").put_secret_value(
         SecretId=deployed.secret_arns[key], SecretString=value
     )
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-
 from sandbox.deploy.config import NAMESPACE
-from sandbox.deploy.deploy import DeployedStack
+from sandbox.deploy.deploy import DeployedStack, store_secret
 from sandbox.stripe_double import StripeDouble
 
 
@@ -40,15 +38,5 @@ def register_webhook(double: StripeDouble, stack: DeployedStack) -> str:
 
 def store_stripe_secrets(stack: DeployedStack, api_key: str, webhook_secret: str) -> None:
     """What ``pulumi config set --secret`` + ``pulumi up`` would put in Secrets Manager."""
-    client = aws_client(stack, "secretsmanager")
-    client.put_secret_value(SecretId=stack.secret_arns["stripeSecretKey"], SecretString=api_key)
-    client.put_secret_value(
-        SecretId=stack.secret_arns["stripeWebhookSecret"], SecretString=webhook_secret
-    )
-
-
-def aws_client(stack: DeployedStack, service: str) -> Any:
-    return boto3.client(
-        service, endpoint_url=stack.endpoint_url, region_name=stack.region,
-        aws_access_key_id="test", aws_secret_access_key="test",
-    )  # fmt: skip
+    store_secret(stack, "stripeSecretKey", api_key)
+    store_secret(stack, "stripeWebhookSecret", webhook_secret)

@@ -6,7 +6,6 @@ import contextlib
 from dataclasses import dataclass
 
 from sandbox.deploy.deploy import DeployedStack
-from sandbox.run.billing_setup import aws_client
 
 DEMO_EMAIL = "demo@example.com"
 # Meets the pool's policy: 12+ characters, upper and lower case, a digit.
@@ -22,7 +21,7 @@ class DemoUser:
 def ensure_demo_user(stack: DeployedStack, email: str = DEMO_EMAIL,
                      password: str = DEMO_PASSWORD) -> DemoUser:  # fmt: skip
     """A confirmed user with a permanent password; on resume the existing one is reused."""
-    cognito = aws_client(stack, "cognito-idp")
+    cognito = stack.client("cognito-idp")
     with contextlib.suppress(cognito.exceptions.UsernameExistsException):
         cognito.admin_create_user(
             UserPoolId=stack.user_pool_id, Username=email, MessageAction="SUPPRESS",
@@ -37,7 +36,7 @@ def ensure_demo_user(stack: DeployedStack, email: str = DEMO_EMAIL,
 
 def confirmer(stack: DeployedStack):
     """The web server's stand-in for the emailed code: confirm a sign-up at once."""
-    cognito = aws_client(stack, "cognito-idp")
+    cognito = stack.client("cognito-idp")
 
     def confirm(email: str) -> None:
         user = cognito.admin_get_user(UserPoolId=stack.user_pool_id, Username=email)

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pytest
 
 from sandbox.deploy.config import sandbox_config
@@ -24,10 +23,7 @@ class Sandbox:
     workdir: Path
 
     def client(self, service: str):
-        return boto3.client(
-            service, endpoint_url=self.ministack.endpoint_url, region_name=self.stack.region,
-            aws_access_key_id="test", aws_secret_access_key="test",
-        )  # fmt: skip
+        return self.stack.client(service)
 
 
 @pytest.fixture(scope="module")
