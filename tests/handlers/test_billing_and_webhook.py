@@ -183,6 +183,18 @@ def test_ignorable_events_are_200_and_change_nothing(
     assert aws.snapshot() == before
 
 
+def test_completed_checkout_event_for_a_session_stripe_does_not_know_is_ignored(
+    aws: AwsStack, fake_stripe: FakeStripe
+) -> None:
+    aws.create_user("ned")
+    _, started = start_checkout("ned")
+    session = dict(fake_stripe.sessions[started["session_id"]], id="cs_test_gone",
+                   status="complete", payment_status="paid")
+    status, body = send_event("checkout.session.completed", session, aws.webhook_secret)
+    assert status == 200 and body["ignored"] == "not_a_completed_subscription_checkout"
+    assert aws.keys_of("ned") == []
+
+
 def test_user_deleted_from_cognito_still_gets_key_and_record(
     aws: AwsStack, fake_stripe: FakeStripe
 ) -> None:

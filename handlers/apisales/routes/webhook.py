@@ -77,7 +77,8 @@ def receive() -> dict[str, Any]:
         logger.warning("event for an unknown customer; ignored", extra={"customer": customer_id})
         return _ack(ignored="unknown_customer")
     if event_type == "checkout.session.completed":
-        session = container.stripe_billing().retrieve_checkout_session(obj["id"])
+        # None: Stripe has no such session (the adapter's answer to resource_missing).
+        session = container.stripe_billing().retrieve_checkout_session(obj["id"]) or {}
         if session.get("mode") != "subscription" or session.get("status") != "complete":
             events.mark_processed(event_id, event_type)
             return _ack(ignored="not_a_completed_subscription_checkout")
