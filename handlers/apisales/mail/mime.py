@@ -153,7 +153,10 @@ def _is_body(part: email.message.Message, disposition: str | None) -> bool:
     )
 
 
-def attachment_info(pid: str, part: email.message.Message) -> dict[str, Any]:
+def attachment_info(
+    pid: str, part: email.message.Message, data: bytes | None = None
+) -> dict[str, Any]:
+    """Metadata of a leaf part; ``data`` is its decoded content when the caller has it."""
     cid = _header(part, "Content-ID")
     ctype = part.get_content_type()
     name = filename(part)
@@ -163,7 +166,7 @@ def attachment_info(pid: str, part: email.message.Message) -> dict[str, Any]:
         "part": pid,
         "filename": name,
         "content_type": ctype,
-        "size": len(part_bytes(part)),
+        "size": len(part_bytes(part) if data is None else data),
         "disposition": _disposition(part) or "attachment",
         "content_id": cid.strip("<>") if cid else None,
     }
@@ -235,5 +238,6 @@ def find_part(raw: bytes, part_id: str) -> tuple[dict[str, Any], bytes] | None:
     msg = parse(raw)
     for pid, part in leaf_parts(msg):
         if pid == part_id:
-            return attachment_info(pid, part), part_bytes(part)
+            data = part_bytes(part)  # decoded once: up to 25 MB of base64
+            return attachment_info(pid, part, data), data
     return None
