@@ -3,13 +3,13 @@ REST proxy events for ``apisales.routes.webhook.lambda_handler`` (as API Gateway
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from apisales.routes import webhook
+from tests.fixtures.loopback import serve_loopback
 from tests.handlers.events import FakeContext, api_event
 
 
@@ -38,14 +38,5 @@ def webhook_bridge() -> Iterator[tuple[str, list[int]]]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/stripe/webhook", statuses
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_loopback(Handler) as base_url:
+        yield f"{base_url}/stripe/webhook", statuses
