@@ -29,10 +29,22 @@ def _plan_of(record: UserRecord | None) -> str:
     return catalog.default_plan
 
 
-def _key_plan(user_id: str) -> str:
-    """The plan the key is on after the call (a concurrent fulfilment may have moved it)."""
-    record = container.users().get(user_id)
+def _key_plan_of(record: UserRecord | None) -> str:
+    """The plan the key was last put on (the user's plan until that is recorded)."""
     return (record and record.key_plan) or _plan_of(record)
+
+
+def _record_with_key(user_id: str) -> UserRecord:
+    record = container.users().get(user_id)
+    if not record or not record.api_key_id:
+        raise NotFound("you have no API key yet; POST /account/api-key", "no_api_key")
+    return record
+
+
+def _key_with_value(user_id: str, key_id: str) -> dict[str, Any]:
+    # Re-read: the plan the key is on after the call (a concurrent fulfilment may have moved it).
+    plan = _key_plan_of(container.users().get(user_id))
+    return {"id": key_id, "value": container.api_keys().value(key_id), "plan": plan}
 
 
 def _subscription(record: UserRecord | None) -> dict[str, Any] | None:
@@ -52,7 +64,7 @@ def get_account() -> dict[str, Any]:
     record = container.users().get(user_id)
     key = None
     if record and record.api_key_id:
-        key = {"id": record.api_key_id, "plan": record.key_plan or _plan_of(record)}
+        key = {"id": record.api_key_id, "plan": _key_plan_of(record)}
     return {
         "user_id": user_id,
         "plan": _plan_of(record),
@@ -68,30 +80,24 @@ def issue_api_key() -> tuple[dict[str, Any], int]:
     record = container.users().get(user_id)
     plan = settings.plan_catalog().plan(_plan_of(record))
     key_id, created = container.key_service().ensure_key(user_id, plan)
-    body = {"id": key_id, "value": container.api_keys().value(key_id), "plan": _key_plan(user_id)}
-    return body, 201 if created else 200
+    return _key_with_value(user_id, key_id), 201 if created else 200
 
 
 @app.get("/account/api-key")
 def get_api_key() -> dict[str, Any]:
-    user_id = _caller_id()
-    record = container.users().get(user_id)
-    if not record or not record.api_key_id:
-        raise NotFound("you have no API key yet; POST /account/api-key", "no_api_key")
+    record = _record_with_key(_caller_id())
     key = container.api_keys().describe(record.api_key_id)
-    return {**key, "plan": record.key_plan or _plan_of(record)}
+    return {**key, "plan": _key_plan_of(record)}
 
 
 @app.post("/account/api-key/rotate")
 def rotate_api_key() -> dict[str, Any]:
     user_id = _caller_id()
     json_object(app.current_event.raw_event)
-    record = container.users().get(user_id)
-    if not record or not record.api_key_id:
-        raise NotFound("you have no API key yet; POST /account/api-key", "no_api_key")
+    record = _record_with_key(user_id)
     plan = settings.plan_catalog().plan(_plan_of(record))
     key_id = container.key_service().rotate(user_id, record.api_key_id, plan)
-    return {"id": key_id, "value": container.api_keys().value(key_id), "plan": _key_plan(user_id)}
+    return _key_with_value(user_id, key_id)
 
 
 @logger.inject_lambda_context(clear_state=True)
