@@ -8,7 +8,6 @@ kept its state (``start_ministack(persist=True)``), after checking the API still
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from sandbox.deploy.config import NAMESPACE, SECRET_KEYS
 from sandbox.deploy.context import DeployContext
+from sandbox.deploy.ministack import reset_ministack
 from sandbox.deploy.mocks import DeployingMocks, SkippedResource
 
 if TYPE_CHECKING:
@@ -189,12 +189,6 @@ def store_secret(deployed: DeployedStack, key: str, value: str) -> None:
     deployed.client("secretsmanager").put_secret_value(
         SecretId=deployed.secret_arns[key], SecretString=value
     )
-
-
-def reset_ministack(endpoint_url: str) -> None:
-    request = urllib.request.Request(endpoint_url.rstrip("/") + "/_ministack/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
 
 
 def _resolve(value: Any) -> Any:

@@ -57,9 +57,7 @@ class Ministack:
 
     def reset(self) -> None:
         """Wipe every resource (``POST /_ministack/reset``)."""
-        request = urllib.request.Request(self.endpoint_url + "/_ministack/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
+        reset_ministack(self.endpoint_url)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process.poll() is None:
@@ -80,6 +78,13 @@ class Ministack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def reset_ministack(endpoint_url: str) -> None:
+    """Wipe every resource of the ministack at ``endpoint_url`` (``POST /_ministack/reset``)."""
+    request = urllib.request.Request(endpoint_url.rstrip("/") + "/_ministack/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
 
 
 def free_port() -> int:
