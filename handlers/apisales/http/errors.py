@@ -50,13 +50,6 @@ class PayloadTooLarge(ApiError):
         super().__init__(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, code, message)
 
 
-class ServiceUnavailable(ApiError):
-    """A dependency failed; the caller (or Stripe) should retry."""
-
-    def __init__(self, message: str = "temporarily unavailable", code: str = "unavailable"):
-        super().__init__(HTTPStatus.SERVICE_UNAVAILABLE, code, message)
-
-
 def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
     """The shared error body; ``field`` (dotted path into the request) names the input to fix."""
     error = {"code": code, "message": message}
