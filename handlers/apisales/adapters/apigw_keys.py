@@ -34,8 +34,7 @@ class ApiGatewayKeys:
                 usagePlanId=plan.usage_plan_id, keyId=key_id, keyType="API_KEY"
             )
         except ClientError as exc:
-            if error_code(exc) not in ("ConflictException", "BadRequestException"):
-                raise
+            _tolerate(exc, "ConflictException", "BadRequestException")
             # Either it is on the plan already, or (real API Gateway) a key may not sit in two
             # plans of the same stage: then leave the old plan first and join again.
             if not self._on_plan(key_id, plan.usage_plan_id):
