@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 # Fail fast: a hung dependency should become a 5xx that Stripe retries, not a Lambda timeout.
 _CONFIG = Config(
@@ -22,3 +23,14 @@ def client(service: str) -> Any:
 def error_code(exc: Exception) -> str:
     response = getattr(exc, "response", None) or {}
     return str(response.get("Error", {}).get("Code", ""))
+
+
+def conditional_write(operation: str, **request: Any) -> bool:
+    """A DynamoDB write with a ConditionExpression; False when the condition did not hold."""
+    try:
+        getattr(client("dynamodb"), operation)(**request)
+        return True
+    except ClientError as exc:
+        if error_code(exc) == "ConditionalCheckFailedException":
+            return False
+        raise

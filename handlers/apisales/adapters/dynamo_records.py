@@ -5,9 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from apisales.adapters.aws import client, error_code
+from apisales.adapters.aws import client, conditional_write
 
 # Stripe retries for 3 days; keep event ids well beyond that.
 EVENT_RETENTION_SECONDS = 30 * 24 * 3600
@@ -27,22 +25,17 @@ class ProcessedEvents:
     def mark_processed(self, event_id: str, event_type: str) -> bool:
         """Record the event after its effects succeeded; False if it was recorded already."""
         now = int(time.time())
-        try:
-            client("dynamodb").put_item(
-                TableName=self.table,
-                Item={
-                    "event_id": {"S": event_id},
-                    "type": {"S": event_type},
-                    "processed_at": {"N": str(now)},
-                    "expires_at": {"N": str(now + EVENT_RETENTION_SECONDS)},
-                },
-                ConditionExpression="attribute_not_exists(event_id)",
-            )
-            return True
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
+        return conditional_write(
+            "put_item",
+            TableName=self.table,
+            Item={
+                "event_id": {"S": event_id},
+                "type": {"S": event_type},
+                "processed_at": {"N": str(now)},
+                "expires_at": {"N": str(now + EVENT_RETENTION_SECONDS)},
+            },
+            ConditionExpression="attribute_not_exists(event_id)",
+        )
 
 
 class CheckoutSessions:
@@ -52,21 +45,18 @@ class CheckoutSessions:
     def record_created(self, session_id: str, user_id: str) -> None:
         """Record the owner once; a later call never overwrites a fulfilled record."""
         now = int(time.time())
-        try:
-            client("dynamodb").put_item(
-                TableName=self.table,
-                Item={
-                    "session_id": {"S": session_id},
-                    "user_id": {"S": user_id},
-                    "status": {"S": "open"},
-                    "created_at": {"N": str(now)},
-                    "expires_at": {"N": str(now + SESSION_RETENTION_SECONDS)},
-                },
-                ConditionExpression="attribute_not_exists(session_id)",
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        conditional_write(
+            "put_item",
+            TableName=self.table,
+            Item={
+                "session_id": {"S": session_id},
+                "user_id": {"S": user_id},
+                "status": {"S": "open"},
+                "created_at": {"N": str(now)},
+                "expires_at": {"N": str(now + SESSION_RETENTION_SECONDS)},
+            },
+            ConditionExpression="attribute_not_exists(session_id)",
+        )
 
     def get(self, session_id: str) -> dict[str, Any] | None:
         item = client("dynamodb").get_item(

@@ -5,14 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from apisales.adapters.aws import client, error_code
+from apisales.adapters.aws import client, conditional_write
 from apisales.domain.entitlements import SubscriptionSnapshot
 from apisales.domain.users import UserRecord
 
 CUSTOMER_INDEX = "by_stripe_customer_id"
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def _s(value: Any) -> dict[str, str]:
@@ -59,21 +56,18 @@ class DynamoUserStore:
 
     def bind_customer(self, user_id: str, customer_id: str) -> str:
         """Store the user's Stripe customer unless one is stored already; returns the stored one."""
-        try:
-            client("dynamodb").update_item(
-                TableName=self.table,
-                Key={"user_id": _s(user_id)},
-                UpdateExpression="SET stripe_customer_id = :c, updated_at = :t",
-                ConditionExpression="attribute_not_exists(stripe_customer_id)",
-                ExpressionAttributeValues={
-                    ":c": _s(customer_id),
-                    ":t": {"N": str(int(time.time()))},
-                },
-            )
+        if conditional_write(
+            "update_item",
+            TableName=self.table,
+            Key={"user_id": _s(user_id)},
+            UpdateExpression="SET stripe_customer_id = :c, updated_at = :t",
+            ConditionExpression="attribute_not_exists(stripe_customer_id)",
+            ExpressionAttributeValues={
+                ":c": _s(customer_id),
+                ":t": {"N": str(int(time.time()))},
+            },
+        ):
             return customer_id
-        except ClientError as exc:
-            if error_code(exc) != _CONDITION_FAILED:
-                raise
         record = self.get(user_id)
         assert record is not None and record.stripe_customer_id
         return record.stripe_customer_id
@@ -111,37 +105,29 @@ class DynamoUserStore:
         )
 
     def claim_key_issue(self, user_id: str, token: str, now: int, ttl: int) -> bool:
-        try:
-            client("dynamodb").update_item(
-                TableName=self.table,
-                Key={"user_id": _s(user_id)},
-                UpdateExpression="SET key_claim_token = :tok, key_claim_until = :until",
-                ConditionExpression="attribute_not_exists(api_key_id) AND "
-                "(attribute_not_exists(key_claim_until) OR key_claim_until < :now)",
-                ExpressionAttributeValues={
-                    ":tok": _s(token),
-                    ":until": {"N": str(now + ttl)},
-                    ":now": {"N": str(now)},
-                },
-            )
-            return True
-        except ClientError as exc:
-            if error_code(exc) == _CONDITION_FAILED:
-                return False
-            raise
+        return conditional_write(
+            "update_item",
+            TableName=self.table,
+            Key={"user_id": _s(user_id)},
+            UpdateExpression="SET key_claim_token = :tok, key_claim_until = :until",
+            ConditionExpression="attribute_not_exists(api_key_id) AND "
+            "(attribute_not_exists(key_claim_until) OR key_claim_until < :now)",
+            ExpressionAttributeValues={
+                ":tok": _s(token),
+                ":until": {"N": str(now + ttl)},
+                ":now": {"N": str(now)},
+            },
+        )
 
     def release_key_claim(self, user_id: str, token: str) -> None:
-        try:
-            client("dynamodb").update_item(
-                TableName=self.table,
-                Key={"user_id": _s(user_id)},
-                UpdateExpression="REMOVE key_claim_token, key_claim_until",
-                ConditionExpression="key_claim_token = :tok",
-                ExpressionAttributeValues={":tok": _s(token)},
-            )
-        except ClientError as exc:
-            if error_code(exc) != _CONDITION_FAILED:
-                raise
+        conditional_write(
+            "update_item",
+            TableName=self.table,
+            Key={"user_id": _s(user_id)},
+            UpdateExpression="REMOVE key_claim_token, key_claim_until",
+            ConditionExpression="key_claim_token = :tok",
+            ExpressionAttributeValues={":tok": _s(token)},
+        )
 
     def set_api_key(
         self, user_id: str, key_id: str, *, claim_token: str | None = None,
@@ -153,30 +139,22 @@ class DynamoUserStore:
         else:
             condition = "api_key_id = :old"
             values = {":k": _s(key_id), ":old": _s(replaces)}
-        try:
-            client("dynamodb").update_item(
-                TableName=self.table,
-                Key={"user_id": _s(user_id)},
-                UpdateExpression="SET api_key_id = :k REMOVE key_claim_token, key_claim_until",
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-            )
-            return True
-        except ClientError as exc:
-            if error_code(exc) == _CONDITION_FAILED:
-                return False
-            raise
+        return conditional_write(
+            "update_item",
+            TableName=self.table,
+            Key={"user_id": _s(user_id)},
+            UpdateExpression="SET api_key_id = :k REMOVE key_claim_token, key_claim_until",
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+        )
 
     def set_key_plan(self, user_id: str, key_id: str, plan: str) -> None:
         # Only if the key is still the user's key (a rotation may have replaced it meanwhile).
-        try:
-            client("dynamodb").update_item(
-                TableName=self.table,
-                Key={"user_id": _s(user_id)},
-                UpdateExpression="SET key_plan = :p",
-                ConditionExpression="api_key_id = :k",
-                ExpressionAttributeValues={":p": _s(plan), ":k": _s(key_id)},
-            )
-        except ClientError as exc:
-            if error_code(exc) != _CONDITION_FAILED:
-                raise
+        conditional_write(
+            "update_item",
+            TableName=self.table,
+            Key={"user_id": _s(user_id)},
+            UpdateExpression="SET key_plan = :p",
+            ConditionExpression="api_key_id = :k",
+            ExpressionAttributeValues={":p": _s(plan), ":k": _s(key_id)},
+        )
