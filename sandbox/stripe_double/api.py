@@ -14,7 +14,7 @@ from . import params as p
 from .catalog import require
 from .errors import StripeError, invalid
 from .listing import expand, paginate
-from .store import API_VERSION, Store  # noqa: F401 - re-exported for web.py
+from .store import Store
 
 Params = dict[str, Any]
 Resp = tuple[int, dict[str, Any]]

@@ -81,11 +81,8 @@ class Dispatcher:
     # -- producer side (called by the store with a batch of new events) -------------------
     def enqueue(self, events: list[dict[str, Any]]) -> None:
         with self.store.lock:
-            endpoints = [
-                (w, self.store.meta.get(w["id"], {}).get("secret", ""))
-                for w in self.store.all("webhook_endpoint")
-            ]
-            endpoints.reverse()  # oldest endpoint first
+            # Oldest endpoint first; each attempt reads the secret when it signs.
+            endpoints = self.store.all("webhook_endpoint")[::-1]
         batch = list(events)
         if self.settings.order == "reverse":
             batch.reverse()
@@ -95,7 +92,7 @@ class Dispatcher:
         for evt in batch:
             # Stripe sends the event as pretty JSON; the signature covers these exact bytes.
             payload = json.dumps(evt, indent=2)
-            for endpoint, _secret in endpoints:
+            for endpoint in endpoints:
                 if not _wants(endpoint, evt["type"]):
                     continue
                 copies = 2 if self.settings.duplicate else 1
@@ -117,10 +114,6 @@ class Dispatcher:
             self._cond.notify_all()
 
     # -- settling -------------------------------------------------------------------------
-    def pending(self) -> int:
-        with self._cond:
-            return len(self._queue) + self._in_flight
-
     def wait(self, timeout: float) -> bool:
         """Block until every queued delivery has succeeded or run out of attempts."""
         deadline = time.monotonic() + timeout
