@@ -6,13 +6,23 @@ import json
 from typing import Any
 
 from apisales.routes import billing, webhook
+from tests.handlers.aws_env import AwsStack
 from tests.handlers.events import api_event, call
+from tests.handlers.fake_stripe import FakeStripe
 from tests.handlers.stripe_signing import event_payload, sign
 
 
 def start_checkout(user: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
     return call(billing.lambda_handler,
                 api_event("POST", "/billing/checkout", user=user, body=body or {}))
+
+
+def paid_checkout(aws: AwsStack, stripe: FakeStripe, user: str) -> dict[str, Any]:
+    """A Cognito user who started a checkout and paid it (the fake port); the paid session."""
+    aws.create_user(user)
+    status, body = start_checkout(user)
+    assert status == 200, body
+    return stripe.pay(body["session_id"])
 
 
 def checkout_status(user: str, session_id: str) -> tuple[int, dict[str, Any]]:

@@ -14,19 +14,12 @@ from tests.handlers.fake_stripe import FakeStripe
 from tests.handlers.flows import (
     checkout_status,
     deliver,
+    paid_checkout,
     portal,
     send_event,
     start_checkout,
 )
 from tests.handlers.stripe_signing import event_payload, sign
-
-
-def subscribe(aws: AwsStack, stripe: FakeStripe, user: str) -> tuple[str, dict]:
-    aws.create_user(user)
-    status, body = start_checkout(user)
-    assert status == 200, body
-    session = stripe.pay(body["session_id"])
-    return body["session_id"], session
 
 
 def test_checkout_creates_one_customer_and_records_the_session(
@@ -66,7 +59,7 @@ def test_checkout_status_fulfils_when_paid(aws: AwsStack, fake_stripe: FakeStrip
 
 
 def test_someone_elses_or_unknown_session_is_404(aws: AwsStack, fake_stripe: FakeStripe) -> None:
-    session_id, _ = subscribe(aws, fake_stripe, "cat")
+    session_id = paid_checkout(aws, fake_stripe, "cat")["id"]
     before = aws.snapshot()
     for user, sid in (("eve", session_id), ("cat", "cs_test_unknown"), ("cat", "x" * 300)):
         status, body = checkout_status(user, sid)
@@ -75,7 +68,7 @@ def test_someone_elses_or_unknown_session_is_404(aws: AwsStack, fake_stripe: Fak
 
 
 def test_portal_uses_the_recorded_customer(aws: AwsStack, fake_stripe: FakeStripe) -> None:
-    _, session = subscribe(aws, fake_stripe, "dan")
+    session = paid_checkout(aws, fake_stripe, "dan")
     status, body = call(billing.lambda_handler, api_event(
         "POST", "/billing/portal", user="dan", body={"customer": "cus_someone_else"}))
     assert status == 200 and session["customer"] in body["url"]
@@ -102,7 +95,7 @@ def test_checkout_bad_plan_is_400(aws: AwsStack, fake_stripe: FakeStripe) -> Non
 def test_paid_webhook_moves_key_to_pro_and_duplicate_is_acknowledged(
     aws: AwsStack, fake_stripe: FakeStripe
 ) -> None:
-    session_id, session = subscribe(aws, fake_stripe, "gus")
+    session = paid_checkout(aws, fake_stripe, "gus")
     payload = event_payload("checkout.session.completed", session)
     status, body = deliver(payload, aws.webhook_secret)
     assert status == 200 and body["plan"] == "PRO"
@@ -117,7 +110,7 @@ def test_paid_webhook_moves_key_to_pro_and_duplicate_is_acknowledged(
 def test_base64_encoded_body_is_verified_on_the_decoded_bytes(
     aws: AwsStack, fake_stripe: FakeStripe
 ) -> None:
-    _, session = subscribe(aws, fake_stripe, "hal")
+    session = paid_checkout(aws, fake_stripe, "hal")
     payload = event_payload("checkout.session.completed", session)
     status, body = deliver(payload, aws.webhook_secret, base64_body=True)
     assert status == 200 and body["plan"] == "PRO"
@@ -151,7 +144,7 @@ def _bad_deliveries(aws: AwsStack, session: dict) -> list[tuple[str, int, str, d
 def test_bad_webhook_input_is_4xx_and_changes_nothing(
     aws: AwsStack, fake_stripe: FakeStripe, case: int
 ) -> None:
-    _, session = subscribe(aws, fake_stripe, "gus")
+    session = paid_checkout(aws, fake_stripe, "gus")
     name, expected, code, kw = _bad_deliveries(aws, session)[case]
     before = aws.snapshot()
     status, body = deliver(kw["payload"], aws.webhook_secret, signature=kw["signature"])

@@ -18,15 +18,8 @@ from apisales.adapters.dynamo_users import DynamoUserStore
 from tests.handlers.aws_env import AwsStack
 from tests.handlers.fake_stripe import FakeStripe
 from tests.handlers.faults import FailingOnce
-from tests.handlers.flows import checkout_status, deliver, start_checkout
+from tests.handlers.flows import checkout_status, deliver, paid_checkout
 from tests.handlers.stripe_signing import event_payload
-
-
-def paid_checkout(aws: AwsStack, stripe: FakeStripe, user: str) -> dict:
-    aws.create_user(user)
-    status, body = start_checkout(user)
-    assert status == 200, body
-    return stripe.pay(body["session_id"])
 
 
 def assert_state(aws: AwsStack, user: str, plan: str, status: str | None) -> str:
