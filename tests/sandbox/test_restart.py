@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from sandbox.deploy import mocks
 from sandbox.deploy.config import sandbox_config
-from sandbox.deploy.deploy import DeployError, deploy_or_resume, deploy_stack, resume_stack
+from sandbox.deploy.deploy import deploy_or_resume, resume_stack
 from sandbox.deploy.ministack import start_ministack
 from tests.sandbox.api_client import call
 
@@ -36,17 +37,36 @@ def test_resume_after_restart_on_another_port_then_fresh(tmp_path: Path) -> None
         assert call("GET", fresh.api_url + "/account").status == 401
 
 
-def test_a_resource_ministack_refuses_fails_the_deploy_by_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refuse(ctx, name, inputs):
-        raise RuntimeError(f"refused {name}")
+# A failed deploy leaves the rest of its Pulumi program pending on the SDK's event loop; a
+# later deploy in the same process would run it against a stopped ministack. `bin/sandbox`
+# exits on a failed deploy, so the test fails one in a process of its own, the same way.
+_REFUSING_DEPLOY = """
+import sys
+from pathlib import Path
+from sandbox.deploy import mocks
+from sandbox.deploy.config import sandbox_config
+from sandbox.deploy.deploy import DeployError, deploy_stack
 
-    monkeypatch.setitem(mocks.CREATORS, "aws:dynamodb/table:Table", refuse)
-    config = sandbox_config("http://localhost:8765")
-    with (
-        start_ministack(tmp_path, region=config["aws:region"]) as ministack,
-        pytest.raises(DeployError, match="aws:dynamodb/table:Table 'data-users'"),
-    ):
-        deploy_stack(ministack.endpoint_url, config, tmp_path)
+def refuse(ctx, name, inputs):
+    raise RuntimeError(f"refused {name}")
+
+mocks.CREATORS["aws:dynamodb/table:Table"] = refuse
+try:
+    deploy_stack(sys.argv[1], sandbox_config("http://localhost:8765"), Path(sys.argv[2]))
+except DeployError as error:
+    print(error)
+    sys.exit(3)
+"""
+
+
+def test_a_resource_ministack_refuses_fails_the_deploy_by_name(tmp_path: Path) -> None:
+    region = sandbox_config("http://localhost:8765")["aws:region"]
+    with start_ministack(tmp_path / "ministack", region=region) as ministack:
+        result = subprocess.run(
+            [sys.executable, "-c", _REFUSING_DEPLOY, ministack.endpoint_url, str(tmp_path)],
+            capture_output=True, text=True, timeout=300, check=False,
+            cwd=Path(__file__).resolve().parents[2],
+        )  # fmt: skip
+    assert result.returncode == 3, result.stderr[-2000:]
+    assert "aws:dynamodb/table:Table 'data-users'" in result.stdout
     assert not (tmp_path / "deployed.json").exists()
