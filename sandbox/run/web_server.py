@@ -36,6 +36,14 @@ FORWARDED_REQUEST_HEADERS = ("Authorization", "x-api-key", "Content-Type", "Stri
 FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
 
 
+
+class BadRequestBody(Exception):
+    """A request body the console's server refuses before forwarding it."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
 class WebServer:
     """Binds at construction (so a taken port fails early); ``start()`` begins serving.
 
@@ -115,6 +123,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_POST(self) -> None:
+        try:
+            self._post()
+        except BadRequestBody as error:
+            self._error(error.status, error.code, error.message)
+
+    def _post(self) -> None:
         path = urlsplit(self.path).path
         if path.startswith(API_PREFIX + "/"):
             return self._proxy_api()
@@ -135,7 +149,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _proxy_or_404(self) -> None:
         if urlsplit(self.path).path.startswith(API_PREFIX + "/"):
-            return self._proxy_api()
+            try:
+                return self._proxy_api()
+            except BadRequestBody as error:
+                return self._error(error.status, error.code, error.message)
         self._error(404, "not_found", "No such route.")
 
     # -- static files ---------------------------------------------------------------------
@@ -203,9 +220,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing -------------------------------------------------------------------------
     def _body(self) -> bytes | None:
-        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.headers.get("Content-Length") or "0"
+        if not raw.isdigit():
+            raise BadRequestBody(400, "invalid_length", "Content-Length must be a number.")
+        length = int(raw)
         if length > MAX_BODY:
-            raise ValueError("request body too large")
+            raise BadRequestBody(413, "payload_too_large", "request body too large")
         return self.rfile.read(length) if length else None
 
     def _error(self, status: int, code: str, message: str) -> None:

@@ -3,12 +3,14 @@ right pages and proxies only what it should (no browser)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import time
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 
@@ -122,3 +124,18 @@ def test_port_in_use_is_one_line_and_exit_2(capsys, tmp_path) -> None:
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert len(err.splitlines()) == 1 and f"port {port}" in err and "in use" in err
+
+
+def test_console_server_answers_a_broken_content_length_with_json_4xx(sandbox: Sandbox) -> None:
+    parts = urlsplit(sandbox.web_url)
+    for length, status in (("abc", 400), (str(10 * 1024 * 1024), 413)):
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        try:
+            connection.putrequest("POST", "/api/account")
+            connection.putheader("Content-Length", length)
+            connection.endheaders()
+            response = connection.getresponse()
+            assert response.status == status
+            assert json.loads(response.read())["error"]["code"]
+        finally:
+            connection.close()
