@@ -74,15 +74,22 @@ def resource(ctx: DeployContext, name: str, inputs: dict) -> Created:
     return created["id"], {"path": created.get("path", "")}
 
 
+def _method_target(inputs: dict) -> dict[str, str]:
+    """The (API, resource, verb) triple every method-level API Gateway call is addressed to."""
+    return {
+        "restApiId": inputs["restApi"],
+        "resourceId": inputs["resourceId"],
+        "httpMethod": inputs["httpMethod"],
+    }
+
+
 def _method_id(prefix: str, inputs: dict, *extra: str) -> str:
-    return "-".join([prefix, inputs["restApi"], inputs["resourceId"], inputs["httpMethod"], *extra])
+    return "-".join([prefix, *_method_target(inputs).values(), *extra])
 
 
 def method(ctx: DeployContext, name: str, inputs: dict) -> Created:
     ctx.client("apigateway").put_method(**drop_none(
-        restApiId=inputs["restApi"],
-        resourceId=inputs["resourceId"],
-        httpMethod=inputs["httpMethod"],
+        **_method_target(inputs),
         authorizationType=inputs.get("authorization", "NONE"),
         authorizerId=inputs.get("authorizerId"),
         apiKeyRequired=bool(inputs.get("apiKeyRequired", False)),
@@ -94,9 +101,7 @@ def method(ctx: DeployContext, name: str, inputs: dict) -> Created:
 
 def integration(ctx: DeployContext, name: str, inputs: dict) -> Created:
     ctx.client("apigateway").put_integration(**drop_none(
-        restApiId=inputs["restApi"],
-        resourceId=inputs["resourceId"],
-        httpMethod=inputs["httpMethod"],
+        **_method_target(inputs),
         type=inputs["type"],
         integrationHttpMethod=inputs.get("integrationHttpMethod"),
         uri=inputs.get("uri"),
@@ -110,9 +115,7 @@ def integration(ctx: DeployContext, name: str, inputs: dict) -> Created:
 
 def method_response(ctx: DeployContext, name: str, inputs: dict) -> Created:
     ctx.client("apigateway").put_method_response(**drop_none(
-        restApiId=inputs["restApi"],
-        resourceId=inputs["resourceId"],
-        httpMethod=inputs["httpMethod"],
+        **_method_target(inputs),
         statusCode=inputs["statusCode"],
         responseParameters=inputs.get("responseParameters"),
         responseModels=inputs.get("responseModels"),
@@ -122,9 +125,7 @@ def method_response(ctx: DeployContext, name: str, inputs: dict) -> Created:
 
 def integration_response(ctx: DeployContext, name: str, inputs: dict) -> Created:
     ctx.client("apigateway").put_integration_response(**drop_none(
-        restApiId=inputs["restApi"],
-        resourceId=inputs["resourceId"],
-        httpMethod=inputs["httpMethod"],
+        **_method_target(inputs),
         statusCode=inputs["statusCode"],
         selectionPattern=inputs.get("selectionPattern"),
         responseParameters=inputs.get("responseParameters"),
