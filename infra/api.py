@@ -61,6 +61,7 @@ class Api(pulumi.ComponentResource):
     rest_api: aws.apigateway.RestApi
     stage: aws.apigateway.Stage
     usage_plans: dict[str, aws.apigateway.UsagePlan]
+    usage_plan_ids: dict[str, pulumi.Output[str]]  # plan name -> usage plan id
     invoke_url: pulumi.Output[str]
     execution_arn: pulumi.Output[str]
 
@@ -165,6 +166,7 @@ class Api(pulumi.ComponentResource):
             )
             for plan in config.plans
         }
+        self.usage_plan_ids = {name: plan.id for name, plan in self.usage_plans.items()}
         self.invoke_url = self.stage.invoke_url
         self.execution_arn = self.rest_api.execution_arn
         self.webhook_url = pulumi.Output.concat(self.stage.invoke_url, "/stripe/webhook")
@@ -172,7 +174,7 @@ class Api(pulumi.ComponentResource):
             {
                 "invoke_url": self.invoke_url,
                 "webhook_url": self.webhook_url,
-                "usage_plan_ids": {k: v.id for k, v in self.usage_plans.items()},
+                "usage_plan_ids": self.usage_plan_ids,
             }
         )
 

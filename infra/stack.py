@@ -58,7 +58,7 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         secrets,
         user_pool_id=identity.user_pool_id,
         user_pool_arn=identity.user_pool_arn,
-        usage_plan_ids={name: plan.id for name, plan in api.usage_plans.items()},
+        usage_plan_ids=api.usage_plan_ids,
         api_execution_arn=api.execution_arn,
     )
 
@@ -68,7 +68,7 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     pulumi.export("webClientId", identity.web_client_id)
     pulumi.export("hostedUiDomain", identity.hosted_ui_domain)
     pulumi.export("hostedUiUrl", identity.hosted_ui_url)
-    pulumi.export("usagePlanIds", {name: plan.id for name, plan in api.usage_plans.items()})
+    pulumi.export("usagePlanIds", api.usage_plan_ids)
     attributes = (
         guard_user_pool_schema(config.user_attributes)
         if config.schema_guard
