@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from infra import iam
 from infra.aws_context import AwsContext
 from infra.config import StackConfig
+from infra.naming import physical_name
 from infra.routes import Auth, Route, path_prefixes
 
 # API Gateway's own errors (missing key, over quota, bad token) in the project's error shape.
@@ -79,7 +80,7 @@ class Api(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.rest_api = aws.apigateway.RestApi(
             name,
-            name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
+            name=physical_name(),
             description="api-sales: accounts, billing, Stripe webhook and the product API",
             endpoint_configuration={"types": "REGIONAL"},
             tags=config.tags,
@@ -119,7 +120,7 @@ class Api(pulumi.ComponentResource):
 
         access_logs = aws.cloudwatch.LogGroup(
             f"{name}-access-logs",
-            name=f"/aws/apigateway/{pulumi.get_project()}-{pulumi.get_stack()}",
+            name=f"/aws/apigateway/{physical_name()}",
             retention_in_days=config.log_retention_days,
             tags=config.tags,
             opts=child,
@@ -156,7 +157,7 @@ class Api(pulumi.ComponentResource):
         self.usage_plans = {
             plan.name: aws.apigateway.UsagePlan(
                 f"{name}-plan-{plan.name.lower()}",
-                name=f"{pulumi.get_project()}-{pulumi.get_stack()}-{plan.name}",
+                name=physical_name(plan.name),
                 description=f"{plan.name}: {plan.quota_limit} calls a {plan.quota_period.lower()}",
                 api_stages=[{"api_id": api_id, "stage": self.stage.stage_name}],
                 quota_settings={"limit": plan.quota_limit, "period": plan.quota_period},

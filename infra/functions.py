@@ -12,6 +12,7 @@ from infra import iam
 from infra.aws_context import AwsContext
 from infra.config import StackConfig
 from infra.data import CUSTOMER_INDEX, Data
+from infra.naming import physical_name
 from infra.packaging import LambdaArchive
 from infra.routes import ACCOUNT, BILLING, PRODUCT, WEBHOOK
 from infra.secrets import StripeSecrets
@@ -63,7 +64,7 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
 
 def function_name(concern: str) -> str:
     """Fixed physical name, so the API can be wired to it before it exists."""
-    return f"{pulumi.get_project()}-{pulumi.get_stack()}-{concern}"[:64]
+    return physical_name(concern)[:64]
 
 
 class Functions(pulumi.ComponentResource):

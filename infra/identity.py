@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.config import StackConfig
+from infra.naming import qualified_stack_name
 
 # Standard attributes the web client may write. No `custom:` attribute may ever be listed
 # here: plan_type and stripe_customer_id are set by the backend alone (the policy pack
@@ -128,7 +129,6 @@ def _custom_string_attribute(name: str) -> aws.cognito.UserPoolSchemaArgs:
 
 def default_domain_prefix() -> str:
     """Hosted-UI prefixes are global per region: derive one from org/project/stack."""
-    qualified = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    suffix = hashlib.sha256(qualified.encode()).hexdigest()[:8]
+    suffix = hashlib.sha256(qualified_stack_name().encode()).hexdigest()[:8]
     stack = "".join(c if c.isalnum() else "-" for c in pulumi.get_stack().lower())[:20]
     return f"{pulumi.get_project()}-{stack}-{suffix}".strip("-")

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 
 import pulumi
 
+from infra.naming import qualified_stack_name
+
 DEPLOYED_ATTRIBUTES_OUTPUT = "userPoolCustomAttributes"
 
 
@@ -37,8 +39,9 @@ def guard_user_pool_schema(desired: Sequence[str]) -> pulumi.Output[list[str]]:
 
     The returned Output fails (and so does the update) when an attribute would be lost.
     """
-    own_stack = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
-    previous = pulumi.StackReference(f"schema-guard-{pulumi.get_stack()}", stack_name=own_stack)
+    previous = pulumi.StackReference(
+        f"schema-guard-{pulumi.get_stack()}", stack_name=qualified_stack_name()
+    )
 
     def check(outputs: dict | None) -> list[str]:
         check_attributes_kept((outputs or {}).get(DEPLOYED_ATTRIBUTES_OUTPUT), desired)
