@@ -74,6 +74,7 @@ class Api(pulumi.ComponentResource):
         routes: tuple[Route, ...],
         user_pool_arn: pulumi.Input[str],
         function_invoke_arns: Mapping[str, pulumi.Input[str]],
+        web_origin: pulumi.Input[str],  # the console's origin, the only one CORS allows
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("api-sales:api:Api", name, None, opts)
@@ -102,15 +103,17 @@ class Api(pulumi.ComponentResource):
             wired += self._route(route, resource_ids[route.path], authorizer, config,
                                  function_invoke_arns)  # fmt: skip
         for path in sorted({r.path for r in routes if r.auth is Auth.COGNITO}):
-            wired += self._cors_preflight(path, resource_ids[path], config.web_origin)
+            wired += self._cors_preflight(path, resource_ids[path], web_origin)
         for response_type, status in GATEWAY_RESPONSES.items():
-            wired.append(self._gateway_response(name, response_type, status, config.web_origin))
+            wired.append(self._gateway_response(name, response_type, status, web_origin))
 
         # Any change to a route, guard or integration yields a new hash, so a new Deployment
         # reaches the stage; without it API Gateway keeps serving the old snapshot.
         triggers = pulumi.Output.all(
-            **{fn: arn for fn, arn in sorted(function_invoke_arns.items())}
-        ).apply(lambda arns: {"redeployment": deployment_hash(routes, config, arns)})
+            pulumi.Output.from_input(web_origin),
+            pulumi.Output.all(**{fn: arn for fn, arn in sorted(function_invoke_arns.items())}),
+        ).apply(lambda parts: {"redeployment": deployment_hash(routes, config, parts[1],
+                                                                parts[0])})  # fmt: skip
         deployment = aws.apigateway.Deployment(
             f"{name}-deployment",
             rest_api=api_id,
@@ -239,13 +242,13 @@ class Api(pulumi.ComponentResource):
         return [method, integration]
 
     def _cors_preflight(
-        self, path: str, resource_id: pulumi.Output[str], origin: str
+        self, path: str, resource_id: pulumi.Output[str], origin: pulumi.Input[str]
     ) -> list[pulumi.Resource]:
         """OPTIONS answered by API Gateway itself, so browsers may call the account routes."""
         child = pulumi.ResourceOptions(parent=self)
         name = f"OPTIONS {path}"
         headers = {
-            "Access-Control-Allow-Origin": f"'{origin}'",
+            "Access-Control-Allow-Origin": pulumi.Output.concat("'", origin, "'"),
             "Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
             "Access-Control-Allow-Headers": f"'{_CORS_ALLOW_HEADERS}'",
             "Access-Control-Max-Age": "'600'",
@@ -274,7 +277,7 @@ class Api(pulumi.ComponentResource):
         return [method, integration, method_response, integration_response]
 
     def _gateway_response(
-        self, name: str, response_type: str, status: int | None, origin: str
+        self, name: str, response_type: str, status: int | None, origin: pulumi.Input[str]
     ) -> aws.apigateway.Response:
         return aws.apigateway.Response(
             f"{name}-{response_type.lower().replace('_', '-')}",
@@ -283,7 +286,9 @@ class Api(pulumi.ComponentResource):
             status_code=str(status) if status else None,
             response_templates={"application/json": _ERROR_TEMPLATE},
             response_parameters={
-                "gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'",
+                "gatewayresponse.header.Access-Control-Allow-Origin": pulumi.Output.concat(
+                    "'", origin, "'"
+                ),
             },
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -315,14 +320,17 @@ class Api(pulumi.ComponentResource):
 
 
 def deployment_hash(
-    routes: tuple[Route, ...], config: StackConfig, invoke_arns: Mapping[str, str]
+    routes: tuple[Route, ...],
+    config: StackConfig,
+    invoke_arns: Mapping[str, str],
+    cors_origin: str,
 ) -> str:
     """Hash of everything that shapes the deployed API (routes, guards, integrations)."""
     definition = {
         "routes": [[r.method, r.path, r.auth.value, r.function] for r in routes],
         "integrations": dict(sorted(invoke_arns.items())),
         "upstream": config.upstream_url,
-        "cors_origin": config.web_origin,
+        "cors_origin": cors_origin,
         "gateway_responses": GATEWAY_RESPONSES,
         "error_template": _ERROR_TEMPLATE,
     }

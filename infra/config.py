@@ -24,6 +24,9 @@ _PLAN_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 _ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 _LOOKUP_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_HOST_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# CloudFront takes viewer certificates only from ACM in us-east-1.
+_CLOUDFRONT_CERTIFICATE = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 
 
 class ConfigError(ValueError):
@@ -58,8 +61,15 @@ class PlanConfig:
 
 
 @dataclass(frozen=True)
+class ConsoleDomain:
+    """A custom domain for the console's distribution, with its ACM certificate (us-east-1)."""
+
+    name: str
+    certificate_arn: str
+
+
+@dataclass(frozen=True)
 class StackConfig:
-    web_base_url: str
     plans: tuple[PlanConfig, ...]
     default_plan: str
     stripe_secret_key: pulumi.Output[str]
@@ -78,15 +88,14 @@ class StackConfig:
     manage_api_gateway_account: bool = True
     schema_guard: bool = True
     tags: dict[str, str] = field(default_factory=dict)
+    # Where people use the console. None (the default): the console's own distribution
+    # (https://<consoleDomain> or https://<id>.cloudfront.net), known only once it exists.
+    web_base_url_override: str | None = None
+    console_domain: ConsoleDomain | None = None
 
     @property
     def user_attributes(self) -> tuple[str, ...]:
         return REQUIRED_USER_ATTRIBUTES + self.extra_user_attributes
-
-    @property
-    def web_origin(self) -> str:
-        parsed = urlparse(self.web_base_url)
-        return f"{parsed.scheme}://{parsed.netloc}"
 
     def plan(self, name: str) -> PlanConfig:
         return next(p for p in self.plans if p.name == name)
@@ -127,8 +136,20 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
     if stripe_api_base is not None:
         _require_url("stripeApiBase", stripe_api_base, allow_http=True)
 
+    console_domain = _console_domain(config)
+    web_base_url = config.get("webBaseUrl")
+    if web_base_url is not None:
+        web_base_url = _require_url("webBaseUrl", web_base_url, allow_http=None)
+        if console_domain and web_base_url != f"https://{console_domain.name}":
+            raise ConfigError(
+                "webBaseUrl",
+                f"differs from consoleDomain ({console_domain.name}); leave webBaseUrl unset "
+                "and the console's URL is https://<consoleDomain>",
+            )
+
     return StackConfig(
-        web_base_url=_require_url("webBaseUrl", config.require("webBaseUrl"), allow_http=None),
+        web_base_url_override=web_base_url,
+        console_domain=console_domain,
         plans=plans,
         default_plan=default_plan,
         stripe_secret_key=config.require_secret("stripeSecretKey"),
@@ -154,6 +175,35 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         schema_guard=_bool(config, "schemaGuard", True),
         tags=dict(config.get_object("tags") or {}),
     )
+
+
+def _console_domain(config: pulumi.Config) -> ConsoleDomain | None:
+    name = config.get("consoleDomain")
+    certificate_arn = config.get("consoleCertificateArn")
+    if name is None:
+        if certificate_arn is not None:
+            raise ConfigError("consoleCertificateArn", "is set but consoleDomain is not")
+        return None
+    if not _HOST_NAME.match(name):
+        raise ConfigError("consoleDomain", f"must be a lower-case DNS name (got {name!r})")
+    if certificate_arn is None:
+        raise ConfigError(
+            "consoleCertificateArn",
+            f"is required with consoleDomain: an ACM certificate in us-east-1 covering {name}",
+        )
+    if not _CLOUDFRONT_CERTIFICATE.match(certificate_arn):
+        raise ConfigError(
+            "consoleCertificateArn",
+            "must be the ARN of an ACM certificate in us-east-1 (CloudFront uses no other "
+            f"region; got {certificate_arn!r})",
+        )
+    return ConsoleDomain(name, certificate_arn)
+
+
+def url_origin(url: str) -> str:
+    """``https://app.example.com/console`` -> ``https://app.example.com`` (CORS names origins)."""
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.netloc}"
 
 
 def _require_object(config: pulumi.Config, key: str) -> Any:

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from infra import iam
 from infra.aws_context import AwsContext
-from infra.config import StackConfig
+from infra.config import StackConfig, url_origin
 from infra.data import CUSTOMER_INDEX, Data
 from infra.naming import physical_name
 from infra.packaging import LambdaArchive
@@ -83,9 +83,11 @@ class Functions(pulumi.ComponentResource):
         user_pool_arn: pulumi.Output[str],
         usage_plan_ids: dict[str, pulumi.Output[str]],
         api_execution_arn: pulumi.Output[str],
+        web_base_url: pulumi.Input[str],  # Checkout/portal return here; CORS allows its origin
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("api-sales:functions:Functions", name, None, opts)
+        self._web_base_url = pulumi.Output.from_input(web_base_url)
         self._config = config
         self._context = context
         self._data = data
@@ -226,7 +228,7 @@ class Functions(pulumi.ComponentResource):
         env: dict[str, pulumi.Input[str]] = {
             "POWERTOOLS_SERVICE_NAME": f"api-sales-{spec.concern}",
             "POWERTOOLS_LOG_LEVEL": "INFO",
-            "CORS_ALLOW_ORIGIN": config.web_origin,
+            "CORS_ALLOW_ORIGIN": self._web_base_url.apply(url_origin),
         }
         table_env = {
             "users": "USERS_TABLE",
@@ -242,7 +244,7 @@ class Functions(pulumi.ComponentResource):
             env["USER_POOL_ID"] = self._user_pool_id
         if spec.stripe:
             env["STRIPE_API_KEY_SECRET_ARN"] = self._secrets.api_key_arn
-            env["WEB_BASE_URL"] = config.web_base_url
+            env["WEB_BASE_URL"] = self._web_base_url
             if config.stripe_api_base:
                 env["STRIPE_API_BASE"] = config.stripe_api_base
         if spec.webhook_secret:

@@ -26,7 +26,11 @@ class Identity(pulumi.ComponentResource):
     hosted_ui_url: pulumi.Output[str]  # https://<hosted_ui_domain>
 
     def __init__(
-        self, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        config: StackConfig,
+        web_base_url: pulumi.Input[str],  # the console: OAuth callback and sign-out target
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("api-sales:identity:Identity", name, None, opts)
         protect = config.protect_stateful_resources
@@ -57,7 +61,6 @@ class Identity(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
 
-        callback_url = f"{config.web_base_url}/auth/callback"
         self.web_client = aws.cognito.UserPoolClient(
             f"{name}-web",
             user_pool_id=self.user_pool.id,
@@ -68,8 +71,8 @@ class Identity(pulumi.ComponentResource):
             allowed_oauth_flows_user_pool_client=True,
             allowed_oauth_flows=["code"],
             allowed_oauth_scopes=["openid", "email", "profile"],
-            callback_urls=[callback_url],
-            logout_urls=[f"{config.web_base_url}/"],
+            callback_urls=[pulumi.Output.concat(web_base_url, "/auth/callback")],
+            logout_urls=[pulumi.Output.concat(web_base_url, "/")],
             read_attributes=[
                 "email",
                 "email_verified",
@@ -90,7 +93,7 @@ class Identity(pulumi.ComponentResource):
 
         self.domain = aws.cognito.UserPoolDomain(
             f"{name}-domain",
-            domain=config.auth_domain_prefix or default_domain_prefix(),
+            domain=domain_prefix(config),
             user_pool_id=self.user_pool.id,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -125,6 +128,15 @@ def _custom_string_attribute(name: str) -> aws.cognito.UserPoolSchemaArgs:
             min_length="0", max_length="256"
         ),
     )
+
+
+def domain_prefix(config: StackConfig) -> str:
+    """Known before the pool exists: the console's CSP names the hosted UI by it."""
+    return config.auth_domain_prefix or default_domain_prefix()
+
+
+def hosted_ui_domain_name(prefix: str, region: str) -> str:
+    return f"{prefix}.auth.{region}.amazoncognito.com"
 
 
 def default_domain_prefix() -> str:

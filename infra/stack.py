@@ -8,10 +8,13 @@ import pulumi
 
 from infra.api import Api
 from infra.aws_context import AwsContext
-from infra.config import StackConfig, load_config
+from infra.config import StackConfig, load_config, url_origin
+from infra.console import WebConsole, WebConsoleArgs
+from infra.console_content import ConsoleContent, ConsoleContentArgs, console_settings
+from infra.console_edge import aws_connect_sources
 from infra.data import Data
 from infra.functions import Functions, function_name
-from infra.identity import Identity
+from infra.identity import Identity, domain_prefix, hosted_ui_domain_name
 from infra.packaging import LambdaArchive, build_lambda_archive
 from infra.routes import PRODUCT, all_routes
 from infra.schema_guard import DEPLOYED_ATTRIBUTES_OUTPUT, guard_user_pool_schema
@@ -26,6 +29,9 @@ class Stack:
     secrets: StripeSecrets
     api: Api
     functions: Functions
+    console: WebConsole
+    console_content: ConsoleContent
+    web_base_url: pulumi.Output[str]
 
 
 def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None = None) -> Stack:
@@ -37,7 +43,28 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     if config.upstream_url:  # the seller's API answers the product routes itself
         concerns.remove(PRODUCT)
 
-    identity = Identity("identity", config)
+    # The console first: Cognito, the API and the functions take its URL, it takes nothing
+    # of theirs (the hosted UI's name is known from config before the pool exists).
+    hosted_ui_domain = context.region.apply(
+        lambda region: hosted_ui_domain_name(domain_prefix(config), region)
+    )
+    console = WebConsole(
+        "console",
+        WebConsoleArgs(
+            connect_sources=pulumi.Output.all(context.region, hosted_ui_domain).apply(
+                lambda parts: aws_connect_sources(parts[0], parts[1])
+            ),
+            domain=config.console_domain,
+            tags=config.tags,
+        ),
+    )
+    web_base_url = (
+        pulumi.Output.from_input(config.web_base_url_override)
+        if config.web_base_url_override
+        else console.url
+    )
+
+    identity = Identity("identity", config, web_base_url=web_base_url)
     data = Data("data", config)
     secrets = StripeSecrets("secrets", config)
     api = Api(
@@ -47,6 +74,7 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         routes,
         user_pool_arn=identity.user_pool_arn,
         function_invoke_arns={c: context.lambda_invoke_arn(function_name(c)) for c in concerns},
+        web_origin=web_base_url.apply(url_origin),
     )
     functions = Functions(
         "functions",
@@ -60,6 +88,24 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         user_pool_arn=identity.user_pool_arn,
         usage_plan_ids=api.usage_plan_ids,
         api_execution_arn=api.execution_arn,
+        web_base_url=web_base_url,
+    )
+    console_content = ConsoleContent(
+        "console-files",
+        ConsoleContentArgs(
+            bucket=console.bucket.id,
+            settings=console_settings(
+                environment=pulumi.get_stack(),
+                region=context.region,
+                api_url=api.invoke_url,
+                user_pool_id=identity.user_pool_id,
+                web_client_id=identity.web_client_id,
+                hosted_ui_url=identity.hosted_ui_url,
+                hosted_ui_domain=identity.hosted_ui_domain,
+                plans=config.plans,
+                default_plan=config.default_plan,
+            ),
+        ),
     )
 
     pulumi.export("apiUrl", api.invoke_url)
@@ -69,10 +115,14 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     pulumi.export("hostedUiDomain", identity.hosted_ui_domain)
     pulumi.export("hostedUiUrl", identity.hosted_ui_url)
     pulumi.export("usagePlanIds", api.usage_plan_ids)
+    pulumi.export("consoleUrl", web_base_url)
+    pulumi.export("consoleBucket", console.bucket.bucket)
+    pulumi.export("consoleDistributionId", console.distribution.id)
     attributes = (
         guard_user_pool_schema(config.user_attributes)
         if config.schema_guard
         else list(config.user_attributes)
     )
     pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, attributes)
-    return Stack(config, identity, data, secrets, api, functions)
+    return Stack(config, identity, data, secrets, api, functions, console, console_content,
+                 web_base_url)  # fmt: skip

@@ -91,6 +91,23 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return {}
 
 
+DISTRIBUTION_DOMAIN = "d111111abcdef8.cloudfront.net"
+# What AWS computes for the console's resources (infra/console.py).
+CONSOLE_OUTPUTS: dict[str, Any] = {
+    "aws:s3/bucket:Bucket": lambda rid, inputs: {
+        "bucket": rid, "arn": f"arn:aws:s3:::{rid}",
+        "bucketRegionalDomainName": f"{rid}.s3.{REGION}.amazonaws.com",
+    },
+    "aws:cloudfront/distribution:Distribution": lambda rid, inputs: {
+        "domainName": DISTRIBUTION_DOMAIN,
+        "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{rid}",
+    },
+    "aws:cloudfront/function:Function": lambda rid, inputs: {
+        "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:function/{inputs.get('name')}",
+    },
+}  # fmt: skip
+
+
 def _computed_outputs(typ: str, name: str, resource_id: str, inputs: dict) -> dict[str, Any]:
     service = typ.split(":")[1].split("/")[0]
     physical = inputs.get("name") or resource_id
@@ -108,6 +125,8 @@ def _computed_outputs(typ: str, name: str, resource_id: str, inputs: dict) -> di
         )
     elif typ == "aws:lambda/function:Function":
         outputs["invokeArn"] = f"arn:aws:apigateway:{REGION}:lambda:path/functions/{physical}"
+    elif typ in CONSOLE_OUTPUTS:
+        outputs.update(CONSOLE_OUTPUTS[typ](resource_id, inputs))
     elif typ == "aws:dynamodb/table:Table":
         outputs["arn"] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical}"
     elif typ == "aws:cognito/userPool:UserPool":

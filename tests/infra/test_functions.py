@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.infra.harness import TEST_SECRETS, run_program
+from tests.infra.harness import DISTRIBUTION_DOMAIN, TEST_SECRETS, run_program
 
 FUNCTION = "aws:lambda/function:Function"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -67,7 +67,8 @@ def test_environment_follows_the_contract(dev_run):
         ("FREE", None), ("PRO", "FMMailPro"),
     ]  # fmt: skip
     billing = functions["billing"]["environment"]["variables"]
-    assert billing["WEB_BASE_URL"] == "https://app.example.com"
+    # No webBaseUrl in the dev stack: Checkout returns to the console's own distribution.
+    assert billing["WEB_BASE_URL"] == f"https://{DISTRIBUTION_DOMAIN}"
     assert "STRIPE_WEBHOOK_SECRET_ARN" not in billing, "billing never verifies webhooks"
     account = functions["account"]["environment"]["variables"]
     assert "STRIPE_API_KEY_SECRET_ARN" not in account

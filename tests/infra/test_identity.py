@@ -1,6 +1,6 @@
 """Cognito: plan attributes exist, are readable by the web client and never writable by it."""
 
-from tests.infra.harness import run_program
+from tests.infra.harness import DISTRIBUTION_DOMAIN, run_program
 
 POOL = "aws:cognito/userPool:UserPool"
 CLIENT = "aws:cognito/userPoolClient:UserPoolClient"
@@ -32,7 +32,9 @@ def test_web_client_uses_code_flow_with_callbacks_under_web_base_url(dev_run):
     client = dev_run.of_type(CLIENT)[0]
     assert client.inputs["allowedOauthFlows"] == ["code"]
     assert client.inputs["allowedOauthFlowsUserPoolClient"] is True
-    assert client.inputs["callbackUrls"] == ["https://app.example.com/auth/callback"]
+    # No webBaseUrl in the dev stack: the console's own distribution is the web base URL.
+    assert client.inputs["callbackUrls"] == [f"https://{DISTRIBUTION_DOMAIN}/auth/callback"]
+    assert client.inputs["logoutUrls"] == [f"https://{DISTRIBUTION_DOMAIN}/"]
     assert client.inputs["generateSecret"] is False
 
 
