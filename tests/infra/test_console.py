@@ -21,7 +21,9 @@ from tests.infra.harness import ACCOUNT_ID, DISTRIBUTION_DOMAIN, REGION, run_pro
 BUCKET = "aws:s3/bucket:Bucket"
 ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
-ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+ENCRYPTION = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+)
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 OAC = "aws:cloudfront/originAccessControl:OriginAccessControl"
