@@ -12,6 +12,7 @@ from botocore.config import Config
 
 SERVICES = (
     "apigateway", "cognito-idp", "dynamodb", "iam", "lambda", "logs", "secretsmanager", "sts",
+    "s3", "cloudfront",
 )  # fmt: skip
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.+=,@-]")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pulumi
 
-from sandbox.deploy import apigateway, compute, identity, storage
+from sandbox.deploy import apigateway, compute, console, identity, storage
 from sandbox.deploy.context import DeployContext
 
 Creator = Callable[[DeployContext, str, dict], tuple[str, dict[str, Any]]]
@@ -47,6 +47,19 @@ CREATORS: dict[str, Creator] = {
     "aws:iam/rolePolicy:RolePolicy": compute.role_policy,
     "aws:lambda/function:Function": compute.function,
     "aws:lambda/permission:Permission": compute.permission,
+    "aws:s3/bucket:Bucket": console.bucket,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": console.public_access_block,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": console.ownership_controls,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        console.encryption
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": console.bucket_policy,
+    "aws:s3/bucketObjectv2:BucketObjectv2": console.bucket_object,
+    "aws:cloudfront/originAccessControl:OriginAccessControl": console.origin_access_control,
+    "aws:cloudfront/function:Function": console.function,
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": console.response_headers_policy,
+    "aws:cloudfront/cachePolicy:CachePolicy": console.cache_policy,
+    "aws:cloudfront/distribution:Distribution": console.distribution,
 }
 
 # Types the program may declare that ministack cannot hold, with the reason. They are
