@@ -53,6 +53,11 @@ class DeployedStack:
     function_names: dict[str, str]
     table_names: dict[str, str]
     secret_arns: dict[str, str]
+    # The console as the program deployed it: its bucket, and the distribution ministack
+    # serves it through (by Host header; docs/sandbox.md). Empty in a deploy saved before.
+    console_bucket: str = ""
+    console_distribution_id: str = ""
+    console_distribution_domain: str = ""  # <id>.cloudfront.net
     created: dict[str, int] = field(default_factory=dict)  # type -> count
     skipped: list[SkippedResource] = field(default_factory=list)
 
@@ -123,6 +128,9 @@ def deploy_stack(
         usage_plan_ids=exports["usagePlanIds"],
         function_names={k: _resolve(f.name) for k, f in stack.functions.functions.items()},
         table_names={k: _resolve(t.name) for k, t in stack.data.tables.items()},
+        console_bucket=exports["consoleBucket"],
+        console_distribution_id=exports["consoleDistributionId"],
+        console_distribution_domain=_resolve(stack.console.distribution.domain_name),
         secret_arns={
             "stripeSecretKey": _resolve(stack.secrets.api_key_arn),
             "stripeWebhookSecret": _resolve(stack.secrets.webhook_secret_arn),
@@ -172,6 +180,9 @@ def resume_stack(endpoint_url: str, workdir: Path) -> DeployedStack:
         context.client("cognito-idp").describe_user_pool(UserPoolId=deployed.user_pool_id)
         for name in deployed.function_names.values():
             context.client("lambda").get_function(FunctionName=name)
+        if not deployed.console_distribution_id:
+            raise ValueError("the saved deploy predates the console's distribution")
+        context.client("cloudfront").get_distribution(Id=deployed.console_distribution_id)
     except Exception as error:
         raise DeployError(
             f"cannot resume: ministack at {new} no longer holds the saved stack ({error}); "

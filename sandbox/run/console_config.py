@@ -1,37 +1,41 @@
-"""The console's ``/config.json`` for the sandbox (docs/web-console.md describes each key)."""
+"""What the sandbox changes in the program's ``config.json`` (docs/web-console.md).
+
+Everything else (pool, client, region, plans) is served as the program generated it from
+its outputs; only the addresses differ, because the browser reaches the API and Cognito
+through the console's own server and the hosted UI is ministack's.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from infra.console_edge import content_security_policy
 from sandbox.demo_mail import DemoMailbox
-from sandbox.deploy.config import NAMESPACE
 from sandbox.deploy.deploy import DeployedStack
-from sandbox.run.web_server import API_PREFIX, COGNITO_PATH, CONFIRM_PATH
+from sandbox.run.web_server import API_PREFIX, COGNITO_PATH, CONFIRM_PATH, DeployedSite
 
 
-def console_config(stack: DeployedStack, config: dict[str, Any],
-                   mailbox: DemoMailbox | None) -> dict[str, Any]:  # fmt: skip
+def sandbox_overrides(stack: DeployedStack, mailbox: DemoMailbox | None) -> dict[str, Any]:
     """Same-origin URLs: the sandbox's web server proxies the API and Cognito."""
     return {
         "environment": "sandbox",
-        "region": stack.region,
         "apiUrl": API_PREFIX,
-        "userPoolId": stack.user_pool_id,
-        "webClientId": stack.web_client_id,
         "cognitoEndpoint": COGNITO_PATH,
         "hostedUiUrl": stack.hosted_ui_url,
         "autoConfirmUrl": CONFIRM_PATH,
-        "plans": [_plan(p) for p in config[f"{NAMESPACE}:plans"]],
         "demoMailbox": mailbox.imap_settings() if mailbox else None,
     }
 
 
-def _plan(plan: dict[str, Any]) -> dict[str, Any]:
-    price = plan.get("price")
-    return {
-        "name": plan["name"],
-        "quota": plan["quota"],
-        "price": {"unitAmount": price["unitAmount"], "currency": price.get("currency", "jpy"),
-                  "interval": price.get("interval", "month")} if price else None,
-    }  # fmt: skip
+def deployed_site(stack: DeployedStack, mailbox: DemoMailbox | None) -> DeployedSite:
+    """The console's distribution in ministack, with the sandbox's addresses.
+
+    The browser calls only the console's origin, except the hosted UI's token endpoint,
+    which is ministack's: that is the one origin the CSP names besides 'self'.
+    """
+    return DeployedSite(
+        endpoint_url=stack.endpoint_url,
+        distribution_domain=stack.console_distribution_domain,
+        content_security_policy=content_security_policy([stack.hosted_ui_url]),
+        config_overrides=sandbox_overrides(stack, mailbox),
+    )

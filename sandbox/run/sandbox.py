@@ -7,6 +7,7 @@ double wired to it, the demo IMAP mailbox and the web console.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,14 @@ from typing import Any, Literal
 from sandbox.demo_mail import DemoMailbox, Dovecot, start_demo_mailbox
 from sandbox.deploy.config import NAMESPACE, sandbox_config
 from sandbox.deploy.deploy import DEPLOYED_FILE, DeployedStack, DeployError, deploy_or_resume
-from sandbox.deploy.ministack import Ministack, ensure_port_free, start_ministack
+from sandbox.deploy.ministack import (
+    Ministack,
+    MinistackError,
+    ensure_port_free,
+    start_ministack,
+)
 from sandbox.run.billing_setup import register_webhook, seed_prices, store_stripe_secrets
-from sandbox.run.console_config import console_config
+from sandbox.run.console_config import deployed_site
 from sandbox.run.users import DemoUser, confirmer, ensure_demo_user
 from sandbox.run.web_server import WebServer
 from sandbox.stripe_double import StripeDouble
@@ -71,6 +77,11 @@ class Sandbox:
         for port in (o.port_ministack, o.port_stripe):
             if port:
                 ensure_port_free(port)
+        if shutil.which("node") is None:  # before anything starts, like a taken port
+            raise MinistackError(
+                "node is not on PATH: ministack runs the console's CloudFront Function with "
+                "it (bin/setup installs Debian's nodejs)"
+            )
         self.web = WebServer(o.port_web)  # binds now (PortInUseError)
         self.workdir.mkdir(parents=True, exist_ok=True)
         mode = self._resolve_mode()
@@ -104,7 +115,7 @@ class Sandbox:
         store_stripe_secrets(self.stack, self.stripe.api_key, secret)
         self.demo_user = ensure_demo_user(self.stack)
         self.web.configure(
-            console_config(self.stack, self.config, self.mailbox),
+            deployed_site(self.stack, self.mailbox),
             api_url=self.stack.api_url, cognito_url=self.stack.endpoint_url + "/",
             confirm_sign_up=confirmer(self.stack),
         )  # fmt: skip
@@ -176,6 +187,8 @@ class Sandbox:
             f"api-sales sandbox is running ({'resumed' if self.resumed else 'fresh deploy'}; "
             f"work dir {self.workdir})",
             f"  web console   {self.web.url}",
+            f"                (files of bucket {self.stack.console_bucket}, served through "
+            f"distribution {self.stack.console_distribution_id})",
             f"  API           {self.stack.api_url}",
             f"  Stripe double {self.stripe.url}  (API key {self.stripe.api_key})",
             f"  ministack     {self.ministack.endpoint_url}  (log {self.ministack.log_path})",

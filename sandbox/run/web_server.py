@@ -1,25 +1,30 @@
-"""Serves the web console (``web/``) on 127.0.0.1 with its ``config.json``, and proxies the
-deployed API (``/api/*``) and Cognito's public calls (``/cognito/``) so that the browser
-only ever talks to its own origin (no CORS dependency on ministack).
+"""Serves the web console on 127.0.0.1 as the program deployed it, and proxies the deployed
+API (``/api/*``) and Cognito's public calls (``/cognito/``) so that the browser only ever
+talks to its own origin (no CORS dependency on ministack).
+
+Pages, assets and ``config.json`` come from the console's CloudFront distribution in
+ministack (its bucket, its folder-route function, its 404 page and its security headers);
+the server adds only what the sandbox needs: the same-origin addresses in ``config.json``
+and, in the Content-Security-Policy built by the same function as the distribution's, the
+sandbox's own origins instead of AWS's.
 """
 
 from __future__ import annotations
 
 import errno
+import http.client
 import json
-import mimetypes
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from sandbox.deploy.ministack import HOST, PortInUseError
 
-WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 API_PREFIX = "/api"
 COGNITO_PATH = "/cognito/"
 CONFIRM_PATH = "/_sandbox/confirm-sign-up"
@@ -34,7 +39,24 @@ COGNITO_PUBLIC_ACTIONS = frozenset({
 })  # fmt: skip
 FORWARDED_REQUEST_HEADERS = ("Authorization", "x-api-key", "Content-Type", "Stripe-Signature")
 FORWARDED_RESPONSE_HEADERS = ("Content-Type", "Retry-After")
+CONFIG_PATH = "/config.json"
+# What a browser may send for a static file, and what of the distribution's answer it gets
+# (not CloudFront's own Via/X-Cache/X-Amz-Cf-* nor connection headers).
+SITE_REQUEST_HEADERS = ("If-None-Match", "If-Modified-Since", "User-Agent")
+SITE_RESPONSE_HEADERS = (
+    "Content-Type", "Cache-Control", "ETag", "Last-Modified", "Strict-Transport-Security",
+    "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
+)  # fmt: skip
 
+
+@dataclass(frozen=True)
+class DeployedSite:
+    """The console's distribution in ministack, and what the sandbox changes about it."""
+
+    endpoint_url: str  # ministack, which serves the distribution by Host header
+    distribution_domain: str  # <id>.cloudfront.net
+    content_security_policy: str  # the distribution's CSP with the sandbox's origins
+    config_overrides: dict[str, Any]  # config.json keys only the sandbox has
 
 
 class BadRequestBody(Exception):
@@ -47,11 +69,11 @@ class BadRequestBody(Exception):
 class WebServer:
     """Binds at construction (so a taken port fails early); ``start()`` begins serving.
 
-    ``configure()`` supplies what only exists after the deploy: config.json's content,
-    the API URL, the Cognito endpoint and the sign-up confirmer.
+    ``configure()`` supplies what only exists after the deploy: the deployed site, the API
+    URL, the Cognito endpoint and the sign-up confirmer.
     """
 
-    def __init__(self, port: int = 0, root: Path = WEB_ROOT) -> None:
+    def __init__(self, port: int = 0) -> None:
         handler = type("BoundHandler", (_Handler,), {"site": self})
         try:
             self._server = ThreadingHTTPServer((HOST, port), handler)
@@ -60,8 +82,7 @@ class WebServer:
                 raise PortInUseError(port) from None
             raise
         self._server.daemon_threads = True
-        self.root = root.resolve()
-        self.config: dict[str, Any] = {}
+        self.deployed: DeployedSite | None = None
         self.api_url = ""
         self.cognito_url = ""
         self.confirm_sign_up: Callable[[str], None] | None = None
@@ -79,12 +100,12 @@ class WebServer:
 
     def configure(
         self,
-        config: dict[str, Any],
+        site: DeployedSite,
         api_url: str,
         cognito_url: str,
         confirm_sign_up: Callable[[str], None] | None = None,
     ) -> None:
-        self.config, self.api_url, self.cognito_url = config, api_url.rstrip("/"), cognito_url
+        self.deployed, self.api_url, self.cognito_url = site, api_url.rstrip("/"), cognito_url
         self.confirm_sign_up = confirm_sign_up
 
     def start(self) -> WebServer:
@@ -115,8 +136,6 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             return self._proxy_api()
-        if path == "/config.json":
-            return self._send_json(200, self.site.config)
         return self._static(path)
 
     def do_HEAD(self) -> None:
@@ -155,16 +174,22 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._error(error.status, error.code, error.message)
         self._error(404, "not_found", "No such route.")
 
-    # -- static files ---------------------------------------------------------------------
+    # -- the deployed console -------------------------------------------------------------
     def _static(self, path: str) -> None:
-        target = _resolve_static(self.site.root, path)
-        if target is None:
-            return self._send(404, b"<!doctype html><title>Not found</title><h1>Not found</h1>",
-                              "text/html; charset=utf-8")  # fmt: skip
-        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
-            kind += "; charset=utf-8"
-        self._send(200, target.read_bytes(), kind)
+        site = self.site.deployed
+        if site is None:
+            return self._error(503, "not_ready", "The sandbox is still starting.")
+        try:
+            status, headers, body = _fetch_from_distribution(site, self.command, self.path, {
+                h: self.headers[h] for h in SITE_REQUEST_HEADERS if self.headers[h]})  # fmt: skip
+        except OSError as error:
+            return self._error(502, "upstream_unreachable", f"The console's distribution: {error}")
+        if path == CONFIG_PATH and status == 200 and self.command == "GET":
+            body = json.dumps({**json.loads(body), **site.config_overrides}, indent=2).encode()
+        kept = {h: headers[h] for h in SITE_RESPONSE_HEADERS if headers.get(h)}
+        kept["Content-Security-Policy"] = site.content_security_policy
+        kind = kept.pop("Content-Type", "application/octet-stream")
+        self._send(status, body, kind, kept)
 
     # -- proxies --------------------------------------------------------------------------
     def _proxy_api(self) -> None:
@@ -239,20 +264,29 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        for name, value in (extra or {}).items():
+        extra = extra or {}
+        if "Cache-Control" not in extra:
+            self.send_header("Cache-Control", "no-store")
+        if "X-Content-Type-Options" not in extra:
+            self.send_header("X-Content-Type-Options", "nosniff")
+        for name, value in extra.items():
             self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
 
-def _resolve_static(root: Path, path: str) -> Path | None:
-    """``/upgrade/thanks`` → ``web/upgrade/thanks/index.html``; nothing outside ``root``."""
-    candidate = (root / path.lstrip("/")).resolve()
-    if candidate != root and root not in candidate.parents:
-        return None
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
-    return candidate if candidate.is_file() else None
+def _fetch_from_distribution(
+    site: DeployedSite, method: str, path: str, headers: dict[str, str]
+) -> tuple[int, Any, bytes]:
+    """One viewer request to the distribution, as if over HTTPS (the browser's hop to this
+    server is plain http on localhost; the distribution would redirect it otherwise)."""
+    endpoint = urlsplit(site.endpoint_url)
+    connection = http.client.HTTPConnection(endpoint.hostname, endpoint.port, timeout=30)
+    try:
+        connection.request(method, path, headers={
+            **headers, "Host": site.distribution_domain, "X-Forwarded-Proto": "https"})  # fmt: skip
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
