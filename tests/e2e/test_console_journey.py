@@ -63,6 +63,9 @@ def journey(sandbox: Sandbox, expect, sync_playwright) -> None:
         outside: list[str] = []
         page.on("request", lambda r: None if r.url.startswith((web, stripe, "data:"))
                 else outside.append(r.url))  # fmt: skip
+        # A request the console's Content-Security-Policy refused counts as a stray too.
+        page.on("console", lambda m: outside.append(m.text)
+                if "Content Security Policy" in m.text else None)  # fmt: skip
 
         # Sign up: the sandbox confirms the account, the console signs in and issues a key.
         page.goto(web + "/")

@@ -55,6 +55,9 @@ def hosted_sign_in(sandbox: Sandbox, expect, sync_playwright) -> None:
             outside: list[str] = []
             page.on("request", lambda r: None if r.url.startswith((web, hosted, "data:"))
                     else outside.append(r.url))  # fmt: skip
+            # A request the console's Content-Security-Policy refused counts as a stray too.
+            page.on("console", lambda m: outside.append(m.text)
+                    if "Content Security Policy" in m.text else None)  # fmt: skip
             page.goto(web + "/signin/")
             page.get_by_role("button", name="Sign in with the hosted page").click()
             page.wait_for_url(re.compile(re.escape(hosted) + r"/oauth2/authorize\?"))
