@@ -40,6 +40,9 @@ IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 IAM_POLICY = "aws:iam/policy:Policy"
 IAM_ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
+S3_BUCKET = "aws:s3/bucket:Bucket"
+S3_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 
 # ---------------------------------------------------------------------------------------------
 # Small readers that work on the engine's proxies and on plain dicts/lists alike.
@@ -538,6 +541,69 @@ STATEFUL_RESOURCES_PROTECTED = _resource_policy(
     check_stateful_protection,
 )
 
+# ---------------------------------------------------------------------------------------------
+# 9. Buckets are never public: the console's bucket is read by its CloudFront distribution only.
+
+PUBLIC_ACCESS_BLOCK_SETTINGS = (
+    "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets",
+)  # fmt: skip
+PUBLIC_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
+
+
+def _everyone(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return any(p == "*" for p in _as_list(principal.get("AWS")))
+    return False
+
+
+def check_s3_not_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = args.props
+    if args.resource_type == S3_PUBLIC_ACCESS_BLOCK:
+        off = [s for s in PUBLIC_ACCESS_BLOCK_SETTINGS if props.get(s) is not True]
+        if off:
+            report(
+                f"Public access block '{args.name}' leaves {', '.join(off)} off; set all four "
+                "to True (the console is served through CloudFront, never from S3 directly).",
+                None,
+            )
+    elif args.resource_type == S3_BUCKET:
+        if props.get("acl") in PUBLIC_ACLS:
+            report(f"Bucket '{args.name}' has the public ACL {props.get('acl')!r}; remove it.",
+                   None)  # fmt: skip
+        if props.get("website"):
+            report(
+                f"Bucket '{args.name}' enables S3 website hosting, which only serves public "
+                "buckets over plain HTTP; serve it through CloudFront with origin access control.",
+                None,
+            )
+    else:
+        document, problem = _parse_document(props.get("policy"))
+        if document is None:
+            report(f"Bucket policy '{args.name}': {problem}", None)
+            return
+        for statement in _as_list(document.get("Statement")):
+            statement = _mapping(statement)
+            if statement.get("Effect") == "Allow" and (
+                _everyone(statement.get("Principal")) or "NotPrincipal" in statement
+            ):
+                report(
+                    f"Bucket policy '{args.name}' allows everyone "
+                    f"({statement.get('Sid') or 'a statement'}); grant cloudfront.amazonaws.com "
+                    "with an AWS:SourceArn condition naming the distribution instead.",
+                    None,
+                )
+
+
+S3_BUCKET_NOT_PUBLIC = _resource_policy(
+    "s3-bucket-not-public",
+    "No S3 bucket is public: every public-access block sets all four settings, no bucket has "
+    "a public ACL or S3 website hosting, and no bucket policy allows everyone ('*').",
+    frozenset({S3_BUCKET, S3_PUBLIC_ACCESS_BLOCK, S3_BUCKET_POLICY}),
+    check_s3_not_public,
+)
+
 ALL_POLICIES: list[ResourceValidationPolicy] = [
     COGNITO_CLIENT_NO_CUSTOM_WRITE,
     DYNAMODB_PITR_AND_ENCRYPTION,
@@ -547,4 +613,5 @@ ALL_POLICIES: list[ResourceValidationPolicy] = [
     LAMBDA_ENV_NO_SECRETS,
     LAMBDA_SUPPORTED_PYTHON,
     STATEFUL_RESOURCES_PROTECTED,
+    S3_BUCKET_NOT_PUBLIC,
 ]

@@ -24,6 +24,7 @@ EXPECTED_NAMES = [
     "lambda-env-no-secrets",
     "lambda-supported-python",
     "stateful-resources-protected",
+    "s3-bucket-not-public",
 ]
 
 
