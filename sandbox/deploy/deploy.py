@@ -183,6 +183,8 @@ def resume_stack(endpoint_url: str, workdir: Path) -> DeployedStack:
         if not deployed.console_distribution_id:
             raise ValueError("the saved deploy predates the console's distribution")
         context.client("cloudfront").get_distribution(Id=deployed.console_distribution_id)
+        # S3 keeps object bodies across a restart only when ministack persists them.
+        context.client("s3").head_object(Bucket=deployed.console_bucket, Key="config.json")
     except Exception as error:
         raise DeployError(
             f"cannot resume: ministack at {new} no longer holds the saved stack ({error}); "

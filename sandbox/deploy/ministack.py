@@ -139,6 +139,8 @@ def start_ministack(
         "TMPDIR": str(tmp_dir),
         "MINISTACK_REGION": region,
         "PERSIST_STATE": "1" if persist else "0",
+        # S3 keeps object bodies only with its own switch (the console's files live there).
+        "S3_PERSIST": "1" if persist else "0",
         "AUTH": "true" if enforce_iam else "false",
         # Lambda workers inherit this environment; handlers must not reach real AWS.
         "AWS_ACCESS_KEY_ID": "test",
