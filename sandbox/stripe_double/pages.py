@@ -151,8 +151,11 @@ def portal_page(store: Store, portal: dict[str, Any], notice: str | None = None)
         blocks.append("<p>No subscriptions.</p>")
     ret = portal.get("return_url")
     back = f'<p><a href="{escape(ret)}">&larr; Return to the site</a></p>' if ret else ""
+    config = store.get(portal.get("configuration") or "") or {}
+    headline = (config.get("business_profile") or {}).get("headline")
+    intro = f"<p class=headline>{escape(headline)}</p>" if headline else ""
     body = (
-        f"<h1>Billing</h1><p>{escape(customer.get('email') or '')}</p>"
+        f"<h1>Billing</h1>{intro}<p>{escape(customer.get('email') or '')}</p>"
         f"<p class=notice role=status>{escape(notice or '')}</p>{''.join(blocks)}{back}"
     )
     return _page("Manage your subscription", body)

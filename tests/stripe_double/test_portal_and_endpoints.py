@@ -108,6 +108,7 @@ def test_the_portal_page_refuses_a_cancellation_its_configuration_does_not_offer
     with urllib.request.urlopen(session.url, timeout=5) as page:
         html = page.read().decode()
     assert "Cancel at period end" in html and "Cancel now" not in html
+    assert "FM Mail: manage your subscription" in html  # the configuration's headline
     assert _post(f"{session.url}/subscriptions/{sub_id}/cancel_at_period_end") == 200
     sub = stripe_client.v1.subscriptions.retrieve(sub_id)
     assert sub.status == "active" and sub.cancel_at_period_end is True
