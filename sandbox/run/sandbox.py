@@ -180,6 +180,8 @@ class Sandbox:
             f"  Stripe double {self.stripe.url}  (API key {self.stripe.api_key})",
             f"  ministack     {self.ministack.endpoint_url}  (log {self.ministack.log_path})",
             f"  webhook       {self.stack.webhook_url}",
+            f"  Stripe side   portal {self.stack.stripe_portal_configuration_id}, webhook "
+            f"endpoint {self.stack.stripe_webhook_endpoint_id} (deployed by the program)",
             f"  FREE quota    {free['quota']['limit']} calls a {free['quota']['period'].lower()}",
             "resources:",
             *(f"  {line}" for line in self.stack.skipped_lines()),
