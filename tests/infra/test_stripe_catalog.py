@@ -51,6 +51,8 @@ def test_one_product_and_recurring_price_per_paid_plan(dev_run: ProgramRun) -> N
     assert price.inputs["unitAmount"] == 980
     assert price.inputs["currency"] == "jpy"
     assert price.inputs["recurring"] == {"interval": "month"}
+    # What the webhook function falls back on once a replaced price has lost its lookup key.
+    assert price.inputs["metadata"]["plan"] == "PRO"
 
 
 def test_a_changed_price_is_a_new_price_that_takes_the_lookup_key(dev_run: ProgramRun) -> None:
