@@ -125,6 +125,8 @@ def test_the_webhook_api_version_is_the_one_the_handlers_sdk_speaks(
 def test_the_signing_secret_flows_from_the_endpoint_into_secrets_manager(
     dev_run: ProgramRun,
 ) -> None:
+    [endpoint] = dev_run.of_type(WEBHOOK)
+    assert "secret" in endpoint.opts.additional_secret_outputs  # encrypted in state
     version = dev_run.named(SECRET_VERSION, "secrets-stripe-webhook-secret")
     assert is_secret(version.inputs["secretString"])
     assert version.inputs["secretString"]["value"] == MOCK_WEBHOOK_SECRET
