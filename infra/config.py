@@ -63,7 +63,7 @@ class StackConfig:
     plans: tuple[PlanConfig, ...]
     default_plan: str
     stripe_secret_key: pulumi.Output[str]
-    stripe_webhook_secret: pulumi.Output[str]
+    business_name: str = "api-sales"  # Stripe product names and the portal's headline
     grace_on_past_due: bool = True
     upstream_url: str | None = None
     stage_name: str = "v1"
@@ -132,7 +132,7 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         plans=plans,
         default_plan=default_plan,
         stripe_secret_key=config.require_secret("stripeSecretKey"),
-        stripe_webhook_secret=config.require_secret("stripeWebhookSecret"),
+        business_name=_business_name(config),
         grace_on_past_due=_bool(config, "graceOnPastDue", True),
         upstream_url=upstream_url.rstrip("/") if upstream_url else None,
         stage_name=config.get("stageName") or "v1",
@@ -154,6 +154,15 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         schema_guard=_bool(config, "schemaGuard", True),
         tags=dict(config.get_object("tags") or {}),
     )
+
+
+def _business_name(config: pulumi.Config) -> str:
+    name = config.get("businessName")
+    if name is None:
+        return "api-sales"
+    if not name.strip() or len(name) > 60:
+        raise ConfigError("businessName", "must be a non-empty name of at most 60 characters")
+    return name.strip()
 
 
 def _require_object(config: pulumi.Config, key: str) -> Any:

@@ -35,6 +35,7 @@ class FunctionSpec:
     customer_lookup: bool = False  # finds users by Stripe customer id (the users GSI)
     stripe: bool = False  # reads the Stripe API key
     webhook_secret: bool = False
+    portal: bool = False  # opens Stripe customer portal sessions
     manages_keys: bool = False  # API Gateway keys and usage-plan membership
     cognito_attributes: bool = False  # writes custom:plan_type / custom:stripe_customer_id
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -47,7 +48,7 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
     ),
     BILLING: FunctionSpec(
         BILLING, "apisales.routes.billing.lambda_handler", "Stripe Checkout and portal routes",
-        timeout_s=20, tables=("users", "checkout-sessions"), stripe=True,
+        timeout_s=20, tables=("users", "checkout-sessions"), stripe=True, portal=True,
         manages_keys=True, cognito_attributes=True,
     ),
     WEBHOOK: FunctionSpec(
@@ -83,6 +84,7 @@ class Functions(pulumi.ComponentResource):
         user_pool_arn: pulumi.Output[str],
         usage_plan_ids: dict[str, pulumi.Output[str]],
         api_execution_arn: pulumi.Output[str],
+        stripe_portal_configuration_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("api-sales:functions:Functions", name, None, opts)
@@ -93,6 +95,7 @@ class Functions(pulumi.ComponentResource):
         self._user_pool_id = user_pool_id
         self._user_pool_arn = user_pool_arn
         self._usage_plan_ids = usage_plan_ids
+        self._portal_configuration_id = stripe_portal_configuration_id
         self._code = pulumi.FileArchive(str(archive.path))
         self._plan_catalog = plan_catalog(config, usage_plan_ids)
         self.functions = {}
@@ -245,6 +248,9 @@ class Functions(pulumi.ComponentResource):
             env["WEB_BASE_URL"] = config.web_base_url
             if config.stripe_api_base:
                 env["STRIPE_API_BASE"] = config.stripe_api_base
+        if spec.portal:
+            # The stack's portal configuration (a bpc_... id, not a secret).
+            env["STRIPE_PORTAL_CONFIGURATION"] = self._portal_configuration_id
         if spec.webhook_secret:
             env["STRIPE_WEBHOOK_SECRET_ARN"] = self._secrets.webhook_secret_arn
         if spec.concern == PRODUCT:

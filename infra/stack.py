@@ -12,10 +12,12 @@ from infra.config import StackConfig, load_config
 from infra.data import Data
 from infra.functions import Functions, function_name
 from infra.identity import Identity
+from infra.naming import qualified_stack_name
 from infra.packaging import LambdaArchive, build_lambda_archive
 from infra.routes import PRODUCT, all_routes
 from infra.schema_guard import DEPLOYED_ATTRIBUTES_OUTPUT, guard_user_pool_schema
 from infra.secrets import StripeSecrets
+from infra.stripe_catalog import StripeCatalog, StripeCatalogArgs
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Stack:
     secrets: StripeSecrets
     api: Api
     functions: Functions
+    stripe: StripeCatalog
 
 
 def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None = None) -> Stack:
@@ -39,7 +42,6 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
 
     identity = Identity("identity", config)
     data = Data("data", config)
-    secrets = StripeSecrets("secrets", config)
     api = Api(
         "api",
         config,
@@ -48,6 +50,19 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         user_pool_arn=identity.user_pool_arn,
         function_invoke_arns={c: context.lambda_invoke_arn(function_name(c)) for c in concerns},
     )
+    stripe = StripeCatalog(
+        "stripe",
+        StripeCatalogArgs(
+            api_key=config.stripe_secret_key,
+            plans=config.plans,
+            business_name=config.business_name,
+            portal_return_url=f"{config.web_base_url}/upgrade",
+            webhook_url=api.webhook_url,
+            stack_name=qualified_stack_name(),
+        ),
+    )
+    # The endpoint's signing secret goes straight into Secrets Manager: nobody copies it.
+    secrets = StripeSecrets("secrets", config, webhook_signing_secret=stripe.webhook_secret)
     functions = Functions(
         "functions",
         config,
@@ -60,6 +75,7 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         user_pool_arn=identity.user_pool_arn,
         usage_plan_ids=api.usage_plan_ids,
         api_execution_arn=api.execution_arn,
+        stripe_portal_configuration_id=stripe.portal_configuration_id,
     )
 
     pulumi.export("apiUrl", api.invoke_url)
@@ -69,10 +85,12 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     pulumi.export("hostedUiDomain", identity.hosted_ui_domain)
     pulumi.export("hostedUiUrl", identity.hosted_ui_url)
     pulumi.export("usagePlanIds", api.usage_plan_ids)
+    pulumi.export("stripePortalConfigurationId", stripe.portal_configuration_id)
+    pulumi.export("stripeWebhookEndpointId", stripe.webhook.id)
     attributes = (
         guard_user_pool_schema(config.user_attributes)
         if config.schema_guard
         else list(config.user_attributes)
     )
     pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, attributes)
-    return Stack(config, identity, data, secrets, api, functions)
+    return Stack(config, identity, data, secrets, api, functions, stripe)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pulumi
 
-from sandbox.deploy import apigateway, compute, identity, storage
+from sandbox.deploy import apigateway, compute, identity, storage, stripe
 from sandbox.deploy.context import DeployContext
 
 Creator = Callable[[DeployContext, str, dict], tuple[str, dict[str, Any]]]
@@ -47,6 +47,12 @@ CREATORS: dict[str, Creator] = {
     "aws:iam/rolePolicy:RolePolicy": compute.role_policy,
     "aws:lambda/function:Function": compute.function,
     "aws:lambda/permission:Permission": compute.permission,
+    # The Stripe side goes into the Stripe double (api-sales:stripeApiBase).
+    "pulumi:providers:stripe": stripe.provider,
+    "stripe:index/product:Product": stripe.product,
+    "stripe:index/price:Price": stripe.price,
+    "stripe:index/portalConfiguration:PortalConfiguration": stripe.portal_configuration,
+    "stripe:index/webhookEndpoint:WebhookEndpoint": stripe.webhook_endpoint,
 }
 
 # Types the program may declare that ministack cannot hold, with the reason. They are

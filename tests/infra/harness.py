@@ -25,10 +25,9 @@ from infra.packaging import LambdaArchive, build_lambda_archive
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "123456789012"
 REGION = "ap-northeast-1"
-TEST_SECRETS = {
-    "stripeSecretKey": "sk_test_51Example0000000000000000000000",
-    "stripeWebhookSecret": "whsec_example000000000000000000000000",
-}
+# The only secret a seller sets: Stripe's signing secret comes from the webhook endpoint.
+TEST_SECRETS = {"stripeSecretKey": "sk_test_51Example0000000000000000000000"}
+MOCK_WEBHOOK_SECRET = "whsec_mockedByTheHarness0000000000000000"
 DELETE = object()  # an override value that removes the key from the config
 
 
@@ -40,6 +39,8 @@ class RegisteredResource:
     id: str
     outputs: dict[str, Any]
     protect: bool = False
+    provider: str | None = None  # "<provider urn>::<provider id>" for an explicit provider
+    opts: pulumi.ResourceOptions | None = None  # as declared (replace_on_changes, ...)
 
 
 @dataclass
@@ -76,7 +77,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         outputs.update(_computed_outputs(args.typ, args.name, resource_id, args.inputs))
         with self._lock:
             self.resources.append(
-                RegisteredResource(args.typ, args.name, dict(args.inputs), resource_id, outputs)
+                RegisteredResource(args.typ, args.name, dict(args.inputs), resource_id, outputs,
+                                   provider=args.provider or None)  # fmt: skip
             )
         return resource_id, outputs
 
@@ -89,6 +91,14 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
         return {}
+
+
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # how Pulumi marks a secret on the wire
+
+
+def is_secret(value: Any) -> bool:
+    """Whether a registered input arrived as a Pulumi secret (encrypted in state)."""
+    return isinstance(value, dict) and _SECRET_SIG_KEY in value
 
 
 def _computed_outputs(typ: str, name: str, resource_id: str, inputs: dict) -> dict[str, Any]:
@@ -114,6 +124,8 @@ def _computed_outputs(typ: str, name: str, resource_id: str, inputs: dict) -> di
         outputs["arn"] = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{resource_id}"
     elif typ == "aws:cloudwatch/logGroup:LogGroup":
         outputs["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical}"
+    elif typ == "stripe:index/webhookEndpoint:WebhookEndpoint":
+        outputs["secret"] = MOCK_WEBHOOK_SECRET  # Stripe returns it in the create response
     return outputs
 
 
@@ -163,9 +175,11 @@ def run_program(
     mocks = RecordingMocks(previous_outputs)
     pulumi.runtime.set_mocks(mocks, project="api-sales", stack=stack, preview=False)
     protected: dict[tuple[str, str], bool] = {}
+    declared_opts: dict[tuple[str, str], pulumi.ResourceOptions | None] = {}
 
     def record_protect(args: pulumi.ResourceTransformationArgs):
         protected[(args.type_, args.name)] = bool(args.opts and args.opts.protect)
+        declared_opts[(args.type_, args.name)] = args.opts
         return None
 
     pulumi.runtime.register_stack_transformation(record_protect)
@@ -175,6 +189,7 @@ def run_program(
     run = ProgramRun()
     for resource in mocks.resources:
         resource.protect = protected.get((resource.type, resource.name), False)
+        resource.opts = declared_opts.get((resource.type, resource.name))
         run.append(resource)
     root = pulumi.runtime.settings.get_root_resource()
     run.exports = _resolve_exports(getattr(root, "outputs", {}))
