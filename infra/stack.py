@@ -13,9 +13,17 @@ from infra.data import Data
 from infra.functions import Functions, function_name
 from infra.identity import Identity
 from infra.packaging import LambdaArchive, build_lambda_archive
+from infra.previous_run import previous_stack_outputs
 from infra.routes import PRODUCT, all_routes
-from infra.schema_guard import DEPLOYED_ATTRIBUTES_OUTPUT, guard_user_pool_schema
+from infra.schema_guard import (
+    DEPLOYED_ATTRIBUTES_OUTPUT,
+    guard_user_pool_schema,
+    string_attribute_spec,
+)
 from infra.secrets import StripeSecrets
+from infra.upstream_secret import UpstreamSecret, UpstreamSecretArgs
+
+ROUTE_KEYS_OUTPUT = "routeKeys"  # read back next time: a removed route must be redeployed
 
 
 @dataclass
@@ -37,9 +45,21 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     if config.upstream_url:  # the seller's API answers the product routes itself
         concerns.remove(PRODUCT)
 
-    identity = Identity("identity", config)
+    previous = previous_stack_outputs()
+    # The guard's verdict is the pool's `schemas` input: a refused change fails the program
+    # before the pool is registered, never after a replacement was planned.
+    attributes = [string_attribute_spec(name) for name in config.user_attributes]
+    schema = (
+        guard_user_pool_schema(attributes, previous)
+        if config.schema_guard
+        else pulumi.Output.from_input(attributes)
+    )
+    identity = Identity("identity", config, context, schema)
     data = Data("data", config)
     secrets = StripeSecrets("secrets", config)
+    upstream = (
+        UpstreamSecret("upstream", UpstreamSecretArgs(config)) if config.upstream_url else None
+    )
     api = Api(
         "api",
         config,
@@ -47,6 +67,8 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         routes,
         user_pool_arn=identity.user_pool_arn,
         function_invoke_arns={c: context.lambda_invoke_arn(function_name(c)) for c in concerns},
+        previous_route_keys=previous.apply(lambda outputs: (outputs or {}).get(ROUTE_KEYS_OUTPUT)),
+        upstream_secret=upstream.value if upstream else None,
     )
     functions = Functions(
         "functions",
@@ -69,10 +91,8 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     pulumi.export("hostedUiDomain", identity.hosted_ui_domain)
     pulumi.export("hostedUiUrl", identity.hosted_ui_url)
     pulumi.export("usagePlanIds", api.usage_plan_ids)
-    attributes = (
-        guard_user_pool_schema(config.user_attributes)
-        if config.schema_guard
-        else list(config.user_attributes)
-    )
-    pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, attributes)
+    pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, schema)
+    pulumi.export(ROUTE_KEYS_OUTPUT, api.route_keys)
+    if upstream:
+        pulumi.export("upstreamSecretArn", upstream.arn)
     return Stack(config, identity, data, secrets, api, functions)
