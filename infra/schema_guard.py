@@ -1,12 +1,13 @@
 """Refuses a config change that would remove or change a deployed Cognito custom attribute.
 
 Cognito cannot remove a custom attribute or change one after it is created (name, type,
-mutability, constraints). pulumi-aws plans any such change of ``schemas`` as a replacement
-of the user pool, which deletes every user and password (the seed's author lost an
-attribute this way). The stack exports the whole attribute specs it deployed; the next run
-reads them back (infra/previous_run.py), compares spec by spec, and fails
-*before the user pool is registered*: the pool's ``schemas`` input is the Output returned
-here, so a refused change never reaches the engine as a planned replacement.
+mutability, constraints). Depending on the provider version, such a change of ``schemas``
+either fails half-way through an update ("cannot modify or remove schema items") or is
+planned as a replacement of the user pool: a new, empty pool, every user and password lost
+(the seed's author lost an attribute this way). The stack exports the whole attribute
+specs it deployed; the next run reads them back (infra/previous_run.py), compares spec by
+spec, and fails *before the user pool is registered*: the pool's ``schemas`` input is the
+Output returned here, so a refused change never reaches the engine as a planned change.
 """
 
 from __future__ import annotations
