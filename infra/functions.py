@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -19,6 +20,12 @@ from infra.secrets import StripeSecrets
 
 RUNTIME = "python3.12"
 ARCHITECTURE = "arm64"
+FUNCTION_NAME_MAX = 64  # Lambda's limit on a function name
+# API Gateway gives up on an integration after 29 s (and answers 504); a function still
+# running then is billed for nothing, so the product function must finish before.
+API_GATEWAY_INTEGRATION_TIMEOUT_S = 29
+PRODUCT_TIMEOUT_S = 25
+IMAP_DEADLINE_S = 20  # the whole IMAP session, inside the function's own timeout
 
 _TABLE_READ = ["dynamodb:GetItem", "dynamodb:Query"]
 _TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem"]  # records expire; none is deleted
@@ -58,14 +65,23 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
     ),
     PRODUCT: FunctionSpec(
         PRODUCT, "apisales.routes.product.lambda_handler", "FM Mail: IMAP mail and attachments",
-        memory_mb=512, timeout_s=29,
+        memory_mb=512, timeout_s=PRODUCT_TIMEOUT_S,
+        extra_env={"IMAP_DEADLINE": str(IMAP_DEADLINE_S)},
     ),
 }  # fmt: skip
 
 
 def function_name(concern: str) -> str:
-    """Fixed physical name, so the API can be wired to it before it exists."""
-    return physical_name(concern)[:64]
+    """Fixed physical name, so the API can be wired to it before it exists.
+
+    ``<project>-<stack>-<concern>``; when that is longer than Lambda allows, it is cut and
+    ends with a hash of the full name, so two concerns of a long stack name never collide.
+    """
+    full = physical_name(concern)
+    if len(full) <= FUNCTION_NAME_MAX:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return f"{full[: FUNCTION_NAME_MAX - len(digest) - 1]}-{digest}"
 
 
 class Functions(pulumi.ComponentResource):
@@ -119,14 +135,12 @@ class Functions(pulumi.ComponentResource):
             f"{name}-{spec.concern}",
             name=f"/aws/lambda/{physical_name}",
             retention_in_days=self._config.log_retention_days,
-            tags=self._config.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         role = aws.iam.Role(
             f"{name}-{spec.concern}",
             assume_role_policy=iam.LAMBDA_ASSUME_ROLE_POLICY,
             description=f"api-sales {spec.concern} function",
-            tags=self._config.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         role_policy = aws.iam.RolePolicy(
@@ -149,7 +163,6 @@ class Functions(pulumi.ComponentResource):
             environment={"variables": self._environment(spec)},
             logging_config={"log_format": "JSON", "log_group": log_group.name},
             tracing_config={"mode": "Active"},
-            tags=self._config.tags,
             # The policy must exist before the first invocation, or the first calls fail.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, log_group]),
         )

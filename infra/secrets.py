@@ -53,8 +53,9 @@ class StripeSecrets(pulumi.ComponentResource):
             resource_name,
             name=secret_name,
             description=description,
-            recovery_window_in_days=7,
-            tags=config.tags,
+            # 0 deletes at once, so a throwaway stack can be destroyed and brought up again;
+            # with a window, the name stays taken (scheduled for deletion) until it ends.
+            recovery_window_in_days=config.secret_recovery_window_days,
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.secretsmanager.SecretVersion(

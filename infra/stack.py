@@ -14,10 +14,18 @@ from infra.functions import Functions, function_name
 from infra.identity import Identity
 from infra.naming import qualified_stack_name
 from infra.packaging import LambdaArchive, build_lambda_archive
+from infra.previous_run import previous_stack_outputs
 from infra.routes import PRODUCT, all_routes
-from infra.schema_guard import DEPLOYED_ATTRIBUTES_OUTPUT, guard_user_pool_schema
+from infra.schema_guard import (
+    DEPLOYED_ATTRIBUTES_OUTPUT,
+    guard_user_pool_schema,
+    string_attribute_spec,
+)
 from infra.secrets import StripeSecrets
 from infra.stripe_catalog import StripeCatalog, StripeCatalogArgs
+from infra.upstream_secret import UpstreamSecret, UpstreamSecretArgs
+
+ROUTE_KEYS_OUTPUT = "routeKeys"  # read back next time: a removed route must be redeployed
 
 
 @dataclass
@@ -40,8 +48,20 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     if config.upstream_url:  # the seller's API answers the product routes itself
         concerns.remove(PRODUCT)
 
-    identity = Identity("identity", config)
+    previous = previous_stack_outputs()
+    # The guard's verdict is the pool's `schemas` input: a refused change fails the program
+    # before the pool is registered, never after a replacement was planned.
+    attributes = [string_attribute_spec(name) for name in config.user_attributes]
+    schema = (
+        guard_user_pool_schema(attributes, previous)
+        if config.schema_guard
+        else pulumi.Output.from_input(attributes)
+    )
+    identity = Identity("identity", config, context, schema)
     data = Data("data", config)
+    upstream = (
+        UpstreamSecret("upstream", UpstreamSecretArgs(config)) if config.upstream_url else None
+    )
     api = Api(
         "api",
         config,
@@ -49,6 +69,8 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         routes,
         user_pool_arn=identity.user_pool_arn,
         function_invoke_arns={c: context.lambda_invoke_arn(function_name(c)) for c in concerns},
+        previous_route_keys=previous.apply(lambda outputs: (outputs or {}).get(ROUTE_KEYS_OUTPUT)),
+        upstream_secret=upstream.value if upstream else None,
     )
     stripe = StripeCatalog(
         "stripe",
@@ -87,10 +109,8 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     pulumi.export("usagePlanIds", api.usage_plan_ids)
     pulumi.export("stripePortalConfigurationId", stripe.portal_configuration_id)
     pulumi.export("stripeWebhookEndpointId", stripe.webhook.id)
-    attributes = (
-        guard_user_pool_schema(config.user_attributes)
-        if config.schema_guard
-        else list(config.user_attributes)
-    )
-    pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, attributes)
+    pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, schema)
+    pulumi.export(ROUTE_KEYS_OUTPUT, api.route_keys)
+    if upstream:
+        pulumi.export("upstreamSecretArn", upstream.arn)
     return Stack(config, identity, data, secrets, api, functions, stripe)

@@ -42,6 +42,7 @@ CREATORS: dict[str, Creator] = {
     "aws:dynamodb/table:Table": storage.table,
     "aws:secretsmanager/secret:Secret": storage.secret,
     "aws:secretsmanager/secretVersion:SecretVersion": storage.secret_version,
+    "random:index/randomPassword:RandomPassword": storage.random_password,
     "aws:cloudwatch/logGroup:LogGroup": storage.log_group,
     "aws:iam/role:Role": compute.role,
     "aws:iam/rolePolicy:RolePolicy": compute.role_policy,

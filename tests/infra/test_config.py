@@ -56,6 +56,15 @@ def _with_plans(mutate):
         ({"logRetentionDays": "a month"}, "api-sales:logRetentionDays"),
         ({"extraUserAttributes": ["Plan Type"]}, "api-sales:extraUserAttributes[0]"),
         ({"extraUserAttributes": ["plan_type"]}, "api-sales:extraUserAttributes[0]"),
+        ({"stageName": "v1"}, "api-sales:stageName"),
+        ({"secretRecoveryWindowDays": "3"}, "api-sales:secretRecoveryWindowDays"),
+        ({"secretRecoveryWindowDays": "31"}, "api-sales:secretRecoveryWindowDays"),
+        ({"userPoolTier": "FREE"}, "api-sales:userPoolTier"),
+        ({"sesEmail": {"from": "a@example.com"}}, "api-sales:sesEmail.sourceArn"),
+        (
+            {"sesEmail": {"sourceArn": "arn:aws:sns:us-east-1:123456789012:x"}},
+            "api-sales:sesEmail.sourceArn",
+        ),
     ],
 )
 def test_bad_config_names_the_key(override, key):

@@ -107,7 +107,7 @@ def test_the_billing_function_opens_sessions_on_the_stacks_portal(dev_run: Progr
 def test_the_webhook_endpoint_gets_exactly_the_handled_events(dev_run: ProgramRun) -> None:
     [endpoint] = dev_run.of_type(WEBHOOK)
     assert endpoint.inputs["url"] == dev_run.exports["webhookUrl"]
-    assert endpoint.inputs["url"].endswith("/v1/stripe/webhook")
+    assert endpoint.inputs["url"].endswith("/api/stripe/webhook")
     assert set(endpoint.inputs["enabledEvents"]) == set(HANDLED_TYPES)
     assert len(endpoint.inputs["enabledEvents"]) == len(WEBHOOK_EVENTS)
 

@@ -47,13 +47,13 @@ def test_every_declared_resource_was_created_or_listed_as_skipped(
 def test_outputs_name_real_ministack_resources(sandbox: Sandbox) -> None:
     stack = sandbox.stack
     assert stack.api_url == (
-        f"{sandbox.ministack.endpoint_url}/restapis/{stack.rest_api_id}/v1/_user_request_"
+        f"{sandbox.ministack.endpoint_url}/restapis/{stack.rest_api_id}/api/_user_request_"
     )
     assert stack.webhook_url == stack.api_url + "/stripe/webhook"
     plans = sandbox.client("apigateway").get_usage_plans()["items"]
     assert {p["id"] for p in plans} == set(stack.usage_plan_ids.values())
     free = next(p for p in plans if p["id"] == stack.usage_plan_ids["FREE"])
-    assert free["apiStages"] == [{"apiId": stack.rest_api_id, "stage": "v1"}]
+    assert free["apiStages"] == [{"apiId": stack.rest_api_id, "stage": "api"}]
     assert sandbox.client("cognito-idp").describe_user_pool_client(
         UserPoolId=stack.user_pool_id, ClientId=stack.web_client_id
     )["UserPoolClient"]["WriteAttributes"] == ["email", "name"]
