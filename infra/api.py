@@ -14,6 +14,7 @@ from infra.aws_context import AwsContext
 from infra.config import StackConfig
 from infra.naming import physical_name
 from infra.routes import Auth, Route, path_prefixes
+from infra.upstream_secret import UPSTREAM_SECRET_HEADER
 
 # API Gateway's own errors (missing key, over quota, bad token) in the project's error shape.
 _ERROR_TEMPLATE = (
@@ -46,6 +47,10 @@ _ACCESS_LOG_FORMAT = json.dumps(
     separators=(",", ":"),
 )
 _CORS_ALLOW_HEADERS = "Authorization,Content-Type,X-Api-Key"
+_AUTHORIZER = {
+    "type": "COGNITO_USER_POOLS",
+    "identity_source": "method.request.header.Authorization",
+}
 # What API Gateway itself writes to CloudWatch Logs (execution and access logs).
 _API_GATEWAY_LOG_ACTIONS = [
     "logs:CreateLogGroup",
@@ -75,26 +80,29 @@ class Api(pulumi.ComponentResource):
         user_pool_arn: pulumi.Input[str],
         function_invoke_arns: Mapping[str, pulumi.Input[str]],
         web_origin: pulumi.Input[str],  # the console's origin, the only one CORS allows
+        previous_route_keys: pulumi.Input[list[str] | None] = None,
+        upstream_secret: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``previous_route_keys``: the ``routeKeys`` of the last update (removed routes);
+        ``upstream_secret``: the header value the upstream checks (with ``upstreamUrl``)."""
         super().__init__("api-sales:api:Api", name, None, opts)
+        self._upstream_secret = upstream_secret
         child = pulumi.ResourceOptions(parent=self)
         self.rest_api = aws.apigateway.RestApi(
             name,
             name=physical_name(),
             description="api-sales: accounts, billing, Stripe webhook and the product API",
             endpoint_configuration={"types": "REGIONAL"},
-            tags=config.tags,
             opts=child,
         )
         api_id = self.rest_api.id
         authorizer = aws.apigateway.Authorizer(
             f"{name}-cognito",
             rest_api=api_id,
-            type="COGNITO_USER_POOLS",
             provider_arns=[user_pool_arn],
-            identity_source="method.request.header.Authorization",
             opts=child,
+            **_AUTHORIZER,
         )
 
         resource_ids = self._resources(name, routes)
@@ -109,11 +117,26 @@ class Api(pulumi.ComponentResource):
 
         # Any change to a route, guard or integration yields a new hash, so a new Deployment
         # reaches the stage; without it API Gateway keeps serving the old snapshot.
+        self.route_keys = [route.resource_name for route in routes]
         triggers = pulumi.Output.all(
-            pulumi.Output.from_input(web_origin),
-            pulumi.Output.all(**{fn: arn for fn, arn in sorted(function_invoke_arns.items())}),
-        ).apply(lambda parts: {"redeployment": deployment_hash(routes, config, parts[1],
-                                                                parts[0])})  # fmt: skip
+            arns=pulumi.Output.all(**dict(sorted(function_invoke_arns.items()))),
+            user_pool_arn=user_pool_arn,
+            cors_origin=web_origin,
+            previous=previous_route_keys,
+            upstream_secret=upstream_secret,
+        ).apply(
+            lambda resolved: {
+                "redeployment": deployment_hash(
+                    routes,
+                    config,
+                    resolved["arns"],
+                    cors_origin=resolved["cors_origin"],
+                    user_pool_arn=resolved["user_pool_arn"],
+                    retired_routes=retired_routes(resolved["previous"], self.route_keys),
+                    upstream_secret=resolved["upstream_secret"],
+                )
+            }
+        )
         deployment = aws.apigateway.Deployment(
             f"{name}-deployment",
             rest_api=api_id,
@@ -121,24 +144,28 @@ class Api(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=wired),
         )
 
-        access_logs = aws.cloudwatch.LogGroup(
-            f"{name}-access-logs",
-            name=f"/aws/apigateway/{physical_name()}",
-            retention_in_days=config.log_retention_days,
-            tags=config.tags,
-            opts=child,
-        )
         account = (
             self._cloudwatch_account(name, context) if config.manage_api_gateway_account else None
         )
+        # API Gateway refuses access (and execution) logging until the account-wide
+        # CloudWatch role is set: a stack that neither sets it nor is told it is set by
+        # `accessLogs` must not ask for logs, or the stage cannot be created.
+        access_log_settings = None
+        if config.access_logs:
+            access_logs = aws.cloudwatch.LogGroup(
+                f"{name}-access-logs",
+                name=f"/aws/apigateway/{physical_name()}",
+                retention_in_days=config.log_retention_days,
+                opts=child,
+            )
+            access_log_settings = {"destination_arn": access_logs.arn, "format": _ACCESS_LOG_FORMAT}
         self.stage = aws.apigateway.Stage(
             f"{name}-stage",
             rest_api=api_id,
             deployment=deployment.id,
             stage_name=config.stage_name,
             xray_tracing_enabled=True,
-            access_log_settings={"destination_arn": access_logs.arn, "format": _ACCESS_LOG_FORMAT},
-            tags=config.tags,
+            access_log_settings=access_log_settings,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account] if account else []),
         )
         aws.apigateway.MethodSettings(
@@ -150,7 +177,7 @@ class Api(pulumi.ComponentResource):
                 "throttling_rate_limit": config.stage_rate_limit,
                 "throttling_burst_limit": config.stage_burst_limit,
                 "metrics_enabled": True,
-                "logging_level": "ERROR" if account else "OFF",
+                "logging_level": "ERROR" if config.access_logs else "OFF",
                 # Never log request/response bodies: they carry tokens and IMAP passwords.
                 "data_trace_enabled": False,
             },
@@ -165,7 +192,6 @@ class Api(pulumi.ComponentResource):
                 api_stages=[{"api_id": api_id, "stage": self.stage.stage_name}],
                 quota_settings={"limit": plan.quota_limit, "period": plan.quota_period},
                 throttle_settings={"rate_limit": plan.rate_limit, "burst_limit": plan.burst_limit},
-                tags=config.tags,
                 opts=child,
             )
             for plan in config.plans
@@ -221,9 +247,7 @@ class Api(pulumi.ComponentResource):
                 "type": "HTTP_PROXY",
                 "integration_http_method": "ANY",
                 "uri": f"{upstream}/{{proxy}}",
-                "request_parameters": {
-                    "integration.request.path.proxy": "method.request.path.proxy"
-                },
+                "request_parameters": upstream_request_parameters(self._upstream_secret),
             }
         else:
             target = {
@@ -247,12 +271,9 @@ class Api(pulumi.ComponentResource):
         """OPTIONS answered by API Gateway itself, so browsers may call the account routes."""
         child = pulumi.ResourceOptions(parent=self)
         name = f"OPTIONS {path}"
-        headers = {
-            "Access-Control-Allow-Origin": pulumi.Output.concat("'", origin, "'"),
-            "Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
-            "Access-Control-Allow-Headers": f"'{_CORS_ALLOW_HEADERS}'",
-            "Access-Control-Max-Age": "'600'",
-        }
+        # The origin is an Output (the console's distribution): the header names are not.
+        values = pulumi.Output.from_input(origin).apply(cors_headers)
+        headers = {header: values[header] for header in cors_headers("")}
         method = aws.apigateway.Method(
             name, rest_api=self.rest_api.id, resource_id=resource_id, http_method="OPTIONS",
             authorization="NONE", opts=child,
@@ -285,20 +306,24 @@ class Api(pulumi.ComponentResource):
             response_type=response_type,
             status_code=str(status) if status else None,
             response_templates={"application/json": _ERROR_TEMPLATE},
-            response_parameters={
-                "gatewayresponse.header.Access-Control-Allow-Origin": pulumi.Output.concat(
-                    "'", origin, "'"
-                ),
-            },
+            response_parameters=pulumi.Output.from_input(origin).apply(
+                gateway_response_parameters
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _cloudwatch_account(self, name: str, context: AwsContext) -> aws.apigateway.Account:
-        """The account-wide role API Gateway needs before a stage may write logs."""
+        """The account-wide role API Gateway needs before a stage may write logs.
+
+        One setting per account and region, shared by every API in it: destroying this
+        stack must not switch logging off for the others, so the role, its policy and the
+        setting are left in place on delete (retain_on_delete).
+        """
+        retained = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
         role = aws.iam.Role(
             f"{name}-cloudwatch",
             assume_role_policy=iam.assume_role_policy("apigateway.amazonaws.com"),
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=retained,
         )
         aws.iam.RolePolicy(
             f"{name}-cloudwatch",
@@ -310,13 +335,44 @@ class Api(pulumi.ComponentResource):
                     ]
                 )
             ),
-            opts=pulumi.ResourceOptions(parent=role),
+            opts=pulumi.ResourceOptions(parent=role, retain_on_delete=True),
         )
         return aws.apigateway.Account(
             f"{name}-account",
             cloudwatch_role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=retained,
         )
+
+
+def cors_headers(origin: str) -> dict[str, str]:
+    """The preflight's answer headers, as API Gateway mapping values (quoted literals)."""
+    return {
+        "Access-Control-Allow-Origin": f"'{origin}'",
+        "Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
+        "Access-Control-Allow-Headers": f"'{_CORS_ALLOW_HEADERS}'",
+        "Access-Control-Max-Age": "'600'",
+    }
+
+
+def gateway_response_parameters(origin: str) -> dict[str, str]:
+    return {"gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'"}
+
+
+def upstream_request_parameters(secret: pulumi.Input[str] | None) -> dict[str, pulumi.Input[str]]:
+    """Path passed through; the gateway's secret sent as a static header (quoted literal)."""
+    parameters: dict[str, pulumi.Input[str]] = {
+        "integration.request.path.proxy": "method.request.path.proxy"
+    }
+    if secret is not None:
+        parameters[f"integration.request.header.{UPSTREAM_SECRET_HEADER}"] = pulumi.Output.concat(
+            "'", secret, "'"
+        )
+    return parameters
+
+
+def retired_routes(previous: list[str] | None, current: list[str]) -> list[str]:
+    """Routes the last update served that this one does not declare."""
+    return sorted(set(previous or ()) - set(current))
 
 
 def deployment_hash(
@@ -324,14 +380,33 @@ def deployment_hash(
     config: StackConfig,
     invoke_arns: Mapping[str, str],
     cors_origin: str,
+    user_pool_arn: str | None = None,
+    retired_routes: list[str] | None = None,
+    upstream_secret: str | None = None,
 ) -> str:
-    """Hash of everything that shapes the deployed API (routes, guards, integrations)."""
+    """Hash of everything that shapes the deployed API.
+
+    Routes and their guards, integrations, the authorizer, CORS preflights and the console
+    origin they allow, gateway responses, the upstream and its secret header.
+    ``retired_routes``: a Deployment is a snapshot taken while the engine has not yet deleted
+    a removed route's method (deletes come last in an update), so the removal is in the hash
+    of the update that removes it *and* its absence in the next one, which snapshots the API
+    without it.
+    """
     definition = {
         "routes": [[r.method, r.path, r.auth.value, r.function] for r in routes],
+        "retired_routes": retired_routes or [],
         "integrations": dict(sorted(invoke_arns.items())),
+        "authorizer": {**_AUTHORIZER, "provider_arns": [user_pool_arn]},
         "upstream": config.upstream_url,
-        "cors_origin": cors_origin,
+        "upstream_secret_header": UPSTREAM_SECRET_HEADER if upstream_secret else None,
+        # The value itself is hashed so a rotated secret is redeployed, never written out.
+        "upstream_secret": (
+            hashlib.sha256(upstream_secret.encode()).hexdigest() if upstream_secret else None
+        ),
+        "cors": cors_headers(cors_origin),
         "gateway_responses": GATEWAY_RESPONSES,
+        "gateway_response_parameters": gateway_response_parameters(cors_origin),
         "error_template": _ERROR_TEMPLATE,
     }
     return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()

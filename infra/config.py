@@ -8,7 +8,7 @@ Plans are data: adding a plan is a config change, never a code change.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,6 +17,10 @@ import pulumi
 NAMESPACE = "api-sales"
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
 PRICE_INTERVALS = ("day", "week", "month", "year")
+USER_POOL_TIERS = ("LITE", "ESSENTIALS", "PLUS")
+# The first path segment of the product routes (infra/routes.py): a stage of the same name
+# would make every product URL /v1/v1/...
+PRODUCT_PATH_PREFIX = "v1"
 # Cognito custom attributes the runtime depends on. Append-only: see infra/schema_guard.py.
 REQUIRED_USER_ATTRIBUTES = ("plan_type", "stripe_customer_id")
 
@@ -71,14 +75,23 @@ class ConsoleDomain:
 
 
 @dataclass(frozen=True)
+class SesEmailConfig:
+    """Cognito's mail sent through the seller's own SES identity (DEVELOPER sending)."""
+
+    source_arn: str  # arn:aws:ses:<region>:<account>:identity/<verified address or domain>
+    from_address: str | None = None  # e.g. "Example <no-reply@example.com>"
+    configuration_set: str | None = None
+
+
+@dataclass(frozen=True)
 class StackConfig:
     plans: tuple[PlanConfig, ...]
     default_plan: str
     stripe_secret_key: pulumi.Output[str]
-    stripe_webhook_secret: pulumi.Output[str]
+    business_name: str = "api-sales"  # Stripe product names and the portal's headline
     grace_on_past_due: bool = True
     upstream_url: str | None = None
-    stage_name: str = "v1"
+    stage_name: str = "api"
     stage_rate_limit: float = 100.0
     stage_burst_limit: int = 200
     protect_stateful_resources: bool = True
@@ -87,9 +100,13 @@ class StackConfig:
     extra_user_attributes: tuple[str, ...] = ()
     allow_loopback_imap: bool = False
     stripe_api_base: str | None = None
-    manage_api_gateway_account: bool = True
+    # The API Gateway CloudWatch role is one per account and region, not per stack.
+    manage_api_gateway_account: bool = False
+    access_logs: bool = False  # needs that role set in the account (by this stack or another)
+    secret_recovery_window_days: int = 7  # 0: delete at once (throwaway stacks)
+    ses_email: SesEmailConfig | None = None
+    user_pool_tier: str = "ESSENTIALS"
     schema_guard: bool = True
-    tags: dict[str, str] = field(default_factory=dict)
     # Where people use the console. None (the default): the console's own distribution
     # (https://<consoleDomain> or https://<id>.cloudfront.net), known only once it exists.
     web_base_url_override: str | None = None
@@ -138,6 +155,19 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
     if stripe_api_base is not None:
         _require_url("stripeApiBase", stripe_api_base, allow_http=True)
 
+    stage_name = config.get("stageName") or "api"
+    if stage_name == PRODUCT_PATH_PREFIX:
+        raise ConfigError(
+            "stageName",
+            f"{stage_name!r} would make product URLs /{stage_name}/{PRODUCT_PATH_PREFIX}/...; "
+            "the API version is already in the product path (keep the default `api`)",
+        )
+    protect = _bool(config, "protectStatefulResources", True)
+    manage_account = _bool(config, "manageApiGatewayAccount", False)
+    user_pool_tier = config.get("userPoolTier") or "ESSENTIALS"
+    if user_pool_tier not in USER_POOL_TIERS:
+        raise ConfigError("userPoolTier", f"must be one of {', '.join(USER_POOL_TIERS)}")
+
     console_domain = _console_domain(config)
     web_base_url = config.get("webBaseUrl")
     if web_base_url is not None:
@@ -155,17 +185,17 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         plans=plans,
         default_plan=default_plan,
         stripe_secret_key=config.require_secret("stripeSecretKey"),
-        stripe_webhook_secret=config.require_secret("stripeWebhookSecret"),
+        business_name=_business_name(config),
         grace_on_past_due=_bool(config, "graceOnPastDue", True),
         upstream_url=upstream_url.rstrip("/") if upstream_url else None,
-        stage_name=config.get("stageName") or "v1",
+        stage_name=stage_name,
         stage_rate_limit=_positive_number(
             stage_throttle.get("rateLimit", 100.0), "stageThrottle.rateLimit"
         ),
         stage_burst_limit=_positive_int(
             stage_throttle.get("burstLimit", 200), "stageThrottle.burstLimit"
         ),
-        protect_stateful_resources=_bool(config, "protectStatefulResources", True),
+        protect_stateful_resources=protect,
         log_retention_days=_positive_int(
             _int_or_default(config, "logRetentionDays", 30), "logRetentionDays"
         ),
@@ -173,9 +203,12 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         extra_user_attributes=extra_attributes,
         allow_loopback_imap=_bool(config, "allowLoopbackImap", False),
         stripe_api_base=stripe_api_base,
-        manage_api_gateway_account=_bool(config, "manageApiGatewayAccount", True),
+        manage_api_gateway_account=manage_account,
+        access_logs=_bool(config, "accessLogs", manage_account),
+        secret_recovery_window_days=_recovery_window(config, protect),
+        ses_email=_parse_ses_email(config),
+        user_pool_tier=user_pool_tier,
         schema_guard=_bool(config, "schemaGuard", True),
-        tags=dict(config.get_object("tags") or {}),
     )
 
 
@@ -208,11 +241,49 @@ def url_origin(url: str) -> str:
     return f"{parsed.scheme}://{parsed.netloc}"
 
 
-def _require_object(config: pulumi.Config, key: str) -> Any:
+def _business_name(config: pulumi.Config) -> str:
+    name = config.get("businessName")
+    if name is None:
+        return "api-sales"
+    if not name.strip() or len(name) > 60:
+        raise ConfigError("businessName", "must be a non-empty name of at most 60 characters")
+    return name.strip()
+
+
+def _recovery_window(config: pulumi.Config, protect: bool) -> int:
+    """Secrets Manager accepts 0 (force delete, no recovery) or 7 to 30 days."""
+    days = _int_or_default(config, "secretRecoveryWindowDays", 7 if protect else 0)
+    if isinstance(days, bool) or not isinstance(days, int) or not (days == 0 or 7 <= days <= 30):
+        raise ConfigError("secretRecoveryWindowDays", f"must be 0 or 7 to 30 (got {days!r})")
+    return days
+
+
+def _parse_ses_email(config: pulumi.Config) -> SesEmailConfig | None:
+    raw = _optional_object(config, "sesEmail")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError("sesEmail", "must be an object with sourceArn (and from)")
+    source_arn = raw.get("sourceArn")
+    if not isinstance(source_arn, str) or not re.fullmatch(
+        r"arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity/.+", source_arn
+    ):
+        raise ConfigError("sesEmail.sourceArn", "must be the ARN of a verified SES identity")
+    for key in ("from", "configurationSet"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ConfigError(f"sesEmail.{key}", "must be a string")
+    return SesEmailConfig(source_arn, raw.get("from"), raw.get("configurationSet"))
+
+
+def _optional_object(config: pulumi.Config, key: str) -> Any:
     try:
-        value = config.get_object(key)
+        return config.get_object(key)
     except Exception as error:  # the SDK raises a bare JSON error: name the key instead
         raise ConfigError(key, f"is not valid structured config ({error})") from error
+
+
+def _require_object(config: pulumi.Config, key: str) -> Any:
+    value = _optional_object(config, key)
     if value is None:
         raise ConfigError(key, "is required")
     return value

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -34,7 +34,6 @@ class WebConsoleArgs:
     # the hosted UI (console_edge.aws_connect_sources).
     connect_sources: pulumi.Input[Sequence[str]]
     domain: ConsoleDomain | None = None  # aliases + ACM certificate; else *.cloudfront.net
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class WebConsole(pulumi.ComponentResource):
@@ -50,8 +49,7 @@ class WebConsole(pulumi.ComponentResource):
 
         # Every object is uploaded by the program and can be uploaded again: destroying the
         # stack may empty the bucket.
-        self.bucket = aws.s3.Bucket(f"{name}-site", force_destroy=True, tags=args.tags,
-                                    opts=child)  # fmt: skip
+        self.bucket = aws.s3.Bucket(f"{name}-site", force_destroy=True, opts=child)
         access_block = aws.s3.BucketPublicAccessBlock(
             f"{name}-site",
             bucket=self.bucket.id,
@@ -164,7 +162,6 @@ class WebConsole(pulumi.ComponentResource):
                 if domain
                 else {"cloudfront_default_certificate": True}
             ),
-            tags=args.tags,
             opts=child,
         )  # fmt: skip
 

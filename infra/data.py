@@ -40,7 +40,7 @@ class Data(pulumi.ComponentResource):
         super().__init__("api-sales:data:Data", name, None, opts)
         protect = config.protect_stateful_resources
         self.tables = {
-            table_name: _table(f"{name}-{table_name}", spec, config, protect, self)
+            table_name: _table(f"{name}-{table_name}", spec, protect, self)
             for table_name, spec in TABLES.items()
         }
         self.register_outputs({k: t.name for k, t in self.tables.items()})
@@ -61,7 +61,6 @@ class Data(pulumi.ComponentResource):
 def _table(
     resource_name: str,
     spec: TableSpec,
-    config: StackConfig,
     protect: bool,
     parent: pulumi.Resource,
 ) -> aws.dynamodb.Table:
@@ -70,8 +69,13 @@ def _table(
     if spec.customer_index:
         attributes.append({"name": "stripe_customer_id", "type": "S"})
         # Webhooks name a Stripe customer; this finds the user it belongs to.
+        # key_schemas: pulumi-aws 7.51 deprecates the index's hash_key/range_key for it.
         indexes.append(
-            {"name": CUSTOMER_INDEX, "hash_key": "stripe_customer_id", "projection_type": "ALL"}
+            {
+                "name": CUSTOMER_INDEX,
+                "key_schemas": [{"attribute_name": "stripe_customer_id", "key_type": "HASH"}],
+                "projection_type": "ALL",
+            }
         )
     return aws.dynamodb.Table(
         resource_name,
@@ -83,6 +87,5 @@ def _table(
         point_in_time_recovery={"enabled": True},
         server_side_encryption={"enabled": True},
         deletion_protection_enabled=protect,
-        tags=config.tags,
         opts=pulumi.ResourceOptions(parent=parent, protect=protect),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -19,6 +20,12 @@ from infra.secrets import StripeSecrets
 
 RUNTIME = "python3.12"
 ARCHITECTURE = "arm64"
+FUNCTION_NAME_MAX = 64  # Lambda's limit on a function name
+# API Gateway gives up on an integration after 29 s (and answers 504); a function still
+# running then is billed for nothing, so the product function must finish before.
+API_GATEWAY_INTEGRATION_TIMEOUT_S = 29
+PRODUCT_TIMEOUT_S = 25
+IMAP_DEADLINE_S = 20  # the whole IMAP session, inside the function's own timeout
 
 _TABLE_READ = ["dynamodb:GetItem", "dynamodb:Query"]
 _TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem"]  # records expire; none is deleted
@@ -35,6 +42,7 @@ class FunctionSpec:
     customer_lookup: bool = False  # finds users by Stripe customer id (the users GSI)
     stripe: bool = False  # reads the Stripe API key
     webhook_secret: bool = False
+    portal: bool = False  # opens Stripe customer portal sessions
     manages_keys: bool = False  # API Gateway keys and usage-plan membership
     cognito_attributes: bool = False  # writes custom:plan_type / custom:stripe_customer_id
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -47,7 +55,7 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
     ),
     BILLING: FunctionSpec(
         BILLING, "apisales.routes.billing.lambda_handler", "Stripe Checkout and portal routes",
-        timeout_s=20, tables=("users", "checkout-sessions"), stripe=True,
+        timeout_s=20, tables=("users", "checkout-sessions"), stripe=True, portal=True,
         manages_keys=True, cognito_attributes=True,
     ),
     WEBHOOK: FunctionSpec(
@@ -57,14 +65,23 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
     ),
     PRODUCT: FunctionSpec(
         PRODUCT, "apisales.routes.product.lambda_handler", "FM Mail: IMAP mail and attachments",
-        memory_mb=512, timeout_s=29,
+        memory_mb=512, timeout_s=PRODUCT_TIMEOUT_S,
+        extra_env={"IMAP_DEADLINE": str(IMAP_DEADLINE_S)},
     ),
 }  # fmt: skip
 
 
 def function_name(concern: str) -> str:
-    """Fixed physical name, so the API can be wired to it before it exists."""
-    return physical_name(concern)[:64]
+    """Fixed physical name, so the API can be wired to it before it exists.
+
+    ``<project>-<stack>-<concern>``; when that is longer than Lambda allows, it is cut and
+    ends with a hash of the full name, so two concerns of a long stack name never collide.
+    """
+    full = physical_name(concern)
+    if len(full) <= FUNCTION_NAME_MAX:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return f"{full[: FUNCTION_NAME_MAX - len(digest) - 1]}-{digest}"
 
 
 class Functions(pulumi.ComponentResource):
@@ -84,6 +101,7 @@ class Functions(pulumi.ComponentResource):
         usage_plan_ids: dict[str, pulumi.Output[str]],
         api_execution_arn: pulumi.Output[str],
         web_base_url: pulumi.Input[str],  # Checkout/portal return here; CORS allows its origin
+        stripe_portal_configuration_id: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("api-sales:functions:Functions", name, None, opts)
@@ -95,6 +113,7 @@ class Functions(pulumi.ComponentResource):
         self._user_pool_id = user_pool_id
         self._user_pool_arn = user_pool_arn
         self._usage_plan_ids = usage_plan_ids
+        self._portal_configuration_id = stripe_portal_configuration_id
         self._code = pulumi.FileArchive(str(archive.path))
         self._plan_catalog = plan_catalog(config, usage_plan_ids)
         self.functions = {}
@@ -118,14 +137,12 @@ class Functions(pulumi.ComponentResource):
             f"{name}-{spec.concern}",
             name=f"/aws/lambda/{physical_name}",
             retention_in_days=self._config.log_retention_days,
-            tags=self._config.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         role = aws.iam.Role(
             f"{name}-{spec.concern}",
             assume_role_policy=iam.LAMBDA_ASSUME_ROLE_POLICY,
             description=f"api-sales {spec.concern} function",
-            tags=self._config.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         role_policy = aws.iam.RolePolicy(
@@ -148,7 +165,6 @@ class Functions(pulumi.ComponentResource):
             environment={"variables": self._environment(spec)},
             logging_config={"log_format": "JSON", "log_group": log_group.name},
             tracing_config={"mode": "Active"},
-            tags=self._config.tags,
             # The policy must exist before the first invocation, or the first calls fail.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, log_group]),
         )
@@ -247,6 +263,9 @@ class Functions(pulumi.ComponentResource):
             env["WEB_BASE_URL"] = self._web_base_url
             if config.stripe_api_base:
                 env["STRIPE_API_BASE"] = config.stripe_api_base
+        if spec.portal:
+            # The stack's portal configuration (a bpc_... id, not a secret).
+            env["STRIPE_PORTAL_CONFIGURATION"] = self._portal_configuration_id
         if spec.webhook_secret:
             env["STRIPE_WEBHOOK_SECRET_ARN"] = self._secrets.webhook_secret_arn
         if spec.concern == PRODUCT:

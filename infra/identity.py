@@ -7,13 +7,15 @@ import hashlib
 import pulumi
 import pulumi_aws as aws
 
+from infra.aws_context import AwsContext
 from infra.config import StackConfig
-from infra.naming import qualified_stack_name
 
 # Standard attributes the web client may write. No `custom:` attribute may ever be listed
 # here: plan_type and stripe_customer_id are set by the backend alone (the policy pack
 # enforces this too).
 WEB_CLIENT_WRITE_ATTRIBUTES = ("email", "name")
+# Cognito refuses a prefix domain containing these words.
+_RESERVED_PREFIX_WORDS = ("aws", "amazon", "cognito")
 
 
 class Identity(pulumi.ComponentResource):
@@ -29,9 +31,14 @@ class Identity(pulumi.ComponentResource):
         self,
         name: str,
         config: StackConfig,
+        context: AwsContext,
+        schema: pulumi.Input[list[aws.cognito.UserPoolSchemaArgs]],
         web_base_url: pulumi.Input[str],  # the console: OAuth callback and sign-out target
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``schema``: the custom attributes, as passed by the schema guard (an Output that
+        fails, and so keeps the pool from being registered, when the change would lose users).
+        """
         super().__init__("api-sales:identity:Identity", name, None, opts)
         protect = config.protect_stateful_resources
 
@@ -52,11 +59,12 @@ class Identity(pulumi.ComponentResource):
                 "temporary_password_validity_days": 3,
             },
             user_attribute_update_settings={
-                "attributes_require_verification_before_update": ["email"]
+                "attributes_require_verification_before_updates": ["email"]
             },
-            schemas=[_custom_string_attribute(attr) for attr in config.user_attributes],
+            schemas=schema,
+            user_pool_tier=config.user_pool_tier,
+            email_configuration=_email_configuration(config),
             deletion_protection="ACTIVE" if protect else "INACTIVE",
-            tags=config.tags,
             # protect: a replaced or deleted pool loses every user and password for good.
             opts=pulumi.ResourceOptions(parent=self, protect=protect),
         )
@@ -93,9 +101,11 @@ class Identity(pulumi.ComponentResource):
 
         self.domain = aws.cognito.UserPoolDomain(
             f"{name}-domain",
-            domain=domain_prefix(config),
+            domain=domain_prefix(config, context),
             user_pool_id=self.user_pool.id,
-            opts=pulumi.ResourceOptions(parent=self),
+            # A prefix is unique in its region: the new domain can only be created once the
+            # old one is gone, so a replacement must delete first.
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
 
         self.user_pool_id = self.user_pool.id
@@ -115,32 +125,46 @@ class Identity(pulumi.ComponentResource):
         )
 
 
-def _custom_string_attribute(name: str) -> aws.cognito.UserPoolSchemaArgs:
-    # mutable: the backend changes the plan; developer_only: False keeps the attribute
-    # readable by the app client (writes are blocked by the client's write_attributes).
-    return aws.cognito.UserPoolSchemaArgs(
-        name=name,
-        attribute_data_type="String",
-        mutable=True,
-        developer_only_attribute=False,
-        required=False,
-        string_attribute_constraints=aws.cognito.UserPoolSchemaStringAttributeConstraintsArgs(
-            min_length="0", max_length="256"
-        ),
-    )
+def _email_configuration(config: StackConfig) -> dict[str, str]:
+    """Cognito's own sender allows about 50 mails a day; SES when the seller configured it."""
+    ses = config.ses_email
+    if ses is None:
+        return {"email_sending_account": "COGNITO_DEFAULT"}
+    settings = {
+        "email_sending_account": "DEVELOPER",
+        "source_arn": ses.source_arn,
+        "from_email_address": ses.from_address,
+        "configuration_set": ses.configuration_set,
+    }
+    return {key: value for key, value in settings.items() if value is not None}
 
 
-def domain_prefix(config: StackConfig) -> str:
+def domain_prefix(config: StackConfig, context: AwsContext) -> pulumi.Input[str]:
     """Known before the pool exists: the console's CSP names the hosted UI by it."""
-    return config.auth_domain_prefix or default_domain_prefix()
+    return config.auth_domain_prefix or pulumi.Output.all(context.account_id, context.region).apply(
+        lambda parts: default_domain_prefix(parts[0], parts[1])
+    )
 
 
 def hosted_ui_domain_name(prefix: str, region: str) -> str:
     return f"{prefix}.auth.{region}.amazoncognito.com"
 
 
-def default_domain_prefix() -> str:
-    """Hosted-UI prefixes are global per region: derive one from org/project/stack."""
-    suffix = hashlib.sha256(qualified_stack_name().encode()).hexdigest()[:8]
-    stack = "".join(c if c.isalnum() else "-" for c in pulumi.get_stack().lower())[:20]
-    return f"{pulumi.get_project()}-{stack}-{suffix}".strip("-")
+def default_domain_prefix(account_id: str, region: str) -> str:
+    """A hosted-UI prefix unique in the region, stable for the life of the stack.
+
+    Derived from project, stack, account and region, never from the Pulumi organisation:
+    moving the stack to another organisation must not replace the domain (and with it the
+    sign-in URL every OAuth callback points at).
+    """
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    suffix = hashlib.sha256(f"{project}/{stack}/{account_id}/{region}".encode()).hexdigest()[:8]
+    readable = "-".join(part for part in (_slug(project)[:30], _slug(stack)[:20]) if part)
+    return f"{readable}-{suffix}" if readable else f"auth-{suffix}"
+
+
+def _slug(text: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in text.lower())
+    for word in _RESERVED_PREFIX_WORDS:
+        slug = slug.replace(word, "")
+    return "-".join(part for part in slug.split("-") if part)

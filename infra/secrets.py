@@ -1,7 +1,9 @@
 """Secrets Manager entries for Stripe's secret key and webhook signing secret.
 
-Values come from Pulumi config secrets (encrypted in config and state); functions receive
-only the secrets' ARNs and read the values at run time.
+The key comes from the ``stripeSecretKey`` config secret; the signing secret is the webhook
+endpoint's own ``secret`` output (infra/stripe_catalog.py), never typed in by anyone. Both
+stay Pulumi secrets (encrypted in config and state); functions receive only the secrets'
+ARNs and read the values at run time.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ class StripeSecrets(pulumi.ComponentResource):
     webhook_secret_arn: pulumi.Output[str]
 
     def __init__(
-        self, name: str, config: StackConfig, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        config: StackConfig,
+        webhook_signing_secret: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("api-sales:secrets:StripeSecrets", name, None, opts)
         prefix = f"{pulumi.get_project()}/{pulumi.get_stack()}"
@@ -27,7 +33,7 @@ class StripeSecrets(pulumi.ComponentResource):
         )  # fmt: skip
         self.webhook_secret = self._secret(
             f"{name}-stripe-webhook-secret", f"{prefix}/stripe-webhook-secret",
-            config.stripe_webhook_secret, "Stripe webhook signing secret (whsec_...)", config,
+            webhook_signing_secret, "Stripe webhook signing secret (whsec_...)", config,
         )  # fmt: skip
         self.api_key_arn = self.api_key.arn
         self.webhook_secret_arn = self.webhook_secret.arn
@@ -39,7 +45,7 @@ class StripeSecrets(pulumi.ComponentResource):
         self,
         resource_name: str,
         secret_name: str,
-        value: pulumi.Output[str],
+        value: pulumi.Input[str],
         description: str,
         config: StackConfig,
     ) -> aws.secretsmanager.Secret:
@@ -47,8 +53,9 @@ class StripeSecrets(pulumi.ComponentResource):
             resource_name,
             name=secret_name,
             description=description,
-            recovery_window_in_days=7,
-            tags=config.tags,
+            # 0 deletes at once, so a throwaway stack can be destroyed and brought up again;
+            # with a window, the name stays taken (scheduled for deletion) until it ends.
+            recovery_window_in_days=config.secret_recovery_window_days,
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.secretsmanager.SecretVersion(

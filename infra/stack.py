@@ -15,10 +15,20 @@ from infra.console_edge import aws_connect_sources
 from infra.data import Data
 from infra.functions import Functions, function_name
 from infra.identity import Identity, domain_prefix, hosted_ui_domain_name
+from infra.naming import qualified_stack_name
 from infra.packaging import LambdaArchive, build_lambda_archive
+from infra.previous_run import previous_stack_outputs
 from infra.routes import PRODUCT, all_routes
-from infra.schema_guard import DEPLOYED_ATTRIBUTES_OUTPUT, guard_user_pool_schema
+from infra.schema_guard import (
+    DEPLOYED_ATTRIBUTES_OUTPUT,
+    guard_user_pool_schema,
+    string_attribute_spec,
+)
 from infra.secrets import StripeSecrets
+from infra.stripe_catalog import StripeCatalog, StripeCatalogArgs
+from infra.upstream_secret import UpstreamSecret, UpstreamSecretArgs
+
+ROUTE_KEYS_OUTPUT = "routeKeys"  # read back next time: a removed route must be redeployed
 
 
 @dataclass
@@ -29,6 +39,7 @@ class Stack:
     secrets: StripeSecrets
     api: Api
     functions: Functions
+    stripe: StripeCatalog
     console: WebConsole
     console_content: ConsoleContent
     web_base_url: pulumi.Output[str]
@@ -43,10 +54,20 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     if config.upstream_url:  # the seller's API answers the product routes itself
         concerns.remove(PRODUCT)
 
-    # The console first: Cognito, the API and the functions take its URL, it takes nothing
-    # of theirs (the hosted UI's name is known from config before the pool exists).
-    hosted_ui_domain = context.region.apply(
-        lambda region: hosted_ui_domain_name(domain_prefix(config), region)
+    previous = previous_stack_outputs()
+    # The guard's verdict is the pool's `schemas` input: a refused change fails the program
+    # before the pool is registered, never after a replacement was planned.
+    attributes = [string_attribute_spec(name) for name in config.user_attributes]
+    schema = (
+        guard_user_pool_schema(attributes, previous)
+        if config.schema_guard
+        else pulumi.Output.from_input(attributes)
+    )
+
+    # The console before Cognito, the API, Stripe and the functions: they take its URL, it
+    # takes nothing of theirs (the hosted UI's name is known before the pool exists).
+    hosted_ui_domain = pulumi.Output.all(domain_prefix(config, context), context.region).apply(
+        lambda parts: hosted_ui_domain_name(parts[0], parts[1])
     )
     console = WebConsole(
         "console",
@@ -55,7 +76,6 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
                 lambda parts: aws_connect_sources(parts[0], parts[1])
             ),
             domain=config.console_domain,
-            tags=config.tags,
         ),
     )
     web_base_url = (
@@ -64,9 +84,11 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         else console.url
     )
 
-    identity = Identity("identity", config, web_base_url=web_base_url)
+    identity = Identity("identity", config, context, schema, web_base_url=web_base_url)
     data = Data("data", config)
-    secrets = StripeSecrets("secrets", config)
+    upstream = (
+        UpstreamSecret("upstream", UpstreamSecretArgs(config)) if config.upstream_url else None
+    )
     api = Api(
         "api",
         config,
@@ -75,7 +97,22 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         user_pool_arn=identity.user_pool_arn,
         function_invoke_arns={c: context.lambda_invoke_arn(function_name(c)) for c in concerns},
         web_origin=web_base_url.apply(url_origin),
+        previous_route_keys=previous.apply(lambda outputs: (outputs or {}).get(ROUTE_KEYS_OUTPUT)),
+        upstream_secret=upstream.value if upstream else None,
     )
+    stripe = StripeCatalog(
+        "stripe",
+        StripeCatalogArgs(
+            api_key=config.stripe_secret_key,
+            plans=config.plans,
+            business_name=config.business_name,
+            portal_return_url=pulumi.Output.concat(web_base_url, "/upgrade"),
+            webhook_url=api.webhook_url,
+            stack_name=qualified_stack_name(),
+        ),
+    )
+    # The endpoint's signing secret goes straight into Secrets Manager: nobody copies it.
+    secrets = StripeSecrets("secrets", config, webhook_signing_secret=stripe.webhook_secret)
     functions = Functions(
         "functions",
         config,
@@ -89,6 +126,7 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         usage_plan_ids=api.usage_plan_ids,
         api_execution_arn=api.execution_arn,
         web_base_url=web_base_url,
+        stripe_portal_configuration_id=stripe.portal_configuration_id,
     )
     console_content = ConsoleContent(
         "console-files",
@@ -115,14 +153,14 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
     pulumi.export("hostedUiDomain", identity.hosted_ui_domain)
     pulumi.export("hostedUiUrl", identity.hosted_ui_url)
     pulumi.export("usagePlanIds", api.usage_plan_ids)
+    pulumi.export("stripePortalConfigurationId", stripe.portal_configuration_id)
+    pulumi.export("stripeWebhookEndpointId", stripe.webhook.id)
     pulumi.export("consoleUrl", web_base_url)
     pulumi.export("consoleBucket", console.bucket.bucket)
     pulumi.export("consoleDistributionId", console.distribution.id)
-    attributes = (
-        guard_user_pool_schema(config.user_attributes)
-        if config.schema_guard
-        else list(config.user_attributes)
-    )
-    pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, attributes)
-    return Stack(config, identity, data, secrets, api, functions, console, console_content,
-                 web_base_url)  # fmt: skip
+    pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, schema)
+    pulumi.export(ROUTE_KEYS_OUTPUT, api.route_keys)
+    if upstream:
+        pulumi.export("upstreamSecretArn", upstream.arn)
+    return Stack(config, identity, data, secrets, api, functions, stripe, console,
+                 console_content, web_base_url)  # fmt: skip

@@ -28,6 +28,12 @@ def web_base_url() -> str:
     return env("WEB_BASE_URL").rstrip("/")
 
 
+def portal_configuration() -> str:
+    """The stack's Stripe customer-portal configuration (``bpc_...``): cancel at period end,
+    payment-method update, invoice history, return URL (infra/stripe_catalog.py)."""
+    return env("STRIPE_PORTAL_CONFIGURATION")
+
+
 def reset() -> None:
     """Forget cached settings (tests change the environment between cases)."""
     plan_catalog.cache_clear()

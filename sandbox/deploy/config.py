@@ -10,11 +10,9 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "api-sales"
-SECRET_KEYS = ("stripeSecretKey", "stripeWebhookSecret")
-# Only ever valid against the Stripe double; the sandbox replaces the webhook secret with
-# the one the double issues for the endpoint it registers.
+SECRET_KEYS = ("stripeSecretKey",)
+# Only ever valid against the Stripe double (a double accepts the key it was started with).
 SANDBOX_STRIPE_SECRET_KEY = "sk_test_sandbox_0000000000000000000000"
-SANDBOX_WEBHOOK_SECRET = "whsec_sandbox_00000000000000000000000000"
 
 
 def dev_stack_config(path: Path = PROJECT_ROOT / "Pulumi.dev.yaml") -> dict[str, Any]:
@@ -27,13 +25,13 @@ def sandbox_config(
     stripe_api_base: str | None = None,
     free_quota: tuple[int, str] | None = None,
     stripe_secret_key: str = SANDBOX_STRIPE_SECRET_KEY,
-    stripe_webhook_secret: str = SANDBOX_WEBHOOK_SECRET,
     overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Config for :func:`sandbox.deploy.deploy.deploy_stack` (full keys, structured values).
 
-    ``free_quota`` (limit, period) replaces the default plan's quota so that tests reach
-    429 in a few calls. ``overrides`` keys may omit the ``api-sales:`` namespace.
+    ``stripe_api_base`` is the Stripe double the program's Stripe side is deployed into (and
+    the functions call). ``free_quota`` (limit, period) replaces the default plan's quota
+    so that tests reach 429 in a few calls. ``overrides`` keys may omit ``api-sales:``.
     """
     config = copy.deepcopy(dev_stack_config())
     config.update({
@@ -42,7 +40,6 @@ def sandbox_config(
         # ministack's reset wipes everything anyway; protection only gets in the way here.
         f"{NAMESPACE}:protectStatefulResources": "false",
         f"{NAMESPACE}:stripeSecretKey": stripe_secret_key,
-        f"{NAMESPACE}:stripeWebhookSecret": stripe_webhook_secret,
     })  # fmt: skip
     if stripe_api_base:
         config[f"{NAMESPACE}:stripeApiBase"] = stripe_api_base

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import boto3
+import stripe
 from botocore.config import Config
 
 SERVICES = (
@@ -24,9 +25,14 @@ class DeployContext:
     on the thread that builds the context.
     """
 
-    def __init__(self, endpoint_url: str, region: str) -> None:
+    def __init__(
+        self, endpoint_url: str, region: str, stripe_api_base: str | None = None
+    ) -> None:
         self.endpoint_url = endpoint_url.rstrip("/")
         self.region = region
+        # Where the Stripe side is deployed: the Stripe double (api-sales:stripeApiBase).
+        self.stripe_api_base = stripe_api_base.rstrip("/") if stripe_api_base else None
+        self._stripe: stripe.StripeClient | None = None
         session = boto3.session.Session(
             aws_access_key_id="test", aws_secret_access_key="test", region_name=region
         )
@@ -35,12 +41,29 @@ class DeployContext:
             service: session.client(service, endpoint_url=self.endpoint_url, config=config)
             for service in SERVICES
         }
-        self.account_id: str = self.client("sts").get_caller_identity()["Account"]
         self._lock = threading.Lock()
+        self.account_id: str = self.client("sts").get_caller_identity()["Account"]
         self._used_names: set[str] = set()
 
     def client(self, service: str) -> Any:
         return self._clients[service]
+
+    def use_stripe_key(self, api_key: str) -> None:
+        """The Stripe provider's API key: every Stripe resource is created with it."""
+        if not self.stripe_api_base:
+            raise RuntimeError(
+                "the sandbox deploys the Stripe side into the Stripe double: "
+                "set api-sales:stripeApiBase to its URL"
+            )
+        with self._lock:
+            self._stripe = stripe.StripeClient(
+                api_key, base_addresses={"api": self.stripe_api_base}, max_network_retries=0
+            )
+
+    def stripe_client(self) -> stripe.StripeClient:
+        if self._stripe is None:
+            raise RuntimeError("no Stripe provider was registered before a Stripe resource")
+        return self._stripe
 
     def physical_name(self, logical_name: str, max_length: int = 64) -> str:
         """Pulumi's auto-naming: the logical name plus a random suffix, safe for AWS names."""

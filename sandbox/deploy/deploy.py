@@ -58,6 +58,9 @@ class DeployedStack:
     console_bucket: str = ""
     console_distribution_id: str = ""
     console_distribution_domain: str = ""  # <id>.cloudfront.net
+    # The Stripe objects the program created in the Stripe double.
+    stripe_portal_configuration_id: str = ""
+    stripe_webhook_endpoint_id: str = ""
     created: dict[str, int] = field(default_factory=dict)  # type -> count
     skipped: list[SkippedResource] = field(default_factory=list)
 
@@ -90,7 +93,8 @@ def deploy_stack(
     workdir: Path,
     archive: LambdaArchive | None = None,
 ) -> DeployedStack:
-    """Deploy the program into the (empty) ministack at ``endpoint_url``.
+    """Deploy the program into the (empty) ministack at ``endpoint_url``, and its Stripe side
+    into the Stripe double at ``api-sales:stripeApiBase``.
 
     ``config`` uses full keys (``api-sales:plans``, ``aws:region``); structured values are
     passed as JSON, as ``pulumi config`` would. Writes ``<workdir>/deployed.json``.
@@ -99,7 +103,9 @@ def deploy_stack(
     from infra.stack import build_stack  # after set_mocks: the components read settings
 
     region = str(config.get("aws:region") or DEFAULT_REGION)
-    context = DeployContext(endpoint_url, region)
+    context = DeployContext(
+        endpoint_url, region, stripe_api_base=config.get(f"{NAMESPACE}:stripeApiBase")
+    )
     values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
     pulumi.runtime.set_all_config(values, [f"{NAMESPACE}:{k}" for k in SECRET_KEYS])
     mocks = DeployingMocks(context)
@@ -135,6 +141,8 @@ def deploy_stack(
             "stripeSecretKey": _resolve(stack.secrets.api_key_arn),
             "stripeWebhookSecret": _resolve(stack.secrets.webhook_secret_arn),
         },
+        stripe_portal_configuration_id=exports["stripePortalConfigurationId"],
+        stripe_webhook_endpoint_id=exports["stripeWebhookEndpointId"],
         created=dict(sorted(Counter(r.type for r in mocks.created).items())),
         skipped=list(mocks.skipped),
     )
@@ -192,16 +200,6 @@ def resume_stack(endpoint_url: str, workdir: Path) -> DeployedStack:
         ) from error
     path.write_text(deployed.to_json())
     return deployed
-
-
-def store_secret(deployed: DeployedStack, key: str, value: str) -> None:
-    """Replace a deployed secret's value (``key``: ``stripeSecretKey`` or
-    ``stripeWebhookSecret``), e.g. with the signing secret the Stripe double issues once
-    the webhook endpoint (which needs the deployed URL) is registered. Handlers cache
-    secrets per worker: store it before the first webhook arrives."""
-    deployed.client("secretsmanager").put_secret_value(
-        SecretId=deployed.secret_arns[key], SecretString=value
-    )
 
 
 def _resolve(value: Any) -> Any:

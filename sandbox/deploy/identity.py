@@ -9,11 +9,6 @@ Created = tuple[str, dict]
 
 
 def user_pool(ctx: DeployContext, name: str, inputs: dict) -> Created:
-    update_settings = inputs.get("userAttributeUpdateSettings") or {}
-    required_verification = update_settings.get(
-        "attributesRequireVerificationBeforeUpdate",
-        update_settings.get("attributes_require_verification_before_update"),
-    )
     pool_name = inputs.get("name") or ctx.physical_name(name, max_length=128)
     created = ctx.client("cognito-idp").create_user_pool(**drop_none(
         PoolName=pool_name,
@@ -24,9 +19,7 @@ def user_pool(ctx: DeployContext, name: str, inputs: dict) -> Created:
         AccountRecoverySetting=pascal_keys(inputs.get("accountRecoverySetting")),
         Policies=({"PasswordPolicy": pascal_keys(inputs["passwordPolicy"])}
                   if inputs.get("passwordPolicy") else None),
-        UserAttributeUpdateSettings=(
-            {"AttributesRequireVerificationBeforeUpdate": required_verification}
-            if required_verification else None),
+        UserAttributeUpdateSettings=_update_settings(inputs.get("userAttributeUpdateSettings")),
         Schema=[_schema_attribute(s) for s in inputs.get("schemas") or []],
         MfaConfiguration=inputs.get("mfaConfiguration"),
         DeletionProtection=inputs.get("deletionProtection"),
@@ -39,6 +32,12 @@ def user_pool(ctx: DeployContext, name: str, inputs: dict) -> Created:
         "endpoint": f"cognito-idp.{ctx.region}.amazonaws.com/{pool_id}",
         "creationDate": str(created.get("CreationDate", "")),
     }
+
+
+def _update_settings(settings: dict | None) -> dict | None:
+    # pulumi-aws names the list in the plural; the Cognito API in the singular.
+    required = (settings or {}).get("attributesRequireVerificationBeforeUpdates")
+    return {"AttributesRequireVerificationBeforeUpdate": required} if required else None
 
 
 def _schema_attribute(schema: dict) -> dict:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pulumi
 
-from sandbox.deploy import apigateway, compute, console, identity, storage
+from sandbox.deploy import apigateway, compute, console, identity, storage, stripe
 from sandbox.deploy.context import DeployContext
 
 Creator = Callable[[DeployContext, str, dict], tuple[str, dict[str, Any]]]
@@ -42,6 +42,7 @@ CREATORS: dict[str, Creator] = {
     "aws:dynamodb/table:Table": storage.table,
     "aws:secretsmanager/secret:Secret": storage.secret,
     "aws:secretsmanager/secretVersion:SecretVersion": storage.secret_version,
+    "random:index/randomPassword:RandomPassword": storage.random_password,
     "aws:cloudwatch/logGroup:LogGroup": storage.log_group,
     "aws:iam/role:Role": compute.role,
     "aws:iam/rolePolicy:RolePolicy": compute.role_policy,
@@ -60,6 +61,12 @@ CREATORS: dict[str, Creator] = {
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": console.response_headers_policy,
     "aws:cloudfront/cachePolicy:CachePolicy": console.cache_policy,
     "aws:cloudfront/distribution:Distribution": console.distribution,
+    # The Stripe side goes into the Stripe double (api-sales:stripeApiBase).
+    "pulumi:providers:stripe": stripe.provider,
+    "stripe:index/product:Product": stripe.product,
+    "stripe:index/price:Price": stripe.price,
+    "stripe:index/portalConfiguration:PortalConfiguration": stripe.portal_configuration,
+    "stripe:index/webhookEndpoint:WebhookEndpoint": stripe.webhook_endpoint,
 }
 
 # Types the program may declare that ministack cannot hold, with the reason. They are

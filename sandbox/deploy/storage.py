@@ -1,6 +1,9 @@
-"""DynamoDB tables, Secrets Manager secrets and versions, CloudWatch log groups."""
+"""DynamoDB tables, Secrets Manager secrets and versions, generated passwords, log groups."""
 
 from __future__ import annotations
+
+import secrets
+import string
 
 from sandbox.deploy.context import DeployContext
 from sandbox.deploy.values import as_int, drop_none, unwrap
@@ -20,9 +23,8 @@ def table(ctx: DeployContext, name: str, inputs: dict) -> Created:
         keys.append({"AttributeName": inputs["rangeKey"], "KeyType": "RANGE"})
     indexes = [
         {"IndexName": index["name"],
-         "KeySchema": [{"AttributeName": index["hashKey"], "KeyType": "HASH"}] + (
-             [{"AttributeName": index["rangeKey"], "KeyType": "RANGE"}]
-             if index.get("rangeKey") else []),
+         "KeySchema": [{"AttributeName": key["attributeName"], "KeyType": key["keyType"]}
+                       for key in index["keySchemas"]],
          "Projection": drop_none(ProjectionType=index.get("projectionType", "ALL"),
                                  NonKeyAttributes=index.get("nonKeyAttributes"))}
         for index in inputs.get("globalSecondaryIndexes") or []
@@ -62,6 +64,16 @@ def secret(ctx: DeployContext, name: str, inputs: dict) -> Created:
         Tags=_tags(inputs.get("tags")),
     ))  # fmt: skip
     return created["ARN"], {"arn": created["ARN"], "name": secret_name}
+
+
+def random_password(ctx: DeployContext, name: str, inputs: dict) -> Created:
+    """pulumi-random's RandomPassword, generated here (letters and digits: the program
+    asks for special=False wherever the value must travel unquoted)."""
+    alphabet = string.ascii_letters + string.digits
+    if inputs.get("special", True):
+        alphabet += inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"
+    value = "".join(secrets.choice(alphabet) for _ in range(as_int(inputs["length"]) or 16))
+    return f"none-{name}", {"result": value}
 
 
 def secret_version(ctx: DeployContext, name: str, inputs: dict) -> Created:

@@ -40,6 +40,23 @@ def pascal_keys(value: Any) -> Any:
     return value
 
 
+def snake(name: str) -> str:
+    """``defaultReturnUrl`` -> ``default_return_url`` (Pulumi wire names to Stripe's)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def snake_keys(value: Any) -> Any:
+    """Recursively snake_case dict keys, unwrap secrets, drop None, whole floats to ints."""
+    value = unwrap(value)
+    if isinstance(value, dict):
+        return {snake(k): snake_keys(v) for k, v in value.items() if unwrap(v) is not None}
+    if isinstance(value, list):
+        return [snake_keys(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def drop_none(**kwargs: Any) -> dict[str, Any]:
     """boto3 rejects ``None`` for optional parameters: leave them out instead."""
     return {k: v for k, v in kwargs.items() if v is not None and v != {} and v != []}

@@ -1,42 +1,31 @@
-"""Wire the Stripe double to the deployed stack: the paid plans' prices, the webhook
-endpoint, and both Stripe secrets in the stack's Secrets Manager entries."""
+"""Keep the Stripe double's webhook endpoints to the deployed stack's own.
+
+The program creates the catalogue, portal configuration and endpoint in the double, and
+stores the endpoint's signing secret itself (sandbox/deploy/stripe.py). What is left is the
+sandbox's own housekeeping: the double's state outlives a run, so an endpoint from an
+earlier deploy (perhaps to another ministack port) must stop receiving events, and on
+resume the stack's endpoint follows the API to its new URL, as `pulumi up` would update it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from sandbox.deploy.config import NAMESPACE
-from sandbox.deploy.deploy import DeployedStack, store_secret
+from sandbox.deploy.deploy import DeployedStack, DeployError
 from sandbox.stripe_double import StripeDouble
 
 
-def seed_prices(double: StripeDouble, config: dict[str, Any]) -> list[dict[str, Any]]:
-    """One product and recurring price per paid plan of the stack config (idempotent)."""
-    prices = []
-    for plan in config[f"{NAMESPACE}:plans"]:
-        price = plan.get("price")
-        if not price:
-            continue
-        prices.append(double.seed_price(
-            lookup_key=price["lookupKey"], unit_amount=int(price["unitAmount"]),
-            currency=price.get("currency", "jpy"), interval=price.get("interval", "month"),
-            product_name=f"FM Mail {plan['name']}",
-        ))  # fmt: skip
-    return prices
-
-
-def register_webhook(double: StripeDouble, stack: DeployedStack) -> str:
-    """A fresh endpoint for the deployed webhook URL; older ones (a previous run's, maybe on
-    another port) are removed so that no event goes to a dead URL. Returns its secret."""
-    with double.store.lock:
-        stale = [e["id"] for e in double.store.all("webhook_endpoint")]
-    for endpoint_id in stale:
-        with double.store.transaction():
+def reconcile_webhook_endpoints(double: StripeDouble, stack: DeployedStack) -> list[str]:
+    """Point the stack's endpoint at its webhook URL; delete every other endpoint. Returns
+    the ids deleted. Raises :class:`DeployError` if the double lost the stack's endpoint
+    (its signing secret is gone with it): deploy fresh."""
+    with double.store.transaction():
+        own = double.store.get(stack.stripe_webhook_endpoint_id, "webhook_endpoint")
+        if own is None:
+            raise DeployError(
+                f"the Stripe double no longer holds the stack's webhook endpoint "
+                f"{stack.stripe_webhook_endpoint_id!r}; deploy fresh"
+            )
+        own["url"] = stack.webhook_url
+        stale = [e["id"] for e in double.store.all("webhook_endpoint") if e["id"] != own["id"]]
+        for endpoint_id in stale:
             double.store.delete(endpoint_id)
-    return double.add_webhook_endpoint(stack.webhook_url).secret
-
-
-def store_stripe_secrets(stack: DeployedStack, api_key: str, webhook_secret: str) -> None:
-    """What ``pulumi config set --secret`` + ``pulumi up`` would put in Secrets Manager."""
-    store_secret(stack, "stripeSecretKey", api_key)
-    store_secret(stack, "stripeWebhookSecret", webhook_secret)
+    return stale

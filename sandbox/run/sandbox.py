@@ -22,7 +22,7 @@ from sandbox.deploy.ministack import (
     ensure_port_free,
     start_ministack,
 )
-from sandbox.run.billing_setup import register_webhook, seed_prices, store_stripe_secrets
+from sandbox.run.billing_setup import reconcile_webhook_endpoints
 from sandbox.run.console_config import deployed_site
 from sandbox.run.users import DemoUser, confirmer, ensure_demo_user
 from sandbox.run.web_server import WebServer
@@ -108,11 +108,8 @@ class Sandbox:
             enforce_iam=o.enforce_iam,
             extra_env={"IMAP_CA_BUNDLE": self.mailbox.ca_file} if self.mailbox else None,
         )  # fmt: skip
+        # The program deploys the Stripe side (prices, portal, webhook and its secret) too.
         self.stack = self._deploy(mode)
-
-        seed_prices(self.stripe, self.config)
-        secret = register_webhook(self.stripe, self.stack)
-        store_stripe_secrets(self.stack, self.stripe.api_key, secret)
         self.demo_user = ensure_demo_user(self.stack)
         self.web.configure(
             deployed_site(self.stack, self.mailbox),
@@ -129,18 +126,21 @@ class Sandbox:
 
     def _deploy(self, mode: Literal["fresh", "resume"]) -> DeployedStack:
         assert self.ministack is not None
+        assert self.stripe is not None
         try:
             stack = deploy_or_resume(self.ministack.endpoint_url, self.config, self.workdir, mode)
+            reconcile_webhook_endpoints(self.stripe, stack)
             self.resumed = mode == "resume"
             return stack
         except DeployError as error:
             if self.options.mode != "auto" or mode != "resume":
                 raise
             self.log(f"could not resume ({error}); deploying fresh")
-            assert self.stripe is not None
             self.stripe.reset()
-            return deploy_or_resume(self.ministack.endpoint_url, self.config, self.workdir,
-                                    "fresh")  # fmt: skip
+            stack = deploy_or_resume(self.ministack.endpoint_url, self.config, self.workdir,
+                                     "fresh")  # fmt: skip
+            reconcile_webhook_endpoints(self.stripe, stack)
+            return stack
 
     def _start_mail(self) -> None:
         if not self.options.demo_mail:
@@ -193,6 +193,8 @@ class Sandbox:
             f"  Stripe double {self.stripe.url}  (API key {self.stripe.api_key})",
             f"  ministack     {self.ministack.endpoint_url}  (log {self.ministack.log_path})",
             f"  webhook       {self.stack.webhook_url}",
+            f"  Stripe side   portal {self.stack.stripe_portal_configuration_id}, webhook "
+            f"endpoint {self.stack.stripe_webhook_endpoint_id} (deployed by the program)",
             f"  FREE quota    {free['quota']['limit']} calls a {free['quota']['period'].lower()}",
             "resources:",
             *(f"  {line}" for line in self.stack.skipped_lines()),

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import catalog, checkout, subscriptions
+from . import catalog, checkout, portal, subscriptions
 from . import params as p
 from .catalog import require
 from .errors import StripeError, invalid
@@ -226,7 +226,36 @@ def _get_invoice(ctx: Ctx, params: Params, m: Match) -> Resp:
 # -- portal, webhooks, events, test clocks ------------------------------------------------
 @route("POST", "/v1/billing_portal/sessions")
 def _create_portal(ctx: Ctx, params: Params, m: Match) -> Resp:
-    return _one(ctx, catalog.create_portal_session(ctx.store, params, ctx.base_url), params)
+    return _one(ctx, portal.create_session(ctx.store, params, ctx.base_url), params)
+
+
+@route("POST", "/v1/billing_portal/configurations")
+def _create_portal_config(ctx: Ctx, params: Params, m: Match) -> Resp:
+    return _one(ctx, portal.create_configuration(ctx.store, params), params)
+
+
+@route("GET", "/v1/billing_portal/configurations")
+def _list_portal_configs(ctx: Ctx, params: Params, m: Match) -> Resp:
+    active, default = p.opt_bool(params, "active"), p.opt_bool(params, "is_default")
+    objs = [
+        o
+        for o in ctx.store.all(portal.KIND)
+        if (active is None or o["active"] == active)
+        and (default is None or o["is_default"] == default)
+    ]
+    return _list(ctx, objs, params, "/v1/billing_portal/configurations", {"active", "is_default"})
+
+
+@route("GET", "/v1/billing_portal/configurations/(?P<id>[^/]+)")
+def _get_portal_config(ctx: Ctx, params: Params, m: Match) -> Resp:
+    return _one(ctx, require(ctx.store, m["id"], portal.KIND, "configuration"), params)
+
+
+@route("POST", "/v1/billing_portal/configurations/(?P<id>[^/]+)")
+def _update_portal_config(ctx: Ctx, params: Params, m: Match) -> Resp:
+    obj = require(ctx.store, m["id"], portal.KIND, "configuration")
+    portal.update_configuration(ctx.store, obj, params)
+    return _one(ctx, obj, params)
 
 
 @route("POST", "/v1/webhook_endpoints")
@@ -242,6 +271,13 @@ def _list_we(ctx: Ctx, params: Params, m: Match) -> Resp:
 @route("GET", "/v1/webhook_endpoints/(?P<id>[^/]+)")
 def _get_we(ctx: Ctx, params: Params, m: Match) -> Resp:
     return _one(ctx, require(ctx.store, m["id"], "webhook_endpoint", "webhook endpoint"), params)
+
+
+@route("POST", "/v1/webhook_endpoints/(?P<id>[^/]+)")
+def _update_we(ctx: Ctx, params: Params, m: Match) -> Resp:
+    obj = require(ctx.store, m["id"], "webhook_endpoint", "webhook endpoint")
+    catalog.update_webhook_endpoint(ctx.store, obj, params)
+    return _one(ctx, obj, params)
 
 
 @route("DELETE", "/v1/webhook_endpoints/(?P<id>[^/]+)")

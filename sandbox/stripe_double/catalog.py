@@ -8,7 +8,7 @@ from typing import Any
 from . import params as p
 from .errors import invalid, missing
 from .ids import new_id
-from .store import Store
+from .store import API_VERSION, Store
 from .templates import template
 
 ZERO_DECIMAL = {
@@ -33,7 +33,11 @@ ALL_EVENTS = "*"
 
 
 def create_product(store: Store, params: dict[str, Any]) -> dict[str, Any]:
-    p.check_known(params, {"name", "description", "metadata", "active", "id", "default_price_data"})
+    p.check_known(
+        params,
+        {"name", "description", "metadata", "active", "id", "default_price_data",
+         "marketing_features"},
+    )  # fmt: skip
     obj = template("product")
     now = store.global_now()
     obj.update(
@@ -49,13 +53,27 @@ def create_product(store: Store, params: dict[str, Any]) -> dict[str, Any]:
         shippable=None,
         type="service",
         images=[],
-        marketing_features=[],
+        marketing_features=_marketing_features(params),
     )
     if store.get(obj["id"]):
         raise invalid(
             f"Product already exists: {obj['id']}", param="id", code="resource_already_exists"
         )
     return store.add(obj)
+
+
+def _marketing_features(params: dict[str, Any]) -> list[dict[str, str]]:
+    value = params.get("marketing_features") or []
+    if not isinstance(value, list) or len(value) > 15:
+        raise invalid("Invalid array: marketing_features", param="marketing_features")
+    features = []
+    for index, item in enumerate(value):
+        name = p.opt_str(item, "name") if isinstance(item, dict) else None
+        if name is None:
+            raise invalid(f"Missing required param: marketing_features[{index}][name].",
+                          param=f"marketing_features[{index}][name]")  # fmt: skip
+        features.append({"name": name})
+    return features
 
 
 def create_price(store: Store, params: dict[str, Any]) -> dict[str, Any]:
@@ -188,6 +206,11 @@ def create_webhook_endpoint(store: Store, params: dict[str, Any]) -> dict[str, A
     events = p.str_list(params, "enabled_events")
     if not events:
         raise invalid("Missing required param: enabled_events.", param="enabled_events")
+    api_version = p.opt_str(params, "api_version")
+    if api_version is not None and api_version != API_VERSION:
+        # Stripe renders events in the endpoint's version; the double speaks only its own.
+        raise invalid(f"Invalid api_version: the double speaks {API_VERSION} only",
+                      param="api_version")  # fmt: skip
     obj = template("webhook_endpoint")
     obj.update(
         id=new_id("we_"),
@@ -196,13 +219,37 @@ def create_webhook_endpoint(store: Store, params: dict[str, Any]) -> dict[str, A
         created=store.global_now(),
         description=p.opt_str(params, "description"),
         metadata=p.metadata(params) or {},
-        api_version=p.opt_str(params, "api_version"),
+        api_version=api_version,
         status="enabled",
     )
     secret = "whsec_" + secrets.token_hex(24)
     store.add(obj, meta={"secret": secret})
     # Stripe shows the signing secret only in the create response.
     return {**obj, "secret": secret}
+
+
+def update_webhook_endpoint(store: Store, obj: dict[str, Any], params: dict[str, Any]) -> None:
+    """Stripe lets the URL, events, description, metadata and ``disabled`` change; the API
+    version is fixed at creation."""
+    p.check_known(params, {"url", "enabled_events", "description", "metadata", "disabled"})
+    url = p.opt_str(params, "url")
+    if url is not None:
+        if not url.startswith(("http://", "https://")):
+            raise invalid("Invalid URL: must start with http:// or https://", param="url")
+        obj["url"] = url
+    events = p.str_list(params, "enabled_events")
+    if events is not None:
+        if not events:
+            raise invalid("Invalid array: enabled_events", param="enabled_events")
+        obj["enabled_events"] = events
+    if "description" in params:
+        obj["description"] = p.opt_str(params, "description")
+    meta = p.metadata(params)
+    if meta is not None:
+        obj["metadata"] = {**obj["metadata"], **meta} if meta else {}
+    disabled = p.opt_bool(params, "disabled")
+    if disabled is not None:
+        obj["status"] = "disabled" if disabled else "enabled"
 
 
 def create_test_clock(store: Store, params: dict[str, Any]) -> dict[str, Any]:
@@ -219,28 +266,6 @@ def create_test_clock(store: Store, params: dict[str, Any]) -> dict[str, Any]:
         deletes_after=store.global_now() + 30 * 86400,
         status="ready",
         status_details={},
-    )
-    return store.add(obj)
-
-
-def create_portal_session(store: Store, params: dict[str, Any], base_url: str) -> dict[str, Any]:
-    p.check_known(
-        params, {"customer", "return_url", "configuration", "locale", "flow_data", "on_behalf_of"}
-    )
-    customer = p.req_str(params, "customer")
-    if not store.get(customer, "customer"):
-        raise invalid(f"No such customer: '{customer}'", param="customer", code="resource_missing")
-    obj = template("billing_portal.session")
-    obj["id"] = new_id("bps_")
-    obj.update(
-        customer=customer,
-        return_url=p.opt_str(params, "return_url"),
-        flow=None,
-        livemode=False,
-        locale=p.opt_str(params, "locale"),
-        configuration="bpc_double",
-        created=store.now_for(customer),
-        url=f"{base_url}/p/session/{obj['id']}",
     )
     return store.add(obj)
 

@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from .catalog import format_amount
+from .portal import cancel_mode
 from .store import Store
 from .timeutil import fmt_date
 
@@ -108,6 +109,7 @@ def checkout_page(
 def portal_page(store: Store, portal: dict[str, Any], notice: str | None = None) -> str:
     customer = store.get(portal["customer"]) or {}
     subs = [s for s in store.all("subscription") if s["customer"] == portal["customer"]]
+    mode = cancel_mode(store, portal)
     blocks = []
     for sub in subs:
         item = sub["items"]["data"][0]
@@ -123,7 +125,8 @@ def portal_page(store: Store, portal: dict[str, Any], notice: str | None = None)
             state = f"Renews on {end}"
         action = f"/p/session/{escape(portal['id'])}/subscriptions/{escape(sub['id'])}"
         buttons = ""
-        if sub["status"] != "canceled":
+        # Only the cancellation the session's portal configuration allows.
+        if sub["status"] != "canceled" and mode == "at_period_end":
             if sub["cancel_at_period_end"]:
                 buttons += (
                     f'<form method=post action="{action}/resume">'
@@ -134,6 +137,7 @@ def portal_page(store: Store, portal: dict[str, Any], notice: str | None = None)
                     f'<form method=post action="{action}/cancel_at_period_end">'
                     "<button type=submit class=secondary>Cancel at period end</button></form>"
                 )
+        elif sub["status"] != "canceled" and mode == "immediately":
             buttons += (
                 f'<form method=post action="{action}/cancel_now">'
                 "<button type=submit class=danger>Cancel now</button></form>"
@@ -147,8 +151,11 @@ def portal_page(store: Store, portal: dict[str, Any], notice: str | None = None)
         blocks.append("<p>No subscriptions.</p>")
     ret = portal.get("return_url")
     back = f'<p><a href="{escape(ret)}">&larr; Return to the site</a></p>' if ret else ""
+    config = store.get(portal.get("configuration") or "") or {}
+    headline = (config.get("business_profile") or {}).get("headline")
+    intro = f"<p class=headline>{escape(headline)}</p>" if headline else ""
     body = (
-        f"<h1>Billing</h1><p>{escape(customer.get('email') or '')}</p>"
+        f"<h1>Billing</h1>{intro}<p>{escape(customer.get('email') or '')}</p>"
         f"<p class=notice role=status>{escape(notice or '')}</p>{''.join(blocks)}{back}"
     )
     return _page("Manage your subscription", body)

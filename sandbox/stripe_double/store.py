@@ -31,6 +31,7 @@ PREFIX_KIND = {
     "sub_": "subscription",
     "in_": "invoice",
     "bps_": "billing_portal.session",
+    "bpc_": "billing_portal.configuration",
     "we_": "webhook_endpoint",
     "clock_": "test_helpers.test_clock",
     "evt_": "event",

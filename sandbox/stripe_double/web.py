@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from . import api, checkout, pages, subscriptions
 from . import params as p
+from . import portal as portal_config
 from .errors import StripeError, invalid
 from .formdata import parse_form
 from .ids import new_id
@@ -287,6 +288,13 @@ class Handler(BaseHTTPRequestHandler):
             "resume": "resumed",
             "cancel_now": "canceled_now",
         }[action]
+        allowed = "immediately" if action == "cancel_now" else "at_period_end"
+        with store.lock:
+            mode = portal_config.cancel_mode(store, portal)
+        if mode != allowed:
+            self._html(403, pages.message_page(
+                "Not allowed", "This portal does not offer that cancellation."))  # fmt: skip
+            return
         try:
             with store.transaction():
                 if action == "cancel_now":

@@ -1,6 +1,7 @@
 """The seed's flow in headless Chromium against the running sandbox: sign up, FREE key,
 429 at the FREE quota, a declined card, PRO through Checkout, the same key passing again,
-cancel in the portal, back to FREE; then the demo user signs in."""
+cancel in the portal at the period's end, back to FREE after it; then the demo user signs
+in."""
 
 from __future__ import annotations
 
@@ -126,17 +127,23 @@ def journey(sandbox: Sandbox, expect, sync_playwright) -> None:
         list_messages(page, "HTTP 200: 3 messages")
         shot("09-account-pro")
 
-        # The portal: cancel now; back on the site the plan returns to FREE.
+        # The portal the program configured cancels at the period's end: PRO stays until
+        # then; once the period is over the plan returns to FREE.
         page.get_by_role("link", name="Plans", exact=True).click()
         expect(page.locator("#current-plan")).to_have_text("PRO")
         shot("10-upgrade-pro")
         page.get_by_role("button", name="Open billing portal").click()
         page.wait_for_url(re.compile(re.escape(stripe) + r"/p/session/"))
-        page.get_by_role("button", name="Cancel now").click()
-        expect(page.get_by_text("Canceled on")).to_be_visible()
-        shot("11-portal-canceled")
+        expect(page.get_by_role("button", name="Cancel now")).to_have_count(0)
+        page.get_by_role("button", name="Cancel at period end").click()
+        expect(page.get_by_text("Cancels on")).to_be_visible()
+        shot("11-portal-canceling")
         page.get_by_role("link", name="Return to the site").click()
         page.wait_for_url(f"{web}/upgrade")
+        expect(page.locator("#current-plan")).to_have_text("PRO")
+        sandbox.stripe.advance_clock(32 * 86400)  # past the paid period
+        assert sandbox.stripe.wait_for_deliveries(60)
+        page.reload()
         expect(page.locator("#current-plan")).to_have_text("FREE")
         expect(page.get_by_role("button", name="Upgrade to PRO")).to_be_visible()
         shot("12-upgrade-free-again")

@@ -24,6 +24,7 @@ from typing import Any
 import boto3
 
 REGION = "us-east-1"
+PORTAL_CONFIGURATION = "bpc_test_stack_portal"  # what the stack passes (a Stripe id)
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
 
@@ -114,6 +115,7 @@ class AwsStack:
             "STRIPE_API_KEY_SECRET_ARN": self.api_key_secret_arn,
             "STRIPE_WEBHOOK_SECRET_ARN": self.webhook_secret_arn,
             "WEB_BASE_URL": "https://app.example.test",
+            "STRIPE_PORTAL_CONFIGURATION": PORTAL_CONFIGURATION,
             "GRACE_ON_PAST_DUE": "false",
             "CORS_ALLOW_ORIGIN": "https://app.example.test",
             "POWERTOOLS_SERVICE_NAME": "api-sales-test",

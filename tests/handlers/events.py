@@ -43,7 +43,7 @@ def api_event(
     claims: Any = None,
     headers: dict[str, str] | None = None,
     base64_body: bool = False,
-    stage: str = "v1",
+    stage: str = "api",
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event as Lambda receives it (AWS_PROXY integration)."""
     if isinstance(body, dict):

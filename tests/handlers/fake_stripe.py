@@ -72,8 +72,9 @@ class FakeStripe:
                 session["status"] = "expired"
             return len(open_sessions)
 
-    def create_portal_session(self, customer_id: str, return_url: str) -> str:
-        return f"https://billing.example.test/p/{customer_id}?return={return_url}"
+    def create_portal_session(self, customer_id: str, return_url: str, configuration: str) -> str:
+        return (f"https://billing.example.test/p/{customer_id}?return={return_url}"
+                f"&configuration={configuration}")  # fmt: skip
 
     # -- test controls ---------------------------------------------------------------------
 

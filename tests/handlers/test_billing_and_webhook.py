@@ -8,7 +8,7 @@ import time
 import pytest
 
 from apisales.routes import billing
-from tests.handlers.aws_env import AwsStack
+from tests.handlers.aws_env import PORTAL_CONFIGURATION, AwsStack
 from tests.handlers.events import api_event, call
 from tests.handlers.fake_stripe import FakeStripe
 from tests.handlers.flows import (
@@ -74,6 +74,7 @@ def test_portal_uses_the_recorded_customer(aws: AwsStack, fake_stripe: FakeStrip
     assert status == 200 and session["customer"] in body["url"]
     assert "cus_someone_else" not in body["url"]
     assert "return=https://app.example.test/upgrade" in body["url"]
+    assert f"configuration={PORTAL_CONFIGURATION}" in body["url"]  # the stack's portal
 
 
 def test_portal_without_customer_is_404_and_changes_nothing(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -47,6 +48,19 @@ def test_no_subscription_or_unknown_price_is_free() -> None:
     assert entitled_plan(None, CATALOG, True).name == "FREE"
     assert entitled_plan(snap("active", key="SomethingElse"), CATALOG, True).name == "FREE"
     assert entitled_plan(snap("active", key=None), CATALOG, True).name == "FREE"
+
+
+def test_a_subscriber_on_a_replaced_price_keeps_the_plan_the_price_was_made_for() -> None:
+    # After a price change the old price has no lookup key; the stack tagged it with its plan.
+    old_price = {"id": "sub_1", "customer": "cus_1", "status": "active", "created": 5,
+                 "items": {"data": [{"price": {"lookup_key": None,
+                                               "metadata": {"plan": "PRO"}}}]}}
+    assert entitled_plan(SubscriptionSnapshot.from_stripe(old_price), CATALOG, False).name == "PRO"
+    for tag in ("FREE", "GOLD", None):  # a free plan, an unknown one, none: nothing is guessed
+        tagged = snap("active", key=None)
+        assert entitled_plan(replace(tagged, price_plan=tag), CATALOG, False).name == "FREE"
+    other = replace(snap("active", key="SomethingElse"), price_plan="PRO")
+    assert entitled_plan(other, CATALOG, False).name == "FREE"  # a keyed price we do not sell
 
 
 def test_snapshot_reads_period_end_from_item_or_subscription() -> None:

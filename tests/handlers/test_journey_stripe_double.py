@@ -7,6 +7,7 @@ the events, their order, retries and signatures are the double's, not hand-made.
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from aws_lambda_powertools.utilities import parameters
 from apisales import container
 from apisales.routes import account
 from sandbox.stripe_double import StripeDouble
-from tests.fixtures.stripe_double import stripe_double  # noqa: F401 - fixture
+from tests.fixtures.stripe_double import client_for, stripe_double  # noqa: F401 - fixture
 from tests.handlers.aws_env import AwsStack
 from tests.handlers.events import api_event, call
 from tests.handlers.flows import checkout_status, deliver, portal, start_checkout
@@ -37,6 +38,14 @@ def wired(aws: AwsStack, stripe_double: StripeDouble,  # noqa: F811
         sm.put_secret_value(SecretId=aws.api_key_secret_arn, SecretString=stripe_double.api_key)
         aws.webhook_secret = endpoint.secret
         monkeypatch.setenv("STRIPE_API_BASE", stripe_double.url)
+        # The portal configuration the stack declares (infra/stripe_catalog.py).
+        portal_config = client_for(stripe_double).v1.billing_portal.configurations.create(
+            params={"features": {
+                "subscription_cancel": {"enabled": True, "mode": "at_period_end"},
+                "payment_method_update": {"enabled": True},
+                "invoice_history": {"enabled": True},
+            }})  # fmt: skip
+        monkeypatch.setenv("STRIPE_PORTAL_CONFIGURATION", portal_config.id)
         container.reset()
         parameters.clear_caches()
         yield aws, stripe_double, statuses
@@ -85,6 +94,8 @@ def test_whole_journey(wired: tuple[AwsStack, StripeDouble, list]) -> None:
 
     status, body = portal("jo")
     assert status == 200 and body["url"].startswith(double.url)
+    portal_session = double.get(body["url"].rsplit("/", 1)[-1])
+    assert portal_session["configuration"] == os.environ["STRIPE_PORTAL_CONFIGURATION"]
     sub_id = aws.user_item("jo")["subscription_id"]["S"]
     post_form(f"{body['url']}/subscriptions/{sub_id}/cancel_at_period_end")
     settle(double, statuses)
@@ -121,7 +132,8 @@ def test_duplicated_and_shuffled_delivery_ends_in_stripes_state(
     assert (plan, plans, cognito) == ("PRO", {"PRO"}, "PRO")
     sub_id = aws.user_item("kim")["subscription_id"]["S"]
     _, body = portal("kim")
-    post_form(f"{body['url']}/subscriptions/{sub_id}/cancel_now")
+    post_form(f"{body['url']}/subscriptions/{sub_id}/cancel_at_period_end")
+    double.advance_clock(32 * DAY)  # the stack's portal cancels at the period's end
     settle(double, statuses)
     assert state(aws, "kim") == ("FREE", key_id, {"FREE"}, "FREE")
     assert len(aws.keys_of("kim")) == 1

@@ -3,7 +3,8 @@
 ``run_program`` builds the real program (``infra.stack.build_stack``) with the dev stack's
 config from ``Pulumi.dev.yaml`` (plus overrides), waits for every registration, and returns
 the resources as the engine would have received them: type, name, camelCase inputs, and
-whether Pulumi ``protect`` was set.
+the resource options the engine acts on (protect, delete_before_replace, retain_on_delete,
+depends_on, replace_on_changes), which the mocks themselves never see.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from infra.packaging import LambdaArchive, build_lambda_archive
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "123456789012"
 REGION = "ap-northeast-1"
-TEST_SECRETS = {
-    "stripeSecretKey": "sk_test_51Example0000000000000000000000",
-    "stripeWebhookSecret": "whsec_example000000000000000000000000",
-}
+# The only secret a seller sets: Stripe's signing secret comes from the webhook endpoint.
+TEST_SECRETS = {"stripeSecretKey": "sk_test_51Example0000000000000000000000"}
+MOCK_WEBHOOK_SECRET = "whsec_mockedByTheHarness0000000000000000"
 DELETE = object()  # an override value that removes the key from the config
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # how the SDK marks a secret value
 
 
 @dataclass
@@ -40,6 +41,12 @@ class RegisteredResource:
     id: str
     outputs: dict[str, Any]
     protect: bool = False
+    provider: str | None = None  # "<provider urn>::<provider id>" for an explicit provider
+    opts: pulumi.ResourceOptions | None = None  # as declared (additional_secret_outputs, ...)
+    delete_before_replace: bool = False
+    retain_on_delete: bool = False
+    depends_on: list[str] = field(default_factory=list)  # names of the resources waited for
+    replace_on_changes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -63,8 +70,12 @@ class ProgramRun(list):
 class RecordingMocks(pulumi.runtime.Mocks):
     """Answers like AWS would (ids, ARNs, computed outputs) and records each registration."""
 
-    def __init__(self, previous_outputs: dict[str, Any] | None = None) -> None:
-        self.resources: list[RegisteredResource] = []
+    def __init__(
+        self,
+        previous_outputs: dict[str, Any] | None = None,
+        resources: list[RegisteredResource] | None = None,
+    ) -> None:
+        self.resources: list[RegisteredResource] = [] if resources is None else resources
         self._lock = threading.Lock()  # new_resource is called from several threads
         self._previous_outputs = previous_outputs or {}
 
@@ -76,7 +87,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         outputs.update(_computed_outputs(args.typ, args.name, resource_id, args.inputs))
         with self._lock:
             self.resources.append(
-                RegisteredResource(args.typ, args.name, dict(args.inputs), resource_id, outputs)
+                RegisteredResource(args.typ, args.name, dict(args.inputs), resource_id, outputs,
+                                   provider=args.provider or None)  # fmt: skip
             )
         return resource_id, outputs
 
@@ -108,6 +120,14 @@ CONSOLE_OUTPUTS: dict[str, Any] = {
 }  # fmt: skip
 
 
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # how Pulumi marks a secret on the wire
+
+
+def is_secret(value: Any) -> bool:
+    """Whether a registered input arrived as a Pulumi secret (encrypted in state)."""
+    return isinstance(value, dict) and _SECRET_SIG_KEY in value
+
+
 def _computed_outputs(typ: str, name: str, resource_id: str, inputs: dict) -> dict[str, Any]:
     service = typ.split(":")[1].split("/")[0]
     physical = inputs.get("name") or resource_id
@@ -131,8 +151,12 @@ def _computed_outputs(typ: str, name: str, resource_id: str, inputs: dict) -> di
         outputs["arn"] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical}"
     elif typ == "aws:cognito/userPool:UserPool":
         outputs["arn"] = f"arn:aws:cognito-idp:{REGION}:{ACCOUNT_ID}:userpool/{resource_id}"
+    elif typ == "random:index/randomPassword:RandomPassword":
+        outputs["result"] = "R" * int(inputs.get("length", 16))  # letters only, as requested
     elif typ == "aws:cloudwatch/logGroup:LogGroup":
         outputs["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{physical}"
+    elif typ == "stripe:index/webhookEndpoint:WebhookEndpoint":
+        outputs["secret"] = MOCK_WEBHOOK_SECRET  # Stripe returns it in the create response
     return outputs
 
 
@@ -161,13 +185,20 @@ def run_program(
     previous_outputs: dict[str, Any] | None = None,
     archive: LambdaArchive | None = None,
     stack: str = "dev",
+    organization: str = "organization",
+    registered: list[RegisteredResource] | None = None,
+    config_stack: str | None = None,
 ) -> ProgramRun:
     """Build the program under fresh mocks. ``config`` keys without ``api-sales:`` prefix
-    override (or, with :data:`DELETE`, remove) values of ``Pulumi.<stack>.yaml``."""
+    override (or, with :data:`DELETE`, remove) values of ``Pulumi.<stack>.yaml``.
+
+    ``config_stack`` names the ``Pulumi.<x>.yaml`` to read when it is not ``stack``'s own.
+    ``registered``, if given, receives each registration as it happens, so a test of a
+    program that fails can still see what reached the engine before it failed."""
     from infra.stack import build_stack  # after set_mocks: components read the settings
 
     values: dict[str, Any] = {
-        **stack_config(stack),
+        **stack_config(config_stack or stack),
         **{f"api-sales:{k}": v for k, v in TEST_SECRETS.items()},
     }
     for key, value in (config or {}).items():
@@ -179,25 +210,68 @@ def run_program(
     secret_keys = [f"api-sales:{k}" for k in TEST_SECRETS]
     pulumi.runtime.set_all_config({k: _to_config_value(v) for k, v in values.items()}, secret_keys)
 
-    mocks = RecordingMocks(previous_outputs)
-    pulumi.runtime.set_mocks(mocks, project="api-sales", stack=stack, preview=False)
-    protected: dict[tuple[str, str], bool] = {}
+    mocks = RecordingMocks(previous_outputs, registered)
+    # A fresh root stack each run: the SDK keeps the last one, and with it the last run's
+    # exports and stack transformations.
+    pulumi.runtime.settings.set_root_resource(None)  # type: ignore[arg-type]
+    pulumi.runtime.set_mocks(
+        mocks, project="api-sales", stack=stack, preview=False, organization=organization
+    )
+    options: dict[tuple[str, str], pulumi.ResourceOptions] = {}
 
-    def record_protect(args: pulumi.ResourceTransformationArgs):
-        protected[(args.type_, args.name)] = bool(args.opts and args.opts.protect)
+    def record_options(args: pulumi.ResourceTransformationArgs):
+        options[(args.type_, args.name)] = args.opts or pulumi.ResourceOptions()
         return None
 
-    pulumi.runtime.register_stack_transformation(record_protect)
-    build_stack(archive=archive or shared_archive())
-    _sync_await(wait_for_rpcs())
+    pulumi.runtime.register_stack_transformation(record_options)
+    try:
+        build_stack(archive=archive or shared_archive())
+        _sync_await(wait_for_rpcs())
+    except Exception:
+        _settle_failed_program()
+        raise
 
     run = ProgramRun()
     for resource in mocks.resources:
-        resource.protect = protected.get((resource.type, resource.name), False)
+        _apply_options(resource, options.get((resource.type, resource.name)))
         run.append(resource)
     root = pulumi.runtime.settings.get_root_resource()
     run.exports = _resolve_exports(getattr(root, "outputs", {}))
     return run
+
+
+def reveal(value: Any) -> Any:
+    """The plain value of an input the SDK sent as a secret (``{<sig>: ..., "value": v}``)."""
+    if isinstance(value, dict) and SECRET_SIGNATURE in value:
+        return value["value"]
+    return value
+
+
+def _settle_failed_program() -> None:
+    """Let the rest of a failed program finish failing, so that none of its pending tasks
+    reports its error into the next program run by the same test process."""
+    manager = pulumi.runtime.settings._get_rpc_manager()
+    for _ in range(1000):
+        manager.unhandled_exception = None
+        try:
+            _sync_await(wait_for_rpcs())
+            return
+        except Exception:  # noqa: S112 - each failure is the program's, already reported
+            continue
+
+
+def _apply_options(resource: RegisteredResource, opts: pulumi.ResourceOptions | None) -> None:
+    if opts is None:
+        return
+    resource.opts = opts
+    resource.protect = bool(opts.protect)
+    resource.delete_before_replace = bool(opts.delete_before_replace)
+    resource.retain_on_delete = bool(opts.retain_on_delete)
+    depends_on = opts.depends_on or []
+    if not isinstance(depends_on, list):
+        depends_on = [depends_on]
+    resource.depends_on = [getattr(r, "_name", repr(r)) for r in depends_on]
+    resource.replace_on_changes = list(opts.replace_on_changes or [])
 
 
 def _resolve_exports(outputs: dict[str, Any]) -> dict[str, Any]:

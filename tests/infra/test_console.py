@@ -322,6 +322,8 @@ def test_a_set_web_base_url_wins_everywhere():
     assert _env(run, "billing")["WEB_BASE_URL"] == "https://app.example.com/console"
     assert _env(run, "billing")["CORS_ALLOW_ORIGIN"] == "https://app.example.com"
     assert _cors_origins(run) == {"'https://app.example.com'"}
+    [portal] = run.of_type("stripe:index/portalConfiguration:PortalConfiguration")
+    assert portal.inputs["defaultReturnUrl"] == "https://app.example.com/console/upgrade"
 
 
 def test_a_new_console_origin_redeploys_the_api(dev_run):

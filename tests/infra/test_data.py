@@ -19,8 +19,14 @@ def test_every_table_is_on_demand_with_pitr_and_encryption(dev_run):
 def test_keys_ttl_and_customer_index(dev_run):
     tables = _tables(dev_run)
     assert tables["users"]["hashKey"] == "user_id"
+    # key_schemas, not the index's hash_key, which pulumi-aws 7.51 deprecates
+    # (docs/lifecycle.md).
     assert tables["users"]["globalSecondaryIndexes"] == [
-        {"name": "by_stripe_customer_id", "hashKey": "stripe_customer_id", "projectionType": "ALL"}
+        {
+            "name": "by_stripe_customer_id",
+            "keySchemas": [{"attributeName": "stripe_customer_id", "keyType": "HASH"}],
+            "projectionType": "ALL",
+        }
     ]
     assert "ttl" not in tables["users"], "user records never expire"
     assert tables["checkout-sessions"]["hashKey"] == "session_id"

@@ -47,7 +47,7 @@ def test_hosted_ui_domain_and_outputs(dev_run):
     assert dev_run.exports["hostedUiUrl"] == f"https://{dev_run.exports['hostedUiDomain']}"
     for output in ("apiUrl", "userPoolId", "webClientId", "hostedUiDomain", "webhookUrl"):
         assert dev_run.exports[output], output
-    assert dev_run.exports["webhookUrl"].endswith("/v1/stripe/webhook")
+    assert dev_run.exports["webhookUrl"].endswith("/api/stripe/webhook")
 
 
 def test_extra_attribute_is_added_to_pool_and_readable():

@@ -24,7 +24,7 @@ def rest_event(
     method: str = "POST",
     raw_body: str | None = None,
     base64_body: bool = False,
-    stage: str = "v1",
+    stage: str = "api",
 ) -> dict[str, Any]:
     text = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
     if text is not None and base64_body:

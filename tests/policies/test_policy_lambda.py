@@ -59,6 +59,12 @@ def test_function_with_secret_references_passes() -> None:
     assert violations(LAMBDA_ENV_NO_SECRETS, LAMBDA_FUNCTION, WEBHOOK_FUNCTION) == []
 
 
+def test_the_stripe_portal_configuration_id_is_not_taken_for_a_secret() -> None:
+    # The billing function's STRIPE_PORTAL_CONFIGURATION: a Stripe object id, safe to show.
+    function = _with_env("STRIPE_PORTAL_CONFIGURATION", "bpc_1Pgc7HB7WZ01zgkWxH2EPWRX")
+    assert violations(LAMBDA_ENV_NO_SECRETS, LAMBDA_FUNCTION, function) == []
+
+
 def test_function_without_environment_passes() -> None:
     props = {k: v for k, v in WEBHOOK_FUNCTION.items() if k != "environment"}
     assert violations(LAMBDA_ENV_NO_SECRETS, LAMBDA_FUNCTION, props) == []

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from apisales.routes.webhook import HANDLED_TYPES
 from sandbox.deploy.config import sandbox_config
-from sandbox.deploy.deploy import DEPLOYED_FILE, DeployError, resume_stack, store_secret
+from sandbox.deploy.deploy import DEPLOYED_FILE, DeployError, resume_stack
 from sandbox.deploy.ministack import PortInUseError, start_ministack
 from sandbox.deploy.mocks import CREATORS, SKIPPED_TYPES, SkippedResource
+from sandbox.run.billing_setup import reconcile_webhook_endpoints
 from tests.handlers.stripe_signing import event_payload, sign
 from tests.infra.harness import run_program
 from tests.sandbox.api_client import call
@@ -45,13 +47,13 @@ def test_every_declared_resource_was_created_or_listed_as_skipped(
 def test_outputs_name_real_ministack_resources(sandbox: Sandbox) -> None:
     stack = sandbox.stack
     assert stack.api_url == (
-        f"{sandbox.ministack.endpoint_url}/restapis/{stack.rest_api_id}/v1/_user_request_"
+        f"{sandbox.ministack.endpoint_url}/restapis/{stack.rest_api_id}/api/_user_request_"
     )
     assert stack.webhook_url == stack.api_url + "/stripe/webhook"
     plans = sandbox.client("apigateway").get_usage_plans()["items"]
     assert {p["id"] for p in plans} == set(stack.usage_plan_ids.values())
     free = next(p for p in plans if p["id"] == stack.usage_plan_ids["FREE"])
-    assert free["apiStages"] == [{"apiId": stack.rest_api_id, "stage": "v1"}]
+    assert free["apiStages"] == [{"apiId": stack.rest_api_id, "stage": "api"}]
     assert sandbox.client("cognito-idp").describe_user_pool_client(
         UserPoolId=stack.user_pool_id, ClientId=stack.web_client_id
     )["UserPoolClient"]["WriteAttributes"] == ["email", "name"]
@@ -112,21 +114,64 @@ def test_start_up_lines_say_what_was_skipped(sandbox: Sandbox) -> None:
     ]
 
 
+def _endpoint_secret(sandbox: Sandbox) -> str:
+    """The signing secret the double issued when the program created the endpoint."""
+    with sandbox.stripe.store.lock:
+        return sandbox.stripe.store.meta[sandbox.stack.stripe_webhook_endpoint_id]["secret"]
+
+
 @pytest.mark.slow
-def test_store_secret_replaces_the_webhook_signing_secret(sandbox: Sandbox) -> None:
-    store_secret(sandbox.stack, "stripeWebhookSecret", "whsec_issued_by_the_double")
+def test_the_stored_signing_secret_is_the_one_the_endpoint_was_issued(sandbox: Sandbox) -> None:
     value = sandbox.client("secretsmanager").get_secret_value(
         SecretId=sandbox.stack.secret_arns["stripeWebhookSecret"]
     )["SecretString"]
-    assert value == "whsec_issued_by_the_double"
+    assert value == _endpoint_secret(sandbox)
 
 
 @pytest.mark.slow
-def test_a_webhook_signed_with_the_stored_secret_is_accepted(sandbox: Sandbox) -> None:
+def test_a_webhook_signed_with_the_endpoints_secret_is_accepted(sandbox: Sandbox) -> None:
     """The webhook function reads the signing secret from Secrets Manager through its role;
-    an event type the stack does not handle is acknowledged (200)."""
-    store_secret(sandbox.stack, "stripeWebhookSecret", "whsec_issued_by_the_double")
+    an event type the stack does not handle is acknowledged (200); a wrong secret is not."""
     payload = event_payload("customer.created", {"id": "cus_sandbox", "object": "customer"})
     response = call("POST", sandbox.stack.webhook_url, raw=payload.encode(),
-                    headers={"Stripe-Signature": sign(payload, "whsec_issued_by_the_double")})
+                    headers={"Stripe-Signature": sign(payload, _endpoint_secret(sandbox))})
     assert response.status == 200, response.body
+    forged = call("POST", sandbox.stack.webhook_url, raw=payload.encode(),
+                  headers={"Stripe-Signature": sign(payload, "whsec_typed_in_by_hand")})
+    assert forged.status == 400, forged.body
+
+
+@pytest.mark.slow
+def test_the_double_holds_the_catalogue_portal_and_endpoint_the_program_declared(
+    sandbox: Sandbox,
+) -> None:
+    double, stack = sandbox.stripe, sandbox.stack
+    [price] = [p for p in double.store.all("price") if p["lookup_key"] == "FMMailPro"]
+    assert (price["unit_amount"], price["currency"], price["recurring"]["interval"]) == (
+        980, "jpy", "month")
+    assert double.get(price["product"])["name"] == "FM Mail PRO"
+    portal = double.get(stack.stripe_portal_configuration_id)
+    assert portal["features"]["subscription_cancel"]["mode"] == "at_period_end"
+    assert portal["default_return_url"] == "http://localhost:8765/upgrade"
+    endpoint = double.get(stack.stripe_webhook_endpoint_id)
+    assert endpoint["url"] == stack.webhook_url
+    assert set(endpoint["enabled_events"]) == set(HANDLED_TYPES)
+    billing = sandbox.client("lambda").get_function_configuration(
+        FunctionName=stack.function_names["billing"])["Environment"]["Variables"]
+    assert billing["STRIPE_PORTAL_CONFIGURATION"] == portal["id"]
+
+
+@pytest.mark.slow
+def test_a_stale_endpoint_from_an_earlier_run_stops_receiving_events(sandbox: Sandbox) -> None:
+    stale = sandbox.stripe.add_webhook_endpoint("http://127.0.0.1:9/an-old-port/stripe/webhook")
+    deleted = reconcile_webhook_endpoints(sandbox.stripe, sandbox.stack)
+    assert deleted == [stale.id]
+    assert [e["id"] for e in sandbox.stripe.store.all("webhook_endpoint")] == [
+        sandbox.stack.stripe_webhook_endpoint_id]
+    moved = replace(sandbox.stack, webhook_url="http://127.0.0.1:1/new/stripe/webhook")
+    reconcile_webhook_endpoints(sandbox.stripe, moved)  # resumed on another port
+    assert sandbox.stripe.get(moved.stripe_webhook_endpoint_id)["url"] == moved.webhook_url
+    reconcile_webhook_endpoints(sandbox.stripe, sandbox.stack)
+    lost = replace(sandbox.stack, stripe_webhook_endpoint_id="we_gone")
+    with pytest.raises(DeployError, match="deploy fresh"):
+        reconcile_webhook_endpoints(sandbox.stripe, lost)

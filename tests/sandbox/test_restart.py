@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,27 @@ import pytest
 from sandbox.deploy.config import sandbox_config
 from sandbox.deploy.deploy import deploy_or_resume, resume_stack
 from sandbox.deploy.ministack import start_ministack
+from sandbox.stripe_double import StripeDouble
 from tests.sandbox.api_client import call
 
 pytestmark = pytest.mark.slow
 
 
-def test_resume_after_restart_on_another_port_then_fresh(tmp_path: Path) -> None:
-    config = sandbox_config("http://localhost:8765")
+@pytest.fixture
+def stripe_double() -> Iterator[StripeDouble]:
+    with StripeDouble(port=0) as double:
+        yield double
+
+
+def _config(double: StripeDouble) -> dict:
+    return sandbox_config("http://localhost:8765", stripe_api_base=double.url,
+                          stripe_secret_key=double.api_key)  # fmt: skip
+
+
+def test_resume_after_restart_on_another_port_then_fresh(
+    tmp_path: Path, stripe_double: StripeDouble
+) -> None:
+    config = _config(stripe_double)
     region = config["aws:region"]
     with start_ministack(tmp_path, region=region, persist=True) as first:
         deployed = deploy_or_resume(first.endpoint_url, config, tmp_path, mode="fresh")
@@ -46,13 +61,17 @@ from pathlib import Path
 from sandbox.deploy import mocks
 from sandbox.deploy.config import sandbox_config
 from sandbox.deploy.deploy import DeployError, deploy_stack
+from sandbox.stripe_double import StripeDouble
 
 def refuse(ctx, name, inputs):
     raise RuntimeError(f"refused {name}")
 
 mocks.CREATORS["aws:dynamodb/table:Table"] = refuse
+double = StripeDouble(port=0).start()
+config = sandbox_config("http://localhost:8765", stripe_api_base=double.url,
+                        stripe_secret_key=double.api_key)
 try:
-    deploy_stack(sys.argv[1], sandbox_config("http://localhost:8765"), Path(sys.argv[2]))
+    deploy_stack(sys.argv[1], config, Path(sys.argv[2]))
 except DeployError as error:
     print(error)
     sys.exit(3)

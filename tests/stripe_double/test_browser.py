@@ -92,6 +92,15 @@ def test_checkout_and_portal_in_chromium(stripe_double, stripe_client, site) -> 
         expect(page.get_by_text("Renews on")).to_be_visible()
         sub = stripe_client.v1.subscriptions.retrieve(paid.subscription)
         assert sub.cancel_at_period_end is False
+        expect(page.get_by_role("button", name="Cancel now")).to_have_count(0)
+        # A portal configured to cancel immediately offers that instead.
+        immediate = stripe_client.v1.billing_portal.configurations.create(params={
+            "features": {"subscription_cancel": {"enabled": True, "mode": "immediately"}}})
+        portal = stripe_client.v1.billing_portal.sessions.create(params={
+            "customer": paid.customer, "return_url": f"{site}/upgrade",
+            "configuration": immediate.id})
+        page.goto(portal.url)
+        expect(page.get_by_role("button", name="Cancel at period end")).to_have_count(0)
         page.get_by_role("button", name="Cancel now").click()
         expect(page.get_by_text("Canceled on")).to_be_visible()
         assert stripe_client.v1.subscriptions.retrieve(paid.subscription).status == "canceled"

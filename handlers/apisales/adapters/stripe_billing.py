@@ -90,8 +90,10 @@ class StripeBilling:
                 pass  # completed or expired meanwhile: nothing left to close
         return expired
 
-    def create_portal_session(self, customer_id: str, return_url: str) -> str:
+    def create_portal_session(self, customer_id: str, return_url: str, configuration: str) -> str:
         session = self.client.v1.billing_portal.sessions.create(
-            params={"customer": customer_id, "return_url": return_url}
-        )
+            params={
+                "customer": customer_id, "return_url": return_url, "configuration": configuration,
+            }
+        )  # fmt: skip
         return session["url"]

@@ -66,6 +66,9 @@ class PlanCatalog:
     def paid_plans(self) -> tuple[Plan, ...]:
         return tuple(p for p in self.plans if p.is_paid)
 
+    def paid_plan_named(self, name: str | None) -> Plan | None:
+        return next((p for p in self.paid_plans if p.name == name), None)
+
     def plan_for_lookup_key(self, lookup_key: str | None) -> Plan | None:
         if lookup_key is None:
             return None
@@ -83,6 +86,7 @@ class SubscriptionSnapshot:
     current_period_end: int | None
     price_lookup_key: str | None
     created: int
+    price_plan: str | None = None  # price metadata "plan": the stack tags each price it makes
 
     @classmethod
     def from_stripe(cls, sub: Mapping[str, Any]) -> SubscriptionSnapshot:
@@ -91,6 +95,7 @@ class SubscriptionSnapshot:
         price = first.get("price") or {}
         # Recent API versions keep current_period_end on the item, older ones on the subscription.
         period_end = first.get("current_period_end") or sub.get("current_period_end")
+        metadata = price.get("metadata")
         customer = sub.get("customer")
         if isinstance(customer, Mapping):
             customer = customer.get("id")
@@ -102,6 +107,7 @@ class SubscriptionSnapshot:
             current_period_end=int(period_end) if period_end else None,
             price_lookup_key=price.get("lookup_key"),
             created=int(sub.get("created") or 0),
+            price_plan=metadata.get("plan") if isinstance(metadata, Mapping) else None,
         )
 
 
@@ -118,6 +124,10 @@ def entitled_plan(
     if snapshot is None or not is_entitled(snapshot, grace_on_past_due):
         return catalog.default
     paid = catalog.plan_for_lookup_key(snapshot.price_lookup_key)
+    if paid is None and snapshot.price_lookup_key is None:
+        # A price the stack replaced (new amount: its lookup key moved to the new price) still
+        # bills the customers already on it; the stack tags each price with its plan.
+        paid = catalog.paid_plan_named(snapshot.price_plan)
     # A live subscription to a price we do not sell gives nothing: never guess a plan.
     return paid or catalog.default
 

@@ -127,7 +127,9 @@ def create_portal() -> dict[str, Any]:
     if not record or not record.stripe_customer_id:
         raise NotFound("you have no billing account yet; subscribe first", "no_customer")
     url = container.stripe_billing().create_portal_session(
-        record.stripe_customer_id, f"{settings.web_base_url()}/upgrade"
+        record.stripe_customer_id,
+        f"{settings.web_base_url()}/upgrade",
+        settings.portal_configuration(),  # the stack's, not whatever the dashboard defaults to
     )
     return {"url": url}
 
