@@ -12,6 +12,7 @@ from typing import Any
 from apisales import settings
 from apisales.domain.api_key import KeyService
 from apisales.domain.fulfilment import Fulfilment
+from apisales.domain.ownership import Ownership
 
 _built: dict[str, Any] = {}
 _overrides: dict[str, Any] = {}
@@ -88,6 +89,10 @@ def fulfilment() -> Fulfilment:
         catalog=settings.plan_catalog(),
         grace_on_past_due=settings.grace_on_past_due,
     )
+
+
+def ownership() -> Ownership:
+    return Ownership(users=users(), sessions=checkout_sessions())
 
 
 def override(**deps: Any) -> None:

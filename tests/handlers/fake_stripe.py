@@ -12,6 +12,8 @@ import threading
 import time
 from typing import Any
 
+from apisales.adapters.stripe_objects import billing_object
+from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.entitlements import SubscriptionSnapshot
 
 _ids = itertools.count(1)
@@ -27,6 +29,7 @@ class FakeStripe:
         self.customers: dict[str, dict[str, Any]] = {}
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, dict[str, Any]] = {}
+        self.invoices: dict[str, dict[str, Any]] = {}
         self.calls: list[str] = []
 
     # -- the port --------------------------------------------------------------------------
@@ -53,16 +56,28 @@ class FakeStripe:
             sid = _id("cs_test")
             session = {"id": sid, "object": "checkout.session", "mode": "subscription",
                        "status": "open", "payment_status": "unpaid", "customer": customer_id,
-                       "client_reference_id": user_id, "subscription": None,
+                       "client_reference_id": user_id, "metadata": {"user_id": user_id},
+                       "subscription": None,
                        "url": f"https://checkout.example.test/{sid}", "price": price_id,
                        "success_url": success_url, "cancel_url": cancel_url}
             self.sessions[sid] = session
             return dict(session)
 
-    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any] | None:
+    def _retrieve(self, kind: ObjectKind, objects: dict[str, dict[str, Any]],
+                  object_id: str) -> BillingObject | None:
+        # The real adapter's translation, so that the fake answers what the adapter would.
         with self.lock:
-            session = self.sessions.get(session_id)
-            return dict(session) if session else None
+            obj = objects.get(object_id)
+            return billing_object(kind, obj) if obj else None
+
+    def retrieve_checkout_session(self, session_id: str) -> BillingObject | None:
+        return self._retrieve(ObjectKind.CHECKOUT_SESSION, self.sessions, session_id)
+
+    def retrieve_subscription(self, subscription_id: str) -> BillingObject | None:
+        return self._retrieve(ObjectKind.SUBSCRIPTION, self.subscriptions, subscription_id)
+
+    def retrieve_invoice(self, invoice_id: str) -> BillingObject | None:
+        return self._retrieve(ObjectKind.INVOICE, self.invoices, invoice_id)
 
     def expire_open_checkout_sessions(self, customer_id: str) -> int:
         with self.lock:
@@ -97,10 +112,21 @@ class FakeStripe:
             self.subscriptions[sub_id] = sub
             return sub
 
+    def invoice(self, sub: dict[str, Any], status: str = "paid") -> dict[str, Any]:
+        """An invoice of ``sub``, shaped as in API versions since 2025-03-31 (parent)."""
+        with self.lock:
+            inv = {"id": _id("in"), "object": "invoice", "customer": sub["customer"],
+                   "status": status,
+                   "parent": {"type": "subscription_details",
+                              "subscription_details": {"subscription": sub["id"]}}}
+            self.invoices[inv["id"]] = inv
+            return dict(inv)
+
     def pay(self, session_id: str) -> dict[str, Any]:
         """The customer pays on the hosted page: session complete, subscription active."""
         session = self.sessions[session_id]
         sub = self.subscription(session["customer"])
+        self.invoice(sub)
         with self.lock:
             session.update(status="complete", payment_status="paid", subscription=sub["id"])
             return dict(session)

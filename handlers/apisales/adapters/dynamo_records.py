@@ -71,6 +71,10 @@ class CheckoutSessions:
             "fulfilled_at": int(item["fulfilled_at"]["N"]) if "fulfilled_at" in item else None,
         }
 
+    def owner_of(self, session_id: str) -> str | None:
+        record = self.get(session_id)
+        return record["user_id"] if record else None
+
     def mark_fulfilled(self, session_id: str, user_id: str) -> None:
         """Status ``complete`` with the first fulfilment time; creates the row if it was lost."""
         now = int(time.time())

@@ -7,6 +7,7 @@ from typing import Any
 
 from apisales.adapters.aws import client, conditional_write
 from apisales.domain.entitlements import SubscriptionSnapshot
+from apisales.domain.errors import CustomerConflict
 from apisales.domain.users import UserRecord
 
 CUSTOMER_INDEX = "by_stripe_customer_id"
@@ -44,7 +45,8 @@ class DynamoUserStore:
         ).get("Item")
         return _record(item) if item else None
 
-    def user_for_customer(self, customer_id: str) -> str | None:
+    def users_of_customer(self, customer_id: str) -> tuple[str, ...]:
+        # Two are enough to tell "one" from "more than one" (which the ownership rule refuses).
         items = client("dynamodb").query(
             TableName=self.table,
             IndexName=CUSTOMER_INDEX,
@@ -52,7 +54,7 @@ class DynamoUserStore:
             ExpressionAttributeValues={":c": _s(customer_id)},
             Limit=2,
         ).get("Items", [])
-        return items[0]["user_id"]["S"] if items else None
+        return tuple(item["user_id"]["S"] for item in items)
 
     def bind_customer(self, user_id: str, customer_id: str) -> str:
         """Store the user's Stripe customer unless one is stored already; returns the stored one."""
@@ -96,13 +98,21 @@ class DynamoUserStore:
             else:
                 removes.append("current_period_end")
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        client("dynamodb").update_item(
+        request: dict[str, Any] = {}
+        if customer_id:
+            # The ownership rule, again at the write: never rebind a user to another customer.
+            request["ConditionExpression"] = (
+                "attribute_not_exists(stripe_customer_id) OR stripe_customer_id = :c")
+        if not conditional_write(
+            "update_item",
             TableName=self.table,
             Key={"user_id": _s(user_id)},
             UpdateExpression=expression,
             ExpressionAttributeNames={"#plan": "plan"},
             ExpressionAttributeValues=values,
-        )
+            **request,
+        ):
+            raise CustomerConflict(user_id, str(customer_id))
 
     def claim_key_issue(self, user_id: str, token: str, now: int, ttl: int) -> bool:
         return conditional_write(

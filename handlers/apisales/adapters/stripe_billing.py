@@ -7,6 +7,8 @@ from typing import Any
 
 import stripe
 
+from apisales.adapters.stripe_objects import billing_object
+from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.entitlements import SubscriptionSnapshot
 
 
@@ -67,10 +69,22 @@ class StripeBilling:
         )
         return _plain(session)
 
-    def retrieve_checkout_session(self, session_id: str) -> dict[str, Any] | None:
-        """The session, or None when Stripe has no session with that id."""
+    def retrieve_checkout_session(self, session_id: str) -> BillingObject | None:
+        """The session as Stripe has it, or None when Stripe has no session with that id."""
+        return self._retrieve(ObjectKind.CHECKOUT_SESSION, self.client.v1.checkout.sessions,
+                              session_id)
+
+    def retrieve_subscription(self, subscription_id: str) -> BillingObject | None:
+        return self._retrieve(ObjectKind.SUBSCRIPTION, self.client.v1.subscriptions,
+                              subscription_id)
+
+    def retrieve_invoice(self, invoice_id: str) -> BillingObject | None:
+        return self._retrieve(ObjectKind.INVOICE, self.client.v1.invoices, invoice_id)
+
+    @staticmethod
+    def _retrieve(kind: ObjectKind, service: Any, object_id: str) -> BillingObject | None:
         try:
-            return _plain(self.client.v1.checkout.sessions.retrieve(session_id))
+            return billing_object(kind, _plain(service.retrieve(object_id)))
         except stripe.InvalidRequestError as error:
             if error.code == "resource_missing":
                 return None

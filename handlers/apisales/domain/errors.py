@@ -7,3 +7,12 @@ class DependencyUnavailable(Exception):
 
 class KeyIssueBusy(DependencyUnavailable):
     """Another request is issuing this user's key right now and has not finished yet."""
+
+
+class CustomerConflict(Exception):
+    """The user's record is bound to another Stripe customer; nothing was written."""
+
+    def __init__(self, user_id: str, customer_id: str) -> None:
+        super().__init__(f"user {user_id} is bound to a customer other than {customer_id}")
+        self.user_id = user_id
+        self.customer_id = customer_id

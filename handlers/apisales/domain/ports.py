@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from apisales.domain.billing_object import BillingObject
 from apisales.domain.entitlements import Plan, SubscriptionSnapshot
 from apisales.domain.users import UserRecord
 
@@ -15,7 +16,11 @@ class UserStore(Protocol):
     def record_subscription(
         self, user_id: str, customer_id: str | None, sub: SubscriptionSnapshot | None, plan: str
     ) -> None:
-        """Upsert the user's Stripe facts and entitled plan."""
+        """Upsert the user's Stripe facts and entitled plan.
+
+        Raises :class:`~apisales.domain.errors.CustomerConflict` (writing nothing) when the
+        record is bound to a customer other than ``customer_id``.
+        """
 
     def claim_key_issue(self, user_id: str, token: str, now: int, ttl: int) -> bool:
         """Take the right to create the user's key; False if a key exists or someone holds it."""
@@ -28,6 +33,20 @@ class UserStore(Protocol):
         """Store ``key_id``: under our claim, or in place of ``replaces``. False if we lost."""
 
     def set_key_plan(self, user_id: str, key_id: str, plan: str) -> None: ...
+
+
+class CustomerOwners(Protocol):
+    """The users table as the ownership rule reads it."""
+
+    def get(self, user_id: str) -> UserRecord | None: ...
+
+    def users_of_customer(self, customer_id: str) -> tuple[str, ...]:
+        """The users whose record is bound to ``customer_id`` (at most two: one is the rule)."""
+
+
+class SessionOwners(Protocol):
+    def owner_of(self, session_id: str) -> str | None:
+        """The user we recorded a Checkout Session for at checkout; None if never recorded."""
 
 
 class ApiKeys(Protocol):
@@ -53,3 +72,13 @@ class IdentityAttributes(Protocol):
 class SubscriptionSource(Protocol):
     def subscriptions_of(self, customer_id: str) -> list[SubscriptionSnapshot]:
         """Every subscription of the customer, as Stripe reports them now."""
+
+
+class BillingObjects(Protocol):
+    """Stripe's own objects, retrieved with the secret key; None when Stripe has no such id."""
+
+    def retrieve_checkout_session(self, session_id: str) -> BillingObject | None: ...
+
+    def retrieve_subscription(self, subscription_id: str) -> BillingObject | None: ...
+
+    def retrieve_invoice(self, invoice_id: str) -> BillingObject | None: ...

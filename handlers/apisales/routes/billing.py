@@ -10,7 +10,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales import container, settings
+from apisales.domain.billing_object import BillingObject
 from apisales.domain.entitlements import SUBSCRIBED_STATUSES, current_subscription
+from apisales.domain.errors import CustomerConflict
+from apisales.domain.ownership import Owner, Refusal
 from apisales.domain.users import UserRecord
 from apisales.http.claims import Caller, caller_from_event
 from apisales.http.errors import BadRequest, Conflict, NotFound
@@ -82,38 +85,56 @@ def _already_subscribed() -> Conflict:
                     "already_subscribed")  # fmt: skip
 
 
-def _owned_session(session_id: str, caller: Caller) -> dict[str, Any]:
-    """The caller's Checkout Session from Stripe; NotFound for anyone else's or none."""
+def _security_refusal(refusal: Refusal, session_id: str) -> NotFound:
+    logger.warning("checkout identity mismatch; nothing applied", extra={
+        "security_event": "checkout_identity_mismatch", "mismatch": refusal.reason,
+        "session_id": session_id, **refusal.ids})
+    return NotFound("no such checkout session", "unknown_session")
+
+
+def _owned_session(session_id: str, caller: Caller) -> tuple[BillingObject, Owner | None]:
+    """The caller's Checkout Session from Stripe, and its owner under the ownership rule
+    (None while it has no customer); NotFound for anyone else's, a disputed one or none."""
     unknown = NotFound("no such checkout session", "unknown_session")
     if not SESSION_ID.fullmatch(session_id):
         raise unknown
     sessions = container.checkout_sessions()
-    record = sessions.get(session_id)
-    if record is not None and record["user_id"] != caller.user_id:
+    recorded_owner = sessions.owner_of(session_id)
+    if recorded_owner is not None and recorded_owner != caller.user_id:
         raise unknown
     session = container.stripe_billing().retrieve_checkout_session(session_id)
-    if session is None or session.get("client_reference_id") != caller.user_id:
+    if session is None or session.user_id != caller.user_id:
         raise unknown
-    if record is None:
+    owner = container.ownership().owner_of(session)
+    if isinstance(owner, Refusal):
+        if owner.security:
+            raise _security_refusal(owner, session_id)
+        owner = None
+    if recorded_owner is None:
         # Stripe created it for this caller but recording it failed: record it now.
         sessions.record_created(session_id, caller.user_id)
-    return session
+    return session, owner
 
 
 @app.get("/billing/checkout/<session_id>")
 def checkout_status(session_id: str) -> dict[str, Any]:
     caller = _caller()
-    session = _owned_session(session_id, caller)
-    paid = session.get("status") == "complete" and session.get("payment_status") in PAID
+    session, owner = _owned_session(session_id, caller)
+    paid = session.status == "complete" and session.payment_status in PAID
     plan = None
-    if paid and session.get("customer"):
-        outcome = container.fulfilment().sync(caller.user_id, str(session["customer"]))
-        container.checkout_sessions().mark_fulfilled(session_id, caller.user_id)
+    if paid and owner is not None:
+        try:
+            outcome = container.fulfilment().sync(owner.user_id, owner.customer_id)
+        except CustomerConflict as conflict:  # bound to another customer since the check
+            raise _security_refusal(Refusal("user_bound_to_another_customer", True, {
+                "user_id": conflict.user_id, "customer_id": conflict.customer_id}),
+                session_id) from None
+        container.checkout_sessions().mark_fulfilled(session_id, owner.user_id)
         plan = outcome.plan
     return {
         "session_id": session_id,
-        "status": session.get("status"),
-        "payment_status": session.get("payment_status"),
+        "status": session.status,
+        "payment_status": session.payment_status,
         "fulfilled": bool(plan),
         "plan": plan,
     }

@@ -1,8 +1,14 @@
-"""``POST /stripe/webhook``: verify, then re-sync the customer from Stripe's current state.
+"""``POST /stripe/webhook``: verify, ask Stripe whose object it is, re-sync that customer.
 
-Every handled event means the same thing here: "this customer's subscriptions may have
-changed". The handler never applies the event body; it looks the customer up, and runs the
-fulfilment path, which fetches the subscriptions from Stripe. So duplicates, replays and any
+Of the signed body the handler takes the event id, its type and ``data.object.id``, nothing
+else. It retrieves that object from Stripe with the secret key (the Checkout Session,
+Subscription or Invoice); the user and the customer come from Stripe's object and our
+records, under the ownership rule (``domain/ownership.py``). A body whose identity fields
+disagree with Stripe's object, or an object our records attribute to someone else, is
+refused: a security log line, nothing applied, 200 ``ignored`` so that Stripe stops retrying.
+
+Every accepted event then means the same thing: "this customer's subscriptions may have
+changed". The fulfilment path fetches them from Stripe, so duplicates, replays and any
 arrival order end in the state Stripe reports. The event id is recorded only after the
 effects succeeded, so a failure (503) leaves the event to Stripe's retry.
 """
@@ -16,6 +22,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales import container
+from apisales.adapters.stripe_objects import billing_object, object_id
+from apisales.domain.billing_object import BillingObject, ObjectKind
+from apisales.domain.errors import CustomerConflict
+from apisales.domain.ownership import Owner, Refusal, body_disagrees, disagreements
+from apisales.http.errors import BadRequest
 from apisales.http.requests import raw_body
 from apisales.http.stripe_events import verified_event
 from apisales.routes.common import make_app
@@ -35,27 +46,43 @@ HANDLED_TYPES = frozenset({
     "invoice.payment_failed",
 })
 
+# The event type's prefix says which kind of object data.object is.
+OBJECT_KINDS = {
+    "checkout.session": ObjectKind.CHECKOUT_SESSION,
+    "customer.subscription": ObjectKind.SUBSCRIPTION,
+    "invoice": ObjectKind.INVOICE,
+}
 
-def _id(value: Any) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
+
+def _retrieve(kind: ObjectKind, oid: str) -> BillingObject | None:
+    billing = container.stripe_billing()
+    if kind is ObjectKind.CHECKOUT_SESSION:
+        return billing.retrieve_checkout_session(oid)
+    if kind is ObjectKind.SUBSCRIPTION:
+        return billing.retrieve_subscription(oid)
+    return billing.retrieve_invoice(oid)
 
 
-def _owner(event_type: str, obj: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(user_id, customer_id) the event is about; user None if we do not know them."""
-    customer_id = _id(obj.get("customer"))
-    if event_type == "checkout.session.completed":
-        user_id = obj.get("client_reference_id")
-        if isinstance(user_id, str) and user_id and customer_id:
-            return user_id, customer_id
-    if not customer_id:
-        return None, None
-    return container.users().user_for_customer(customer_id), customer_id
+def _owner(kind: ObjectKind, body: dict[str, Any], actual: BillingObject) -> Owner | Refusal:
+    """Whose ``actual`` is, provided the body does not say otherwise."""
+    fields = disagreements(billing_object(kind, body), actual)
+    if fields:
+        return body_disagrees(fields, actual)
+    return container.ownership().owner_of(actual)
 
 
 def _ack(**extra: Any) -> dict[str, Any]:
     return {"received": True, **extra}
+
+
+def _refused(refusal: Refusal) -> dict[str, Any]:
+    if not refusal.security:
+        logger.warning("event for an unknown customer; ignored", extra=refusal.ids)
+        return _ack(ignored=refusal.reason)
+    logger.warning("webhook identity mismatch; nothing applied", extra={
+        "security_event": "webhook_identity_mismatch", "mismatch": refusal.reason,
+        **refusal.ids})
+    return _ack(ignored="identity_mismatch")
 
 
 @app.post("/stripe/webhook")
@@ -71,22 +98,31 @@ def receive() -> dict[str, Any]:
     events = container.processed_events()
     if events.is_processed(event_id):
         return _ack(duplicate=True)
-    obj = event["data"]["object"]
-    user_id, customer_id = _owner(event_type, obj)
-    if not user_id or not customer_id:
-        logger.warning("event for an unknown customer; ignored", extra={"customer": customer_id})
-        return _ack(ignored="unknown_customer")
-    if event_type == "checkout.session.completed":
-        # None: Stripe has no such session (the adapter's answer to resource_missing).
-        session = container.stripe_billing().retrieve_checkout_session(obj["id"]) or {}
-        if session.get("mode") != "subscription" or session.get("status") != "complete":
-            events.mark_processed(event_id, event_type)
-            return _ack(ignored="not_a_completed_subscription_checkout")
-    outcome = container.fulfilment().sync(user_id, customer_id)
-    if event_type == "checkout.session.completed":
-        container.checkout_sessions().mark_fulfilled(obj["id"], user_id)
+    body = event["data"]["object"]
+    oid = object_id(body)
+    if oid is None:
+        raise BadRequest("data.object has no valid id", "invalid_event")
+    kind = OBJECT_KINDS[event_type.rsplit(".", 1)[0]]
+    actual = _retrieve(kind, oid)
+    if actual is None:
+        logger.warning("Stripe has no such object; ignored", extra={"object_id": oid})
+        return _ack(ignored="not_a_completed_subscription_checkout"
+                    if kind is ObjectKind.CHECKOUT_SESSION else "unknown_object")
+    owner = _owner(kind, body, actual)
+    if isinstance(owner, Refusal):
+        return _refused(owner)
+    if kind is ObjectKind.CHECKOUT_SESSION and not actual.is_completed_subscription_checkout:
+        events.mark_processed(event_id, event_type)
+        return _ack(ignored="not_a_completed_subscription_checkout")
+    try:
+        outcome = container.fulfilment().sync(owner.user_id, owner.customer_id)
+    except CustomerConflict as conflict:  # bound to another customer since the check
+        return _refused(Refusal("user_bound_to_another_customer", True, {
+            "user_id": conflict.user_id, "customer_id": conflict.customer_id}))
+    if kind is ObjectKind.CHECKOUT_SESSION:
+        container.checkout_sessions().mark_fulfilled(actual.id, owner.user_id)
     events.mark_processed(event_id, event_type)
-    logger.info("customer synced", extra={"user_id": user_id, "plan": outcome.plan})
+    logger.info("customer synced", extra={"user_id": owner.user_id, "plan": outcome.plan})
     return _ack(plan=outcome.plan)
 
 
