@@ -82,7 +82,7 @@ class Dispatcher:
     def enqueue(self, events: list[dict[str, Any]]) -> None:
         with self.store.lock:
             # Oldest endpoint first; each attempt reads the secret when it signs.
-            endpoints = self.store.all("webhook_endpoint")[::-1]
+            endpoints = self.store.scan("webhook_endpoint")[::-1]
         batch = list(events)
         if self.settings.order == "reverse":
             batch.reverse()
