@@ -118,6 +118,10 @@ class StripeDouble:
         with self.dispatcher._cond:
             return [dict(e) for e in self.dispatcher.settings.log]
 
+    def pending_deliveries(self) -> int:
+        """Deliveries queued (including retries waiting for their backoff) or in flight."""
+        return self.dispatcher.pending()
+
     def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
         """True once every webhook delivery succeeded or used up its attempts."""
         return self.dispatcher.wait(timeout)

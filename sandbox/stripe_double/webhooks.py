@@ -125,6 +125,10 @@ class Dispatcher:
                 self._cond.wait(left)
         return True
 
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._queue) + self._in_flight
+
     def clear(self) -> None:
         with self._cond:
             self._queue.clear()
@@ -175,6 +179,7 @@ class Dispatcher:
         )
         status: int | None = None
         error: str | None = None
+        started = time.monotonic()
         try:
             with urllib.request.urlopen(req, timeout=self.settings.timeout) as resp:  # noqa: S310
                 status = resp.status
@@ -194,6 +199,7 @@ class Dispatcher:
             "ok": ok,
             "duplicate": item.duplicate,
             "at": time.time(),
+            "duration": time.monotonic() - started,  # until the receiver answered
         }
         with self._cond:
             self.settings.log.append(entry)
