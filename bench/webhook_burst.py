@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import os
 import statistics
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import botocore.exceptions
 import stripe
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,6 +211,54 @@ def wait_until_correct(sb: Sandbox, users: list[User],
         time.sleep(1.0)
 
 
+# -- where the time goes: the webhook path's calls, timed one by one ----------------------
+def probe(sb: Sandbox, client: stripe.StripeClient, user: User) -> dict[str, float]:
+    """Median ms of each kind of call the webhook makes (taken before and after the burst:
+    whatever grows with the state shows here)."""
+    assert sb.stripe is not None
+    stack, tables = sb.stack, sb.stack.table_names
+    dynamo, apigw = stack.client("dynamodb"), stack.client("apigateway")
+    cognito = stack.client("cognito-idp")
+    record = dynamo.get_item(TableName=tables["users"],
+                             Key={"user_id": {"S": user.user_id}})["Item"]  # fmt: skip
+    customer, key_id = record["stripe_customer_id"]["S"], record["api_key_id"]["S"]
+    plan_id = next(iter(stack.usage_plan_ids.values()))
+    calls: dict[str, Callable[[], object]] = {
+        "double: list a customer's subscriptions": lambda: client.v1.subscriptions.list(
+            params={"customer": customer, "status": "all"}),
+        "double: retrieve a checkout session": lambda: client.v1.checkout.sessions.retrieve(
+            user.session_id),
+        "dynamodb: get a processed event": lambda: dynamo.get_item(
+            TableName=tables["stripe-events"], Key={"event_id": {"S": "evt_probe"}},
+            ConsistentRead=True),
+        "dynamodb: user by customer (GSI)": lambda: dynamo.query(
+            TableName=tables["users"], IndexName="by_stripe_customer_id",
+            KeyConditionExpression="stripe_customer_id = :c",
+            ExpressionAttributeValues={":c": {"S": customer}}),
+        "apigateway: get usage plan key": lambda: _tolerant(
+            lambda: apigw.get_usage_plan_key(usagePlanId=plan_id, keyId=key_id)),
+        "cognito: list users": lambda: cognito.list_users(
+            UserPoolId=stack.user_pool_id, Limit=1),
+        "webhook Lambda, refused signature": lambda: call(
+            "POST", stack.webhook_url, {"id": "evt_probe"},
+            headers={"Stripe-Signature": "t=1,v1=00"}),
+    }  # fmt: skip
+    out = {}
+    for name, fn in calls.items():
+        times = []
+        for _ in range(7):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+        out[name] = statistics.median(times) * 1000
+    return out
+
+
+def _tolerant(fn: Callable[[], object]) -> None:
+    with contextlib.suppress(botocore.exceptions.ClientError):  # on the other plan: 404
+        fn()
+
+
 # -- figures ------------------------------------------------------------------------------
 def window_rate(entries: list[dict[str, Any]], start: float) -> float:
     """Deliveries per second over `entries` (sorted by completion), counted from `start`."""
@@ -218,7 +268,8 @@ def window_rate(entries: list[dict[str, Any]], start: float) -> float:
 
 def report(sb: Sandbox, users: list[User], log: list[dict[str, Any]], burst_start: float,
            last_change: float, completed: bool, correct_at: float | None,
-           check: dict[str, list[str]], setup_seconds: float) -> bool:  # fmt: skip
+           check: dict[str, list[str]], setup_seconds: float,
+           probes: tuple[dict[str, float], dict[str, float]]) -> bool:  # fmt: skip
     log = sorted(log, key=lambda e: e["at"])
     n = len(log)
     k = max(1, int(n * WINDOW))
@@ -239,6 +290,8 @@ def report(sb: Sandbox, users: list[User], log: list[dict[str, Any]], burst_star
     assert sb.stripe is not None
     with sb.stripe.store.lock:
         objects = len(sb.stripe.store.objects)
+        state_mb = len(sb.stripe.store.state().to_json()) / 1e6
+    on_disk_mb = sum(p.stat().st_size for p in (state, journal) if p.exists()) / 1e6
     fates = Counter(u.fate for u in users)
     ok_ratio = ratio >= TARGET_RATIO
     lines = [
@@ -251,9 +304,8 @@ def report(sb: Sandbox, users: list[User], log: list[dict[str, Any]], burst_star
         f" ({sum(1 for e in log if e['duplicate'])} duplicates)"
         + ("" if completed else "  [budget hit: the script did not finish]"),
         f"  event types           {', '.join(f'{t} {c}' for t, c in sorted(types.items()))}",
-        f"  double's state        {objects} objects; snapshot "
-        f"{state.stat().st_size / 1e6 if state.exists() else 0:.1f} MB, journal "
-        f"{journal.stat().st_size / 1e6 if journal.exists() else 0:.1f} MB",
+        f"  double's state        {objects} objects, {state_mb:.1f} MB as JSON "
+        f"({on_disk_mb:.1f} MB snapshot + journal on disk)",
         f"  rate, first {WINDOW:.0%}        {first:6.2f} deliveries/s",
         f"  rate, last {WINDOW:.0%}         {last:6.2f} deliveries/s   (overall {overall:.2f})",
         f"  webhook answer time   median {answer_first * 1000:.0f} ms (first {WINDOW:.0%}), "
@@ -267,6 +319,9 @@ def report(sb: Sandbox, users: list[User], log: list[dict[str, Any]], burst_star
         f"  5xx answers           {five_xx}   (target 0); no answer {no_answer}; "
         f"statuses {dict(sorted(statuses.items(), key=lambda i: str(i[0])))}",
     ]
+    lines.append("  where the time goes   median ms per call, before -> after the burst:")
+    for name, before in probes[0].items():
+        lines.append(f"    {name:42s} {before:7.1f} -> {probes[1][name]:7.1f}")
     for user_id, what in list(wrong.items())[:5]:
         lines.append(f"    {user_id}: {'; '.join(what)}")
     print("\n".join(lines), flush=True)
@@ -300,6 +355,8 @@ def main() -> int:
             double.configure_delivery(duplicate=True, order="shuffle")
             client = stripe.StripeClient(double.api_key, base_addresses={"api": double.url},
                                          max_network_retries=0)  # fmt: skip
+            probe_before = probe(sb, client, users[0])
+            double.wait_for_deliveries(30)
             first_entry = len(double.deliveries())
             burst_start = time.time()
             print(f"burst: {args.months} months, backlog {BACKLOG}, budget {args.budget:.0f} s"
@@ -310,8 +367,9 @@ def main() -> int:
             double.wait_for_deliveries(max(deadline - time.monotonic(), 60))
             correct_at, check = wait_until_correct(sb, users, args.settle)
             log = double.deliveries()[first_entry:]
+            probe_after = probe(sb, client, users[0])
             ok = report(sb, users, log, burst_start, last_change, completed, correct_at, check,
-                        setup_seconds)  # fmt: skip
+                        setup_seconds, (probe_before, probe_after))  # fmt: skip
     return 0 if ok else 1
 
 
