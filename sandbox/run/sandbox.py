@@ -27,6 +27,7 @@ from sandbox.run.console_config import deployed_site
 from sandbox.run.users import DemoUser, confirmer, ensure_demo_user
 from sandbox.run.web_server import WebServer
 from sandbox.stripe_double import StripeDouble
+from sandbox.stripe_double.journal import remove_state_files
 
 Mode = Literal["auto", "fresh", "resume"]
 STRIPE_STATE_FILE = "stripe-double.json"
@@ -89,7 +90,7 @@ class Sandbox:
         self._start_mail()
         stripe_state = self.workdir / STRIPE_STATE_FILE
         if mode == "fresh":
-            stripe_state.unlink(missing_ok=True)
+            remove_state_files(stripe_state)
         self.stripe = StripeDouble(
             port=o.port_stripe, state_file=stripe_state,
             # ministack starts a Lambda worker on the first delivery: give it time.

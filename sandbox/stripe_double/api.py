@@ -68,7 +68,7 @@ def _list_matching(
     wanted = {f: p.opt_str(params, f) for f in fields}
     objs = [
         o
-        for o in ctx.store.all(kind)
+        for o in ctx.store.scan(kind)
         if all(value is None or o[f] == value for f, value in wanted.items())
     ]
     return _list(ctx, objs, params, path, set(fields))
@@ -77,7 +77,7 @@ def _list_matching(
 @route("GET", "/v1/products")
 def _list_products(ctx: Ctx, params: Params, m: Match) -> Resp:
     active = p.opt_bool(params, "active")
-    objs = [o for o in ctx.store.all("product") if active is None or o["active"] == active]
+    objs = [o for o in ctx.store.scan("product") if active is None or o["active"] == active]
     return _list(ctx, objs, params, "/v1/products", {"active"})
 
 
@@ -101,7 +101,7 @@ def _list_prices(ctx: Ctx, params: Params, m: Match) -> Resp:
     ptype = p.opt_str(params, "type")
     objs = [
         o
-        for o in ctx.store.all("price")
+        for o in ctx.store.scan("price")
         if (keys is None or o["lookup_key"] in keys)
         and (active is None or o["active"] == active)
         and (product is None or o["product"] == product)
@@ -124,7 +124,7 @@ def _create_customer(ctx: Ctx, params: Params, m: Match) -> Resp:
 @route("GET", "/v1/customers")
 def _list_customers(ctx: Ctx, params: Params, m: Match) -> Resp:
     email = p.opt_str(params, "email")
-    objs = [o for o in ctx.store.all("customer") if email is None or o["email"] == email]
+    objs = [o for o in ctx.store.scan("customer") if email is None or o["email"] == email]
     return _list(ctx, objs, params, "/v1/customers", {"email", "test_clock"})
 
 
@@ -170,7 +170,7 @@ def _list_subs(ctx: Ctx, params: Params, m: Match) -> Resp:
     status = p.opt_str(params, "status")
     objs = [
         o
-        for o in ctx.store.all("subscription")
+        for o in ctx.store.scan("subscription")
         if (customer is None or o["customer"] == customer)
         and (price is None or o["items"]["data"][0]["price"]["id"] == price)
         # Stripe leaves canceled subscriptions out unless asked for them.
@@ -265,7 +265,7 @@ def _create_we(ctx: Ctx, params: Params, m: Match) -> Resp:
 
 @route("GET", "/v1/webhook_endpoints")
 def _list_we(ctx: Ctx, params: Params, m: Match) -> Resp:
-    return _list(ctx, ctx.store.all("webhook_endpoint"), params, "/v1/webhook_endpoints", set())
+    return _list(ctx, ctx.store.scan("webhook_endpoint"), params, "/v1/webhook_endpoints", set())
 
 
 @route("GET", "/v1/webhook_endpoints/(?P<id>[^/]+)")
@@ -293,7 +293,7 @@ def _list_events(ctx: Ctx, params: Params, m: Match) -> Resp:
     types = p.str_list(params, "types")
     objs = [
         o
-        for o in ctx.store.all("event")
+        for o in ctx.store.scan("event")
         if (etype is None or o["type"] == etype) and (types is None or o["type"] in types)
     ]
     return _list(ctx, objs, params, "/v1/events", {"type", "types", "created", "delivery_success"})
@@ -311,9 +311,8 @@ def _create_clock(ctx: Ctx, params: Params, m: Match) -> Resp:
 
 @route("GET", "/v1/test_helpers/test_clocks")
 def _list_clocks(ctx: Ctx, params: Params, m: Match) -> Resp:
-    return _list(
-        ctx, ctx.store.all("test_helpers.test_clock"), params, "/v1/test_helpers/test_clocks", set()
-    )
+    clocks = ctx.store.scan("test_helpers.test_clock")
+    return _list(ctx, clocks, params, "/v1/test_helpers/test_clocks", set())
 
 
 @route("GET", "/v1/test_helpers/test_clocks/(?P<id>[^/]+)")

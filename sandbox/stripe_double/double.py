@@ -92,6 +92,7 @@ class StripeDouble:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.store.close()  # the journal folded into the state file
 
     def __enter__(self) -> StripeDouble:
         return self.start()
@@ -116,6 +117,10 @@ class StripeDouble:
         """The delivery log: one entry per attempt (event_id, type, attempt, status, ok...)."""
         with self.dispatcher._cond:
             return [dict(e) for e in self.dispatcher.settings.log]
+
+    def pending_deliveries(self) -> int:
+        """Deliveries queued (including retries waiting for their backoff) or in flight."""
+        return self.dispatcher.pending()
 
     def wait_for_deliveries(self, timeout: float = 10.0) -> bool:
         """True once every webhook delivery succeeded or used up its attempts."""
@@ -186,7 +191,7 @@ class StripeDouble:
     ) -> dict[str, Any]:
         """A product with one recurring price under `lookup_key` (default: FM Mail PRO)."""
         with self.store.transaction():
-            for price in self.store.all("price"):
+            for price in self.store.scan("price"):
                 if price.get("lookup_key") == lookup_key:
                     return copy.deepcopy(price)
             product = catalog.create_product(self.store, {"name": product_name})
@@ -214,7 +219,7 @@ class StripeDouble:
         """Events emitted so far, oldest first."""
         with self.store.lock:
             evts = [
-                e for e in reversed(self.store.all("event")) if type is None or e["type"] == type
+                e for e in reversed(self.store.scan("event")) if type is None or e["type"] == type
             ]
             return copy.deepcopy(evts)
 

@@ -108,7 +108,7 @@ def checkout_page(
 
 def portal_page(store: Store, portal: dict[str, Any], notice: str | None = None) -> str:
     customer = store.get(portal["customer"]) or {}
-    subs = [s for s in store.all("subscription") if s["customer"] == portal["customer"]]
+    subs = [s for s in store.scan("subscription") if s["customer"] == portal["customer"]]
     mode = cancel_mode(store, portal)
     blocks = []
     for sub in subs:

@@ -262,8 +262,9 @@ def cancel_now(
         cancel_at=sub.get("cancel_at"),
     )
     sub["cancellation_details"] = {"comment": None, "feedback": None, "reason": reason}
-    for inv in store.all("invoice"):
+    for inv in store.scan("invoice"):
         if inv.get("subscription") == sub["id"] and inv["status"] == "open":
+            store.get(inv["id"])  # marks it changed (scan is read-only)
             inv["next_payment_attempt"] = None
     store.emit("customer.subscription.deleted", sub)
     return sub
@@ -338,7 +339,7 @@ def run_until(store: Store, target: int, clock_id: str | None) -> None:
     """Apply, in time order, every due step of the subscriptions on `clock_id` up to `target`."""
     for _ in range(10_000):  # bounded: a clock moved years ahead still terminates
         due: list[tuple[int, dict[str, Any]]] = []
-        for sub in store.all("subscription"):
+        for sub in store.scan("subscription"):
             if sub.get("test_clock") != clock_id:
                 continue
             when = _next_due(store, sub)
@@ -347,6 +348,7 @@ def run_until(store: Store, target: int, clock_id: str | None) -> None:
         if not due:
             return
         when, sub = min(due, key=lambda pair: pair[0])
+        store.get(sub["id"])  # found by a read-only scan; this step changes it
         store.time_override = when  # events of this step carry its own time
         try:
             _step(store, sub, when)

@@ -82,7 +82,7 @@ class Dispatcher:
     def enqueue(self, events: list[dict[str, Any]]) -> None:
         with self.store.lock:
             # Oldest endpoint first; each attempt reads the secret when it signs.
-            endpoints = self.store.all("webhook_endpoint")[::-1]
+            endpoints = self.store.scan("webhook_endpoint")[::-1]
         batch = list(events)
         if self.settings.order == "reverse":
             batch.reverse()
@@ -124,6 +124,10 @@ class Dispatcher:
                     return False
                 self._cond.wait(left)
         return True
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._queue) + self._in_flight
 
     def clear(self) -> None:
         with self._cond:
@@ -175,6 +179,7 @@ class Dispatcher:
         )
         status: int | None = None
         error: str | None = None
+        started = time.monotonic()
         try:
             with urllib.request.urlopen(req, timeout=self.settings.timeout) as resp:  # noqa: S310
                 status = resp.status
@@ -194,6 +199,7 @@ class Dispatcher:
             "ok": ok,
             "duplicate": item.duplicate,
             "at": time.time(),
+            "duration": time.monotonic() - started,  # until the receiver answered
         }
         with self._cond:
             self.settings.log.append(entry)

@@ -51,3 +51,23 @@ def test_cli_serves_the_sdk_and_keeps_state_across_restarts(tmp_path: Path) -> N
         assert len(client.v1.prices.list(params={"lookup_keys": ["FMMailPro"]}).data) == 1
     finally:
         _stop(proc)
+
+
+def test_cli_killed_without_warning_keeps_every_answered_change(tmp_path: Path) -> None:
+    state = tmp_path / "stripe.json"
+    proc, url, _ = _start(state)
+    try:
+        client = stripe.StripeClient("sk_test_cli_key_0001", base_addresses={"api": url},
+                                     max_network_retries=0)
+        cus = client.v1.customers.create(params={"email": "killed@example.com"})
+    finally:
+        proc.kill()  # SIGKILL: no clean stop, the journal is not folded
+        proc.wait(timeout=10)
+    assert state.with_name("stripe.json.journal").stat().st_size > 0
+    proc, url, _ = _start(state)
+    try:
+        client = stripe.StripeClient("sk_test_cli_key_0001", base_addresses={"api": url},
+                                     max_network_retries=0)
+        assert client.v1.customers.retrieve(cus.id).email == "killed@example.com"
+    finally:
+        _stop(proc)
