@@ -78,7 +78,12 @@ def _lifecycle(double: StripeDouble) -> None:
     # The portal page cancels the page-paid subscription now.
     sub_id = str(client.v1.checkout.sessions.retrieve(page_paid.id).subscription)
     customer = client.v1.subscriptions.retrieve(sub_id).customer
-    portal = client.v1.billing_portal.sessions.create(params={"customer": customer})
+    cancel_now = client.v1.billing_portal.configurations.create(params={"features": {
+        "subscription_cancel": {"enabled": True, "mode": "immediately"},
+    }})  # fmt: skip
+    portal = client.v1.billing_portal.sessions.create(
+        params={"customer": customer, "configuration": cancel_now.id}
+    )
     answer = requests.post(f"{portal.url}/subscriptions/{sub_id}/cancel_now", timeout=10,
                            allow_redirects=False)  # fmt: skip
     assert answer.status_code == 303
