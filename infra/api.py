@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from infra import iam
+from infra import iam, request_contract
 from infra.aws_context import AwsContext
 from infra.config import StackConfig
 from infra.naming import physical_name
@@ -106,10 +106,11 @@ class Api(pulumi.ComponentResource):
         )
 
         resource_ids = self._resources(name, routes)
-        wired: list[pulumi.Resource] = []
+        validators = self._request_validators(name)
+        wired: list[pulumi.Resource] = list(validators.values())
         for route in routes:
             wired += self._route(route, resource_ids[route.path], authorizer, config,
-                                 function_invoke_arns)  # fmt: skip
+                                 function_invoke_arns, validators)  # fmt: skip
         for path in sorted({r.path for r in routes if r.auth is Auth.COGNITO}):
             wired += self._cors_preflight(path, resource_ids[path], web_origin)
         for response_type, status in GATEWAY_RESPONSES.items():
@@ -228,9 +229,24 @@ class Api(pulumi.ComponentResource):
         authorizer: aws.apigateway.Authorizer,
         config: StackConfig,
         function_invoke_arns: Mapping[str, pulumi.Input[str]],
+        validators: Mapping[bool, aws.apigateway.RequestValidator],
     ) -> list[pulumi.Resource]:
         child = pulumi.ResourceOptions(parent=self)
         upstream = config.upstream_url if route.auth is Auth.API_KEY else None
+        # The request contract: a required body is validated against its model here, path
+        # parameters must be present; the Lambda boundary checks everything again in full.
+        body_schema = request_contract.gated_body_schema(route.method, route.path)
+        model = None
+        if body_schema is not None:
+            model = aws.apigateway.Model(
+                f"{route.resource_name} model",
+                rest_api=self.rest_api.id,
+                name=body_schema["title"],
+                content_type="application/json",
+                schema=json.dumps(body_schema, sort_keys=True),
+                opts=child,
+            )
+        parameters = request_contract.path_parameters(route.path)
         method = aws.apigateway.Method(
             route.resource_name,
             rest_api=self.rest_api.id,
@@ -239,7 +255,9 @@ class Api(pulumi.ComponentResource):
             authorization="COGNITO_USER_POOLS" if route.auth is Auth.COGNITO else "NONE",
             authorizer_id=authorizer.id if route.auth is Auth.COGNITO else None,
             api_key_required=route.auth is Auth.API_KEY,
-            request_parameters={"method.request.path.proxy": True} if upstream else None,
+            request_parameters={f"method.request.path.{p}": True for p in parameters} or None,
+            request_models={"application/json": model.name} if model else None,
+            request_validator_id=validators[model is not None].id,
             opts=child,
         )
         if upstream:
@@ -263,7 +281,21 @@ class Api(pulumi.ComponentResource):
             opts=child,
             **target,
         )
-        return [method, integration]
+        return [method, integration, *([model] if model else [])]
+
+    def _request_validators(self, name: str) -> dict[bool, aws.apigateway.RequestValidator]:
+        """Keyed by "does it validate the body": every method gets one of the two."""
+        return {
+            validate_body: aws.apigateway.RequestValidator(
+                f"{name}-validate-{label}",
+                rest_api=self.rest_api.id,
+                name=label,
+                validate_request_body=validate_body,
+                validate_request_parameters=True,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for validate_body, label in ((True, "body-and-parameters"), (False, "parameters"))
+        }
 
     def _cors_preflight(
         self, path: str, resource_id: pulumi.Output[str], origin: pulumi.Input[str]
@@ -408,5 +440,6 @@ def deployment_hash(
         "gateway_responses": GATEWAY_RESPONSES,
         "gateway_response_parameters": gateway_response_parameters(cors_origin),
         "error_template": _ERROR_TEMPLATE,
+        "request_contract": request_contract.load(),
     }
     return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()

@@ -94,9 +94,32 @@ def method(ctx: DeployContext, name: str, inputs: dict) -> Created:
         authorizerId=inputs.get("authorizerId"),
         apiKeyRequired=bool(inputs.get("apiKeyRequired", False)),
         requestParameters=inputs.get("requestParameters"),
+        requestModels=inputs.get("requestModels"),
+        requestValidatorId=inputs.get("requestValidatorId"),
         authorizationScopes=inputs.get("authorizationScopes"),
     ))  # fmt: skip
     return _method_id("agm", inputs), {}
+
+
+def model(ctx: DeployContext, name: str, inputs: dict) -> Created:
+    created = ctx.client("apigateway").create_model(**drop_none(
+        restApiId=inputs["restApi"],
+        name=inputs["name"],
+        contentType=inputs["contentType"],
+        schema=inputs.get("schema"),
+        description=inputs.get("description"),
+    ))  # fmt: skip
+    return created["id"], {}
+
+
+def request_validator(ctx: DeployContext, name: str, inputs: dict) -> Created:
+    created = ctx.client("apigateway").create_request_validator(
+        restApiId=inputs["restApi"],
+        name=inputs.get("name") or name,
+        validateRequestBody=bool(inputs.get("validateRequestBody", False)),
+        validateRequestParameters=bool(inputs.get("validateRequestParameters", False)),
+    )
+    return created["id"], {}
 
 
 def integration(ctx: DeployContext, name: str, inputs: dict) -> Created:

@@ -27,6 +27,8 @@ CREATORS: dict[str, Creator] = {
     "aws:apigateway/authorizer:Authorizer": apigateway.authorizer,
     "aws:apigateway/resource:Resource": apigateway.resource,
     "aws:apigateway/method:Method": apigateway.method,
+    "aws:apigateway/model:Model": apigateway.model,
+    "aws:apigateway/requestValidator:RequestValidator": apigateway.request_validator,
     "aws:apigateway/integration:Integration": apigateway.integration,
     "aws:apigateway/methodResponse:MethodResponse": apigateway.method_response,
     "aws:apigateway/integrationResponse:IntegrationResponse": apigateway.integration_response,

@@ -132,20 +132,40 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     # -- dispatch -------------------------------------------------------------------------
+    # Every verb goes through _answer, so every request gets an HTTP response: a refused
+    # body is its JSON 4xx, and anything unforeseen a JSON 500, never a dropped connection.
     def do_GET(self) -> None:
+        self._answer(self._get)
+
+    def do_HEAD(self) -> None:
+        self._answer(self._get)
+
+    def do_POST(self) -> None:
+        self._answer(self._post)
+
+    def do_PUT(self) -> None:
+        self._answer(self._proxy_or_404)
+
+    def do_DELETE(self) -> None:
+        self._answer(self._proxy_or_404)
+
+    def do_OPTIONS(self) -> None:
+        self._answer(self._proxy_or_404)
+
+    def _answer(self, route: Callable[[], None]) -> None:
+        try:
+            route()
+        except BadRequestBody as error:
+            self._error(error.status, error.code, error.message)
+        except Exception:  # noqa: BLE001 - the answer is a 500; the console shows it
+            self.close_connection = True  # the request may be half read
+            self._error(500, "internal_error", "The sandbox console server failed.")
+
+    def _get(self) -> None:
         path = urlsplit(self.path).path
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             return self._proxy_api()
         return self._static(path)
-
-    def do_HEAD(self) -> None:
-        self.do_GET()
-
-    def do_POST(self) -> None:
-        try:
-            self._post()
-        except BadRequestBody as error:
-            self._error(error.status, error.code, error.message)
 
     def _post(self) -> None:
         path = urlsplit(self.path).path
@@ -157,21 +177,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._confirm()
         self._error(404, "not_found", "No such route.")
 
-    def do_PUT(self) -> None:
-        self._proxy_or_404()
-
-    def do_DELETE(self) -> None:
-        self._proxy_or_404()
-
-    def do_OPTIONS(self) -> None:
-        self._proxy_or_404()
-
     def _proxy_or_404(self) -> None:
         if urlsplit(self.path).path.startswith(API_PREFIX + "/"):
-            try:
-                return self._proxy_api()
-            except BadRequestBody as error:
-                return self._error(error.status, error.code, error.message)
+            return self._proxy_api()
         self._error(404, "not_found", "No such route.")
 
     # -- the deployed console -------------------------------------------------------------
@@ -232,10 +240,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.site.confirm_sign_up is None:
             return self._error(404, "not_found", "Sign-up confirmation is not offered here.")
         try:
-            email = json.loads(self._body() or b"{}").get("email")
-        except (ValueError, AttributeError):
-            email = None
-        if not isinstance(email, str) or "@" not in email:
+            document = json.loads(self._body() or b"{}")
+        except (ValueError, RecursionError):  # RecursionError: a deeply nested document
+            document = None
+        email = document.get("email") if isinstance(document, dict) else None
+        if not isinstance(email, str) or "@" not in email or not _is_text(email):
             return self._error(400, "invalid_body", "Send {\"email\": \"...\"}.")
         try:
             self.site.confirm_sign_up(email)
@@ -290,3 +299,12 @@ def _fetch_from_distribution(
         return response.status, response.headers, response.read()
     finally:
         connection.close()
+
+
+def _is_text(value: str) -> bool:
+    """False for a string holding an unpaired surrogate (``json`` accepts ``"\\ud800"``)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -82,8 +82,12 @@ def test_missing_or_garbage_claims_are_401_and_change_nothing(aws: AwsStack, cla
 
 
 def test_user_comes_from_claims_not_from_body(aws: AwsStack) -> None:
-    _, mallory = call(account.lambda_handler, api_event(
+    status, refused = call(account.lambda_handler, api_event(
         "POST", "/account/api-key", user="mallory", body={"user_id": "alice"}))
+    assert status == 400 and refused["error"]["code"] == "unknown_field"
+    assert refused["error"]["field"] == "user_id"
+    _, mallory = call(account.lambda_handler, api_event(
+        "POST", "/account/api-key", user="mallory", body={}))
     assert aws.user_item("alice") is None
     assert aws.user_item("mallory")["api_key_id"]["S"] == mallory["id"]
 

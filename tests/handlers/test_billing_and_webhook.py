@@ -71,6 +71,9 @@ def test_portal_uses_the_recorded_customer(aws: AwsStack, fake_stripe: FakeStrip
     session = paid_checkout(aws, fake_stripe, "dan")
     status, body = call(billing.lambda_handler, api_event(
         "POST", "/billing/portal", user="dan", body={"customer": "cus_someone_else"}))
+    assert status == 400 and body["error"]["field"] == "customer"  # no such input at all
+    status, body = call(billing.lambda_handler, api_event(
+        "POST", "/billing/portal", user="dan", body={}))
     assert status == 200 and session["customer"] in body["url"]
     assert "cus_someone_else" not in body["url"]
     assert "return=https://app.example.test/upgrade" in body["url"]

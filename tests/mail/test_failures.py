@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -180,3 +181,36 @@ def test_a_server_that_drips_bytes_is_cut_off_by_the_session_deadline(
     status, body = call(MESSAGES, {"imap": mail_env.imap(security="starttls", port=port)})
     assert status == 504 and body["error"]["code"] == "imap_timeout", body
     assert "did not finish within 0.5 s" in body["error"]["message"]
+
+
+# Issue 13: a lone surrogate reached the IMAP session and came back as 502
+# imap_protocol_error. JSON lets "\ud800" through; IMAP cannot carry it.
+@pytest.mark.parametrize(("field", "over"), [
+    ("imap.password", {"password": "pw\ud800"}),
+    ("imap.username", {"username": "alice\udc00"}),
+])  # fmt: skip
+def test_lone_surrogates_in_credentials_are_400_before_connecting(mail_env, call, field, over):
+    body = json.dumps({"imap": mail_env.imap(**over)})  # ensure_ascii: sent as \ud800 escapes
+    status, got = call(MESSAGES, raw_body=body)
+    assert status == 400 and got["error"]["field"] == field, got
+
+
+def test_a_lone_surrogate_in_the_mailbox_is_400_not_502(mail_env, call):
+    body = json.dumps({"imap": mail_env.imap(), "mailbox": "Archive\ud800"})
+    status, got = call(MESSAGES, raw_body=body)
+    assert status == 400 and got["error"]["field"] == "mailbox", got
+
+
+@pytest.mark.parametrize(("field", "body"), [
+    ("imap.password", {"imap": {"host": "h", "username": "u", "password": "p\ud800"}}),
+    ("imap.username", {"imap": {"host": "h", "username": "\udfffu", "password": "p"}}),
+    ("mailbox", {"imap": {"host": "h", "username": "u", "password": "p"}, "mailbox": "\ud800"}),
+])  # fmt: skip
+def test_the_plug_in_itself_refuses_text_it_cannot_send(field, body):
+    """Called without the HTTP boundary (another host of the plug-in), it still refuses."""
+    from apisales.mail import request
+    from apisales.mail.errors import InvalidRequest
+
+    with pytest.raises(InvalidRequest) as refused:
+        request.parse_list(body)
+    assert refused.value.field == field

@@ -18,16 +18,17 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 class ApiError(Exception):
     """An error the caller can act on; rendered as JSON with ``status``."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.field = field  # dotted path of the input to fix, when there is one
 
 
 class BadRequest(ApiError):
-    def __init__(self, message: str, code: str = "bad_request") -> None:
-        super().__init__(HTTPStatus.BAD_REQUEST, code, message)
+    def __init__(self, message: str, code: str = "bad_request", field: str | None = None):
+        super().__init__(HTTPStatus.BAD_REQUEST, code, message, field)
 
 
 class Unauthorized(ApiError):
@@ -43,6 +44,11 @@ class NotFound(ApiError):
 class Conflict(ApiError):
     def __init__(self, message: str, code: str = "conflict") -> None:
         super().__init__(HTTPStatus.CONFLICT, code, message)
+
+
+class UnsupportedMediaType(ApiError):
+    def __init__(self, message: str, code: str = "unsupported_media_type") -> None:
+        super().__init__(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, code, message)
 
 
 class PayloadTooLarge(ApiError):
@@ -67,7 +73,7 @@ def install_error_handlers(app: APIGatewayRestResolver, logger: Any) -> None:
 
     @app.exception_handler(ApiError)
     def _api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, field=exc.field)
 
     @app.not_found
     def _not_found(_exc: NotFoundError):

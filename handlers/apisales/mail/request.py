@@ -75,6 +75,12 @@ def _string(value: Any, field: str, max_len: int, allow_empty: bool = False) -> 
         raise _fail(field, f"must be 1 to {max_len} characters")
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise _fail(field, "must not contain control characters")
+    # json.loads lets "\ud800" through; IMAP (UTF-8 for AUTHENTICATE PLAIN, modified UTF-7
+    # for mailbox names) cannot carry it, and it would fail mid-session as a protocol error.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _fail(field, "must be Unicode text (it holds an unpaired surrogate)") from None
     return value
 
 

@@ -15,9 +15,9 @@ from apisales.domain.entitlements import SUBSCRIBED_STATUSES, current_subscripti
 from apisales.domain.errors import CustomerConflict
 from apisales.domain.ownership import Owner, Refusal
 from apisales.domain.users import UserRecord
+from apisales.http.boundary import request_body
 from apisales.http.claims import Caller, caller_from_event
 from apisales.http.errors import BadRequest, Conflict, NotFound
-from apisales.http.requests import json_object
 from apisales.routes.common import make_app
 
 logger = Logger()
@@ -44,7 +44,7 @@ def _customer_for(caller: Caller, record: UserRecord | None) -> str:
 @app.post("/billing/checkout")
 def create_checkout() -> dict[str, Any]:
     caller = _caller()
-    body = json_object(app.current_event.raw_event)
+    body = request_body(app)
     catalog = settings.plan_catalog()
     requested = body.get("plan")
     if requested is None:
@@ -143,7 +143,6 @@ def checkout_status(session_id: str) -> dict[str, Any]:
 @app.post("/billing/portal")
 def create_portal() -> dict[str, Any]:
     caller = _caller()
-    json_object(app.current_event.raw_event)
     record = container.users().get(caller.user_id)
     if not record or not record.stripe_customer_id:
         raise NotFound("you have no billing account yet; subscribe first", "no_customer")

@@ -1,4 +1,5 @@
-"""Resolver setup shared by the route modules: CORS, JSON errors, 503 for dependencies."""
+"""Resolver setup shared by the route modules: CORS, JSON errors, 503 for dependencies, and
+the input boundary."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
 
+from apisales.http.boundary import install_boundary
 from apisales.http.dependencies import install_dependency_handlers
 from apisales.http.errors import install_error_handlers
 
@@ -21,4 +23,5 @@ def make_app(logger: Logger, extra_dependency_errors: tuple[type[Exception], ...
     app = APIGatewayRestResolver(cors=cors)
     install_error_handlers(app, logger)
     install_dependency_handlers(app, logger, extra_dependency_errors)
+    install_boundary(app)
     return app

@@ -7,7 +7,6 @@ a validation error stays cheap.
 
 from __future__ import annotations
 
-import json
 import time
 from http import HTTPStatus
 from typing import Any
@@ -15,14 +14,15 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
-from apisales.http.errors import BadRequest, error_response, install_error_handlers
-from apisales.http.requests import raw_body
+from apisales.http.boundary import install_boundary, request_body
+from apisales.http.errors import error_response, install_error_handlers
 from apisales.mail.errors import MailError
 from apisales.mail.limits import MAX_REQUEST_BYTES
 
 logger = Logger()
 app = APIGatewayRestResolver()
 install_error_handlers(app, logger)
+install_boundary(app, MAX_REQUEST_BYTES)  # size, JSON, depth, surrogates, schema: before routes
 
 # One table from machine-readable code to HTTP status. IMAP credential failures use 422,
 # not 401/403, which clients read as "your API key is wrong".
@@ -56,14 +56,7 @@ def _mail_error(exc: MailError) -> Response:
 
 
 def _body() -> Any:
-    # The shared reader: the limit is in bytes, and bad base64 is a 400, not a 500.
-    raw = raw_body(app.current_event.raw_event, MAX_REQUEST_BYTES)
-    if not raw:
-        raise BadRequest("request body must be a JSON object", code="invalid_json")
-    try:
-        return json.loads(raw)
-    except ValueError as exc:  # also bytes that are not UTF-8
-        raise BadRequest("body is not valid JSON", code="invalid_json") from exc
+    return request_body(app)
 
 
 def _run(operation: str, call: Any, query: Any, host: str) -> dict[str, Any]:
