@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -10,10 +11,10 @@ from infra.api import Api
 from infra.aws_context import AwsContext
 from infra.config import StackConfig, load_config
 from infra.data import Data
-from infra.functions import Functions, function_name
+from infra.functions import FUNCTION_SPECS, Functions, function_name
 from infra.identity import Identity
 from infra.naming import qualified_stack_name
-from infra.packaging import LambdaArchive, build_lambda_archive
+from infra.packaging import LambdaArchive, build_function_archives
 from infra.routes import PRODUCT, all_routes
 from infra.schema_guard import DEPLOYED_ATTRIBUTES_OUTPUT, guard_user_pool_schema
 from infra.secrets import StripeSecrets
@@ -31,8 +32,13 @@ class Stack:
     stripe: StripeCatalog
 
 
-def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None = None) -> Stack:
-    """Declare every resource of the api-sales stack and export its outputs."""
+def build_stack(
+    config: StackConfig | None = None, archives: Mapping[str, LambdaArchive] | None = None
+) -> Stack:
+    """Declare every resource of the api-sales stack and export its outputs.
+
+    ``archives`` (function -> archive) defaults to building one archive per deployed function.
+    """
     config = config or load_config()
     context = AwsContext()
     routes = all_routes(config.upstream_url)
@@ -67,7 +73,7 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         "functions",
         config,
         context,
-        archive or build_lambda_archive(),
+        archives or build_function_archives({c: FUNCTION_SPECS[c].handler for c in concerns}),
         concerns,
         data,
         secrets,
