@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -92,7 +93,7 @@ class Functions(pulumi.ComponentResource):
         name: str,
         config: StackConfig,
         context: AwsContext,
-        archive: LambdaArchive,
+        archives: Mapping[str, LambdaArchive],  # one per function (infra.packaging)
         concerns: list[str],
         data: Data,
         secrets: StripeSecrets,
@@ -114,7 +115,7 @@ class Functions(pulumi.ComponentResource):
         self._user_pool_arn = user_pool_arn
         self._usage_plan_ids = usage_plan_ids
         self._portal_configuration_id = stripe_portal_configuration_id
-        self._code = pulumi.FileArchive(str(archive.path))
+        self._archives = archives
         self._plan_catalog = plan_catalog(config, usage_plan_ids)
         self.functions = {}
         for concern in concerns:
@@ -158,7 +159,7 @@ class Functions(pulumi.ComponentResource):
             runtime=RUNTIME,
             architectures=[ARCHITECTURE],
             handler=spec.handler,
-            code=self._code,
+            code=pulumi.FileArchive(str(self._archives[spec.concern].path)),
             role=role.arn,
             memory_size=spec.memory_mb,
             timeout=spec.timeout_s,

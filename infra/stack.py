@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
@@ -13,10 +14,10 @@ from infra.console import WebConsole, WebConsoleArgs
 from infra.console_content import ConsoleContent, ConsoleContentArgs, console_settings
 from infra.console_edge import aws_connect_sources
 from infra.data import Data
-from infra.functions import Functions, function_name
+from infra.functions import FUNCTION_SPECS, Functions, function_name
 from infra.identity import Identity, domain_prefix, hosted_ui_domain_name
 from infra.naming import qualified_stack_name
-from infra.packaging import LambdaArchive, build_lambda_archive
+from infra.packaging import LambdaArchive, build_function_archives
 from infra.previous_run import previous_stack_outputs
 from infra.routes import PRODUCT, all_routes
 from infra.schema_guard import (
@@ -45,8 +46,13 @@ class Stack:
     web_base_url: pulumi.Output[str]
 
 
-def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None = None) -> Stack:
-    """Declare every resource of the api-sales stack and export its outputs."""
+def build_stack(
+    config: StackConfig | None = None, archives: Mapping[str, LambdaArchive] | None = None
+) -> Stack:
+    """Declare every resource of the api-sales stack and export its outputs.
+
+    ``archives`` (function -> archive) defaults to building one archive per deployed function.
+    """
     config = config or load_config()
     context = AwsContext()
     routes = all_routes(config.upstream_url)
@@ -117,7 +123,7 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         "functions",
         config,
         context,
-        archive or build_lambda_archive(),
+        archives or build_function_archives({c: FUNCTION_SPECS[c].handler for c in concerns}),
         concerns,
         data,
         secrets,

@@ -15,8 +15,9 @@ import pulumi_stripe as stripe
 
 from infra.config import PlanConfig
 
-# The API version the `stripe` SDK pinned in handlers/requirements.txt speaks: event payloads
-# sent to the endpoint are rendered in it, so the handlers parse what they were written for.
+# The API version the `stripe` SDK pinned in handlers/requirements/webhook.txt speaks: event
+# payloads sent to the endpoint are rendered in it, so the handlers parse what they were
+# written for.
 # tests/infra/test_stripe_catalog.py fails when the SDK moves on without this.
 STRIPE_API_VERSION = "2026-10-28.endive"
 

@@ -1,15 +1,19 @@
 """The adapters each route uses, built once per container on first use.
 
 Stripe is imported only when a billing or webhook route asks for it, so the account function
-never pays for ``import stripe``. Tests swap any dependency with :func:`override`.
+never pays for ``import stripe``. The boto3 clients are made earlier, at import of the route
+module (:func:`create_clients`), so Lambda's init phase pays for them. Tests swap any
+dependency with :func:`override`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from apisales import settings
+from apisales.adapters import aws
 from apisales.domain.api_key import KeyService
 from apisales.domain.fulfilment import Fulfilment
 from apisales.domain.ownership import Ownership
@@ -95,6 +99,11 @@ def ownership() -> Ownership:
     return Ownership(users=users(), sessions=checkout_sessions())
 
 
+def create_clients(services: Iterable[str]) -> None:
+    """Make the boto3 clients of ``services`` (those the function's role allows) now."""
+    aws.create_clients(services)
+
+
 def override(**deps: Any) -> None:
     _overrides.update(deps)
 
@@ -104,6 +113,7 @@ def reset() -> None:
     _built.clear()
     _overrides.clear()
     settings.reset()
-    from apisales.adapters import aws
+    aws.reset()
+    from apisales.adapters import secrets
 
-    aws.client.cache_clear()
+    secrets.reset()

@@ -24,6 +24,8 @@ from sandbox.deploy.ministack import reset_ministack
 from sandbox.deploy.mocks import DeployingMocks, SkippedResource
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from infra.packaging import LambdaArchive
 
 DEPLOYED_FILE = "deployed.json"
@@ -91,7 +93,7 @@ def deploy_stack(
     endpoint_url: str,
     config: dict[str, Any],
     workdir: Path,
-    archive: LambdaArchive | None = None,
+    archives: Mapping[str, LambdaArchive] | None = None,
 ) -> DeployedStack:
     """Deploy the program into the (empty) ministack at ``endpoint_url``, and its Stripe side
     into the Stripe double at ``api-sales:stripeApiBase``.
@@ -99,7 +101,6 @@ def deploy_stack(
     ``config`` uses full keys (``api-sales:plans``, ``aws:region``); structured values are
     passed as JSON, as ``pulumi config`` would. Writes ``<workdir>/deployed.json``.
     """
-    from infra.packaging import build_lambda_archive
     from infra.stack import build_stack  # after set_mocks: the components read settings
 
     region = str(config.get("aws:region") or DEFAULT_REGION)
@@ -111,7 +112,7 @@ def deploy_stack(
     mocks = DeployingMocks(context)
     pulumi.runtime.set_mocks(mocks, project="api-sales", stack="sandbox", preview=False)
     try:
-        stack = build_stack(archive=archive or build_lambda_archive())
+        stack = build_stack(archives=archives)  # None: one archive per function, built
         _sync_await(wait_for_rpcs())
     except Exception as error:
         raise DeployError(_failure_message(mocks, error)) from error
@@ -157,13 +158,13 @@ def deploy_or_resume(
     config: dict[str, Any],
     workdir: Path,
     mode: Literal["fresh", "resume"] = "fresh",
-    archive: LambdaArchive | None = None,
+    archives: Mapping[str, LambdaArchive] | None = None,
 ) -> DeployedStack:
     """``fresh``: reset ministack, deploy. ``resume``: reuse deployed.json if still live."""
     if mode == "resume":
         return resume_stack(endpoint_url, workdir)
     reset_ministack(endpoint_url)
-    return deploy_stack(endpoint_url, config, workdir, archive)
+    return deploy_stack(endpoint_url, config, workdir, archives)
 
 
 def resume_stack(endpoint_url: str, workdir: Path) -> DeployedStack:

@@ -21,7 +21,7 @@ import yaml
 from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
-from infra.packaging import LambdaArchive, build_lambda_archive
+from infra.packaging import LambdaArchive, build_function_archives
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "123456789012"
@@ -172,8 +172,11 @@ def dev_config() -> dict[str, Any]:
 
 
 @cache
-def shared_archive() -> LambdaArchive:
-    return build_lambda_archive()
+def shared_archives() -> dict[str, LambdaArchive]:
+    """Every function's archive, built once per test process."""
+    from infra.functions import FUNCTION_SPECS
+
+    return build_function_archives({c: spec.handler for c, spec in FUNCTION_SPECS.items()})
 
 
 def _to_config_value(value: Any) -> str:
@@ -183,7 +186,7 @@ def _to_config_value(value: Any) -> str:
 def run_program(
     config: dict[str, Any] | None = None,
     previous_outputs: dict[str, Any] | None = None,
-    archive: LambdaArchive | None = None,
+    archives: dict[str, LambdaArchive] | None = None,
     stack: str = "dev",
     organization: str = "organization",
     registered: list[RegisteredResource] | None = None,
@@ -225,7 +228,7 @@ def run_program(
 
     pulumi.runtime.register_stack_transformation(record_options)
     try:
-        build_stack(archive=archive or shared_archive())
+        build_stack(archives=archives or shared_archives())
         _sync_await(wait_for_rpcs())
     except Exception:
         _settle_failed_program()
@@ -287,3 +290,26 @@ def _resolve_exports(outputs: dict[str, Any]) -> dict[str, Any]:
         else:
             resolved[key] = value
     return resolved
+
+
+# Services in a function's role that Lambda uses on the function's behalf (log delivery,
+# X-Ray segments): the function's own code never makes a client for them.
+LAMBDA_SERVICE_ONLY = frozenset({"logs", "xray"})
+
+
+def code_services(run: ProgramRun) -> dict[str, list[str]]:
+    """Handler string -> the AWS services (IAM prefixes, boto3's names for the ones used
+    here) the function's role policy lets its code call, as the program declared them."""
+    role_ids = {r.outputs["arn"]: r.id for r in run.of_type("aws:iam/role:Role")}
+    policies = run.of_type("aws:iam/rolePolicy:RolePolicy")
+    services: dict[str, list[str]] = {}
+    for function in run.of_type("aws:lambda/function:Function"):
+        role_id = role_ids[function.inputs["role"]]
+        prefixes: set[str] = set()
+        for policy in (p for p in policies if p.inputs["role"] == role_id):
+            for statement in json.loads(policy.inputs["policy"])["Statement"]:
+                actions = statement["Action"]
+                for action in [actions] if isinstance(actions, str) else actions:
+                    prefixes.add(action.split(":", 1)[0])
+        services[function.inputs["handler"]] = sorted(prefixes - LAMBDA_SERVICE_ONLY)
+    return services

@@ -1,13 +1,24 @@
-"""The Lambda archive is built by the program and is reproducible byte for byte."""
+"""One Lambda archive per function, built by the program: only what that function imports,
+reproducible byte for byte."""
 
+import ast
 import shutil
-import subprocess
-import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
-from infra.packaging import HANDLERS_DIR, build_lambda_archive
+from infra.functions import FUNCTION_SPECS
+from infra.packaging import (
+    HANDLERS_DIR,
+    UNUSED_DEPENDENCY_FILES,
+    build_function_archive,
+    build_function_archives,
+    imported_modules,
+    requirement_files,
+)
+
+HANDLERS = {concern: spec.handler for concern, spec in FUNCTION_SPECS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -17,54 +28,222 @@ def handlers_copy(tmp_path_factory):
     return target
 
 
-def test_two_independent_builds_are_identical(handlers_copy, tmp_path):
-    first = build_lambda_archive(handlers_copy, tmp_path / "one")
-    second = build_lambda_archive(handlers_copy, tmp_path / "two")  # fresh pip install too
-    assert first.sha256 == second.sha256
-    assert first.path.read_bytes() == second.path.read_bytes()
+@pytest.fixture(scope="module")
+def build_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("build")  # dependencies installed once for the module
 
 
-def test_a_changed_handler_changes_the_archive(handlers_copy, tmp_path):
-    before = build_lambda_archive(handlers_copy, tmp_path)
-    touched = handlers_copy / "apisales" / "__init__.py"
+@pytest.fixture(scope="module")
+def archives(handlers_copy, build_dir):
+    return build_function_archives(HANDLERS, handlers_copy, build_dir)
+
+
+def names_in(archive) -> set[str]:
+    with zipfile.ZipFile(archive.path) as zipped:
+        return set(zipped.namelist())
+
+
+def test_two_independent_builds_are_identical(handlers_copy, archives, tmp_path):
+    again = build_function_archives(HANDLERS, handlers_copy, tmp_path)  # fresh pip installs too
+    for function, archive in archives.items():
+        assert again[function].sha256 == archive.sha256, function
+        assert again[function].path.read_bytes() == archive.path.read_bytes()
+    assert len({a.sha256 for a in archives.values()}) == len(archives), "one archive each"
+
+
+def test_a_changed_module_changes_only_the_archives_that_import_it(
+    handlers_copy, build_dir, archives
+):
+    touched = handlers_copy / "apisales" / "mail" / "mime.py"
     original = touched.read_text()
     touched.write_text(original + "# changed\n")
     try:
-        after = build_lambda_archive(handlers_copy, tmp_path)
+        after = build_function_archives(HANDLERS, handlers_copy, build_dir)
     finally:
         touched.write_text(original)
-    assert after.sha256 != before.sha256
+    changed = {f for f in HANDLERS if after[f].sha256 != archives[f].sha256}
+    assert changed == {"product"}
 
 
-def test_archive_holds_handlers_and_pure_python_dependencies(handlers_copy, tmp_path):
-    archive = build_lambda_archive(handlers_copy, tmp_path)
-    with zipfile.ZipFile(archive.path) as zf:
-        infos = zf.infolist()
-    names = {i.filename for i in infos}
-    assert "apisales/http/errors.py" in names
-    assert "stripe/__init__.py" in names
-    assert "aws_lambda_powertools/__init__.py" in names
-    assert not [n for n in names if n.endswith((".so", ".pyc")) or "__pycache__" in n]
-    assert not [n for n in names if n.endswith("direct_url.json")], "machine-specific paths"
-    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
-    assert [i.filename for i in infos] == sorted(names)
+@pytest.mark.parametrize(
+    ("function", "present", "absent"),
+    [
+        (
+            "account",
+            {"apisales/routes/account.py", "aws_lambda_powertools/__init__.py"},
+            {"stripe/__init__.py", "imapclient/__init__.py", "requests/__init__.py",
+             "apisales/mail/__init__.py", "apisales/routes/billing.py",
+             "apisales/routes/webhook.py", "apisales/routes/product.py",
+             "apisales/http/stripe_events.py"},
+        ),
+        (
+            "billing",
+            {"apisales/routes/billing.py", "stripe/__init__.py", "requests/__init__.py"},
+            {"imapclient/__init__.py", "apisales/mail/__init__.py", "apisales/routes/account.py",
+             "apisales/routes/webhook.py", "apisales/http/stripe_events.py"},
+        ),
+        (
+            "webhook",
+            {"apisales/routes/webhook.py", "apisales/http/stripe_events.py", "stripe/__init__.py"},
+            {"imapclient/__init__.py", "apisales/mail/__init__.py", "apisales/routes/billing.py"},
+        ),
+        (
+            "product",
+            {"apisales/routes/product.py", "apisales/mail/service.py", "imapclient/__init__.py"},
+            {"stripe/__init__.py", "requests/__init__.py", "apisales/adapters/__init__.py",
+             "apisales/container.py", "apisales/domain/__init__.py",
+             "apisales/routes/account.py"},
+        ),
+    ],
+)  # fmt: skip
+def test_each_archive_holds_its_handler_and_not_the_others_dependencies(
+    archives, function, present, absent
+):
+    names = names_in(archives[function])
+    assert present <= names
+    assert not absent & names
+    # boto3 comes with the Lambda runtime; the requirements files never ship it.
+    assert not {n for n in names if n.startswith(("boto3/", "botocore/", "s3transfer/"))}
 
 
-def test_archive_imports_on_a_bare_interpreter(handlers_copy, tmp_path):
-    """What Lambda does: the zip is the whole import path (no site-packages)."""
-    archive = build_lambda_archive(handlers_copy, tmp_path)
-    code = "import stripe, aws_lambda_powertools, imapclient, apisales.http.errors; print('ok')"
-    script = f"import sys; sys.path.insert(0, {str(archive.path)!r}); {code}"
-    result = subprocess.run(
-        [sys.executable, "-S", "-c", script], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "ok"
+def test_archive_entries_are_pure_python_and_machine_independent(archives):
+    for archive in archives.values():
+        with zipfile.ZipFile(archive.path) as zipped:
+            infos = zipped.infolist()
+        names = [i.filename for i in infos]
+        assert not [n for n in names if n.endswith((".so", ".pyc")) or "__pycache__" in n]
+        assert not [n for n in names if n.endswith("direct_url.json")], "machine-specific paths"
+        assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert names == sorted(names)
+        assert not [n for n in names if n.startswith("requirements")]
 
 
-def test_program_deploys_that_archive(dev_run):
-    from tests.infra.harness import shared_archive
+def test_the_module_set_follows_lazy_imports(handlers_copy):
+    """The product imports its mail service inside route functions: it must still ship."""
+    modules = imported_modules("apisales.routes.product", handlers_copy)
+    assert {"apisales.mail.service", "apisales.mail.connection", "apisales.mail.mime"} <= modules
+    assert not {m for m in modules if m.startswith(("apisales.adapters", "apisales.domain"))}
 
-    for fn in dev_run.of_type("aws:lambda/function:Function"):
-        assert fn.inputs["code"].path == str(shared_archive().path)
-    assert shared_archive().path.is_file()
+
+def test_package_data_files_travel_with_their_package(handlers_copy, build_dir):
+    schema = handlers_copy / "apisales" / "mail" / "schemas" / "request.json"
+    schema.parent.mkdir()
+    schema.write_text("{}")
+    try:
+        product = build_function_archive("product", HANDLERS["product"], handlers_copy, build_dir)
+        account = build_function_archive("account", HANDLERS["account"], handlers_copy, build_dir)
+    finally:
+        shutil.rmtree(schema.parent)
+    assert "apisales/mail/schemas/request.json" in names_in(product)
+    assert "apisales/mail/schemas/request.json" not in names_in(account)
+
+
+def test_a_function_without_its_requirements_file_does_not_build(handlers_copy, tmp_path):
+    with pytest.raises(FileNotFoundError, match="requirements/newproduct.txt"):
+        build_function_archive("newproduct", HANDLERS["product"], handlers_copy, tmp_path)
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    return pins
+
+
+def test_requirements_are_pinned_and_agree_across_functions():
+    seen: dict[str, str] = {}
+    for function in HANDLERS:
+        common, own = requirement_files(function)
+        assert not set(_pins(common)) & set(_pins(own)), f"{own.name} repeats a common pin"
+        for name, version in {**_pins(common), **_pins(own)}.items():
+            assert seen.setdefault(name, version) == version, f"{name} pinned twice, differently"
+    assert "boto3" not in seen and "botocore" not in seen  # the runtime provides them
+
+
+def test_left_out_dependency_files_are_really_unused(archives):
+    """Each pattern of UNUSED_DEPENDENCY_FILES matches something, and its reason holds for
+    the pinned versions and for the handlers."""
+    import aws_lambda_powertools
+    import stripe
+
+    everything = set().union(*(names_in(a) for a in archives.values()))
+    assert not {n for n in everything if n.startswith("stripe/params/")}
+    assert not {n for n in everything if "/swagger_ui/" in n and n.endswith((".js", ".css"))}
+    assert "aws_lambda_powertools/event_handler/openapi/swagger_ui/__init__.py" in everything
+    handler_code = "\n".join(p.read_text() for p in (HANDLERS_DIR / "apisales").rglob("*.py"))
+    assert "enable_swagger" not in handler_code and "stripe.params" not in handler_code
+    powertools = Path(aws_lambda_powertools.__file__).parent
+    swagger = powertools / "event_handler" / "openapi" / "swagger_ui"
+    assert list(swagger.glob("*.js")) and list(swagger.glob("*.css")), "stale pattern: drop it"
+    # The assets are named (so read) only inside the resolver's enable_swagger().
+    readers = set()
+    for path in powertools.rglob("*.py"):
+        for function, node in _strings_by_function(ast.parse(path.read_bytes())):
+            if node.value.endswith((".min.js", ".min.css")):
+                readers.add(function)
+    assert readers == {"enable_swagger"}
+    # stripe.params is imported by the SDK only under ``if TYPE_CHECKING`` (and by name in
+    # its lazy attribute table).
+    sdk = Path(stripe.__file__).parent
+    for path in sdk.rglob("*.py"):
+        if "params" in path.relative_to(sdk).parts:
+            continue
+        for node in _runtime_imports(ast.parse(path.read_bytes())):
+            assert "params" not in _imported_names(node), f"{path} imports stripe.params"
+    assert any(fnmatch_any(n) for n in _installed_names(sdk, "params")), "pattern is stale"
+
+
+def _strings_by_function(tree: ast.AST, function: str = "") -> list[tuple[str, ast.Constant]]:
+    """Every string constant (also f-string parts) with the outermost function around it."""
+    found = []
+    for child in ast.iter_child_nodes(tree):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.extend(_strings_by_function(child, function or child.name))
+        elif isinstance(child, ast.Constant) and isinstance(child.value, str):
+            found.append((function, child))
+        else:
+            found.extend(_strings_by_function(child, function))
+    return found
+
+
+def fnmatch_any(name: str) -> bool:
+    import fnmatch
+
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in UNUSED_DEPENDENCY_FILES)
+
+
+def _installed_names(sdk: Path, sub: str) -> list[str]:
+    return [f"stripe/{p.relative_to(sdk).as_posix()}" for p in (sdk / sub).rglob("*.py")]
+
+
+def _runtime_imports(tree: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    type_checking: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            type_checking.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in type_checking
+    ]  # fmt: skip
+
+
+def _imported_names(node: ast.Import | ast.ImportFrom) -> set[str]:
+    names = {part for alias in node.names for part in alias.name.split(".")}
+    if isinstance(node, ast.ImportFrom) and node.module:
+        names.update(node.module.split("."))
+    return names
+
+
+def test_program_deploys_each_function_its_own_archive(dev_run):
+    from tests.infra.harness import shared_archives
+
+    by_handler = {spec.handler: concern for concern, spec in FUNCTION_SPECS.items()}
+    functions = dev_run.of_type("aws:lambda/function:Function")
+    assert functions
+    for fn in functions:
+        concern = by_handler[fn.inputs["handler"]]
+        assert fn.inputs["code"].path == str(shared_archives()[concern].path)
+        assert shared_archives()[concern].path.is_file()

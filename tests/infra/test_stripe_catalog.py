@@ -27,7 +27,8 @@ PRICE = "stripe:index/price:Price"
 PORTAL = "stripe:index/portalConfiguration:PortalConfiguration"
 WEBHOOK = "stripe:index/webhookEndpoint:WebhookEndpoint"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
-HANDLERS_REQUIREMENTS = Path(__file__).resolve().parents[2] / "handlers" / "requirements.txt"
+# The webhook function's own requirements pin the SDK whose API version the endpoint uses.
+HANDLERS_REQUIREMENTS = Path(__file__).resolve().parents[2] / "handlers/requirements/webhook.txt"
 
 
 def _webhook_function_env(run: ProgramRun, concern: str) -> dict[str, str]:

@@ -1,23 +1,70 @@
-"""boto3 clients, created once per container on first use (keeps cold start small)."""
+"""boto3 clients: one session per container, each client made once.
+
+Each ``boto3.session.Session()`` loads its own service and endpoint data, so one session for
+all clients makes the cold start much cheaper. The route modules call :func:`create_clients`
+at import with the services their function's role allows, so Lambda's init phase pays for
+the clients and the first request does not.
+"""
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections.abc import Iterable
 from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoRegionError
 
 # Fail fast: a hung dependency should become a 5xx that Stripe retries, not a Lambda timeout.
 _CONFIG = Config(
     connect_timeout=3, read_timeout=10, retries={"mode": "standard", "max_attempts": 3}
 )
 
+# A session is not thread-safe, its clients are: creation is serialised (tests use threads).
+_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+_clients: dict[str, Any] = {}
 
-@functools.cache
+
 def client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=_CONFIG)
+    """The container's client for ``service``, made from the container's one session."""
+    found = _clients.get(service)
+    if found is not None:
+        return found
+    global _session
+    with _lock:
+        if service not in _clients:
+            if _session is None:
+                _session = boto3.session.Session()
+            _clients[service] = _session.client(service, config=_CONFIG)
+        return _clients[service]
+
+
+def create_clients(services: Iterable[str]) -> None:
+    """Make the clients for ``services`` now (at import: Lambda's init phase).
+
+    Without a region (a test importing the module, never Lambda, which sets ``AWS_REGION``)
+    they are made on first use instead, where the same error is then raised if still due.
+    """
+    try:
+        for service in services:
+            client(service)
+    except NoRegionError:
+        pass
+
+
+def created_clients() -> list[str]:
+    """The services a client has been made for so far (what the init phase paid for)."""
+    return sorted(_clients)
+
+
+def reset() -> None:
+    """Drop the session and its clients (tests point the handlers at a fresh emulator)."""
+    global _session
+    with _lock:
+        _session = None
+        _clients.clear()
 
 
 def error_code(exc: Exception) -> str:

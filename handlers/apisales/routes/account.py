@@ -15,6 +15,8 @@ from apisales.routes.common import make_app
 
 logger = Logger()
 app = make_app(logger)
+# What this function's role may call (infra/functions.py), made in Lambda's init phase.
+container.create_clients(("dynamodb", "apigateway"))
 
 
 def _caller_id() -> str:

@@ -22,6 +22,8 @@ from apisales.routes.common import make_app
 
 logger = Logger()
 app = make_app(logger, (stripe.StripeError,))
+# What this function's role may call (infra/functions.py), made in Lambda's init phase.
+container.create_clients(("dynamodb", "apigateway", "secretsmanager", "cognito-idp"))
 
 PAID = frozenset({"paid", "no_payment_required"})
 # Stripe's Checkout Session ids; anything else is not looked up at all.

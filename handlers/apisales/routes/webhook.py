@@ -33,6 +33,8 @@ from apisales.routes.common import make_app
 
 logger = Logger()
 app = make_app(logger, (stripe.StripeError,))
+# What this function's role may call (infra/functions.py), made in Lambda's init phase.
+container.create_clients(("dynamodb", "apigateway", "secretsmanager", "cognito-idp"))
 
 # Stripe event payloads are far below this; anything bigger is not from Stripe.
 MAX_BODY_BYTES = 512 * 1024

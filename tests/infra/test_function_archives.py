@@ -1,0 +1,88 @@
+"""Each function's archive works on its own, as on Lambda: the handler imports with only the
+archive and the runtime's boto3 on ``sys.path``, and its import (Lambda's init phase) makes
+the boto3 clients the function's role allows, from one session."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from infra.functions import FUNCTION_SPECS
+from infra.packaging import HANDLERS_DIR, build_function_archive
+from sandbox.deploy.lambda_imports import (
+    LambdaImportError,
+    check_function_archives,
+    handler_module,
+    lambda_code,
+)
+from tests.infra.harness import code_services, shared_archives
+
+LAMBDA_ENV = {
+    "AWS_REGION": "us-east-1",  # Lambda sets both; boto3 reads the second
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "example",
+    "AWS_SESSION_TOKEN": "example",
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+}
+
+# Counts the sessions boto3 makes, then reports what the handler's import left behind.
+_INIT_PROBE = """
+import sys, json
+sys.path[:0] = sys.argv[1].split("\\n")
+import boto3.session
+sessions = []
+original = boto3.session.Session.__init__
+def counting(self, *args, **kwargs):
+    sessions.append(1)
+    original(self, *args, **kwargs)
+boto3.session.Session.__init__ = counting
+import importlib
+importlib.import_module(sys.argv[2])
+aws = sys.modules.get("apisales.adapters.aws")
+print(json.dumps({
+    "clients": aws.created_clients() if aws else [],
+    "sessions": len(sessions),
+}))
+"""
+
+
+def init_phase(function: str) -> dict:
+    """What importing ``function``'s handler from its archive alone did."""
+    module = handler_module(FUNCTION_SPECS[function].handler)
+    with lambda_code(shared_archives()[function].path) as (path, flags):
+        result = subprocess.run(
+            [sys.executable, *flags, "-c", _INIT_PROBE, "\n".join(map(str, path)), module],
+            env=LAMBDA_ENV, capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_every_handler_imports_from_its_archive_alone():
+    check_function_archives({f: a.path for f, a in shared_archives().items()})
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTION_SPECS))
+def test_init_makes_the_clients_the_role_allows_from_one_session(dev_run, function):
+    allowed = code_services(dev_run)[FUNCTION_SPECS[function].handler]
+    init = init_phase(function)
+    assert init["clients"] == allowed
+    assert init["sessions"] == (1 if allowed else 0)
+
+
+def test_a_dependency_missing_from_a_functions_archive_is_caught(tmp_path):
+    """Without stripe in its requirements, billing's archive must fail the check (the
+    venv has stripe, so only the Lambda runtime's view catches it)."""
+    handlers = tmp_path / "handlers"
+    shutil.copytree(HANDLERS_DIR, handlers, ignore=shutil.ignore_patterns("__pycache__"))
+    (handlers / "requirements" / "billing.txt").write_text("")
+    archive = build_function_archive("billing", FUNCTION_SPECS["billing"].handler, handlers)
+    with pytest.raises(LambdaImportError, match="stripe"):
+        check_function_archives({"billing": archive.path})
+    check_function_archives({"billing": archive.path}, lambda_like=False)  # masked there
