@@ -14,7 +14,9 @@ from urllib.parse import urlparse
 
 import pulumi
 
-NAMESPACE = "api-sales"
+from infra.alarm_config import AlarmsConfig, parse_alarm_emails, parse_alarms
+from infra.config_errors import NAMESPACE, ConfigError
+
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
 PRICE_INTERVALS = ("day", "week", "month", "year")
 # Cognito custom attributes the runtime depends on. Append-only: see infra/schema_guard.py.
@@ -24,14 +26,6 @@ _PLAN_NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 _ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 _LOOKUP_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-
-
-class ConfigError(ValueError):
-    """A config value is missing or wrong; the message starts with the full key."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{NAMESPACE}:{key}: {problem}")
-        self.key = key
 
 
 @dataclass(frozen=True)
@@ -78,6 +72,8 @@ class StackConfig:
     manage_api_gateway_account: bool = True
     schema_guard: bool = True
     tags: dict[str, str] = field(default_factory=dict)
+    alarms: AlarmsConfig = AlarmsConfig()
+    alarm_emails: tuple[str, ...] = ()
 
     @property
     def user_attributes(self) -> tuple[str, ...]:
@@ -153,6 +149,8 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         manage_api_gateway_account=_bool(config, "manageApiGatewayAccount", True),
         schema_guard=_bool(config, "schemaGuard", True),
         tags=dict(config.get_object("tags") or {}),
+        alarms=parse_alarms(_optional_object(config, "alarms")),
+        alarm_emails=parse_alarm_emails(_optional_object(config, "alarmEmails")),
     )
 
 
@@ -166,13 +164,17 @@ def _business_name(config: pulumi.Config) -> str:
 
 
 def _require_object(config: pulumi.Config, key: str) -> Any:
-    try:
-        value = config.get_object(key)
-    except Exception as error:  # the SDK raises a bare JSON error: name the key instead
-        raise ConfigError(key, f"is not valid structured config ({error})") from error
+    value = _optional_object(config, key)
     if value is None:
         raise ConfigError(key, "is required")
     return value
+
+
+def _optional_object(config: pulumi.Config, key: str) -> Any:
+    try:
+        return config.get_object(key)
+    except Exception as error:  # the SDK raises a bare JSON error: name the key instead
+        raise ConfigError(key, f"is not valid structured config ({error})") from error
 
 
 def _parse_plans(raw: Any) -> tuple[PlanConfig, ...]:

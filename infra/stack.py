@@ -12,9 +12,10 @@ from infra.config import StackConfig, load_config
 from infra.data import Data
 from infra.functions import Functions, function_name
 from infra.identity import Identity
-from infra.naming import qualified_stack_name
+from infra.monitoring import Monitoring, MonitoringArgs
+from infra.naming import physical_name, qualified_stack_name
 from infra.packaging import LambdaArchive, build_lambda_archive
-from infra.routes import PRODUCT, all_routes
+from infra.routes import PRODUCT, WEBHOOK, WEBHOOK_ROUTE, all_routes
 from infra.schema_guard import DEPLOYED_ATTRIBUTES_OUTPUT, guard_user_pool_schema
 from infra.secrets import StripeSecrets
 from infra.stripe_catalog import StripeCatalog, StripeCatalogArgs
@@ -29,6 +30,7 @@ class Stack:
     api: Api
     functions: Functions
     stripe: StripeCatalog
+    monitoring: Monitoring | None = None
 
 
 def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None = None) -> Stack:
@@ -78,6 +80,27 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         stripe_portal_configuration_id=stripe.portal_configuration_id,
     )
 
+    monitoring = Monitoring(
+        "monitoring",
+        MonitoringArgs(
+            name_prefix=physical_name(),
+            alarms=config.alarms,
+            alarm_emails=config.alarm_emails,
+            account_id=context.account_id,
+            region=context.region,
+            metrics_service=physical_name(),  # one stack's figures apart from another's
+            function_names={c: f.name for c, f in functions.functions.items()},
+            webhook_concern=WEBHOOK,
+            table_names={k: t.name for k, t in data.tables.items()},
+            api_name=api.rest_api.name,
+            stage_name=api.stage.stage_name,
+            webhook_method=WEBHOOK_ROUTE.method,
+            webhook_resource=WEBHOOK_ROUTE.path,
+            sweep_interval_minutes=None,  # the reconciliation sweep sets its schedule here
+            tags=config.tags,
+        ),
+    )
+
     pulumi.export("apiUrl", api.invoke_url)
     pulumi.export("webhookUrl", api.webhook_url)
     pulumi.export("userPoolId", identity.user_pool_id)
@@ -93,4 +116,6 @@ def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None
         else list(config.user_attributes)
     )
     pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, attributes)
-    return Stack(config, identity, data, secrets, api, functions, stripe)
+    pulumi.export("alarmTopicArn", monitoring.topic.arn)
+    pulumi.export("dashboardName", monitoring.dashboard.dashboard_name)
+    return Stack(config, identity, data, secrets, api, functions, stripe, monitoring)
