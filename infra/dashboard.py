@@ -92,7 +92,8 @@ def _alarm_graph(spec: AlarmSpec) -> dict[str, Any]:
             _metric_line(m, {"stat": m.stat, "id": metric_id, "visible": False})
             for metric_id, m in spec.metrics.items()
         ]
-    widget = _graph(spec.title, lines, spec.period_s)
+    # The alarm's name ends with its key: a mail's alarm name finds its graph.
+    widget = _graph(f"{spec.title} ({spec.key})", lines, spec.period_s)
     widget["properties"]["annotations"] = {
         "horizontal": [{"label": f"alarm {spec.comparison} {spec.threshold:g}",
                         "value": spec.threshold}]
