@@ -24,6 +24,8 @@ EXPECTED_NAMES = [
     "lambda-env-no-secrets",
     "lambda-supported-python",
     "stateful-resources-protected",
+    "alarms-notify",
+    "sns-topic-customer-key",
 ]
 
 
