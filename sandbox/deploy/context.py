@@ -12,7 +12,8 @@ import stripe
 from botocore.config import Config
 
 SERVICES = (
-    "apigateway", "cognito-idp", "dynamodb", "iam", "lambda", "logs", "secretsmanager", "sts",
+    "apigateway", "cloudwatch", "cognito-idp", "dynamodb", "iam", "kms", "lambda", "logs",
+    "secretsmanager", "sns", "sts",
 )  # fmt: skip
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.+=,@-]")
 
