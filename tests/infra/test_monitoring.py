@@ -199,7 +199,11 @@ def test_email_subscriptions_follow_config(dev_run):
         assert (subscription.inputs["protocol"], subscription.inputs["topic"]) == ("email", topic)
     # Named by address, so reordering the list replaces nothing.
     reordered = run_program({"alarmEmails": ["owner@seller.example", "ops@seller.example"]})
-    assert {s.name for s in reordered.of_type(SUBSCRIPTION)} == {s.name for s in subscriptions}
+
+    def by_name(resources):
+        return {s.name: s.inputs["endpoint"] for s in resources}
+
+    assert by_name(reordered.of_type(SUBSCRIPTION)) == by_name(subscriptions)
 
 
 def _dashboard(run: ProgramRun) -> dict[str, Any]:
