@@ -30,7 +30,7 @@ class Stack:
     api: Api
     functions: Functions
     stripe: StripeCatalog
-    monitoring: Monitoring | None = None
+    monitoring: Monitoring
 
 
 def build_stack(config: StackConfig | None = None, archive: LambdaArchive | None = None) -> Stack:

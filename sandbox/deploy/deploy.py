@@ -140,9 +140,7 @@ def deploy_stack(
         stripe_portal_configuration_id=exports["stripePortalConfigurationId"],
         stripe_webhook_endpoint_id=exports["stripeWebhookEndpointId"],
         alarm_topic_arn=exports["alarmTopicArn"],
-        alarm_names=sorted(_resolve(a.name) for a in stack.monitoring.alarms.values())
-        if stack.monitoring
-        else [],
+        alarm_names=sorted(_resolve(a.name) for a in stack.monitoring.alarms.values()),
         dashboard_name=exports["dashboardName"],
         created=dict(sorted(Counter(r.type for r in mocks.created).items())),
         skipped=list(mocks.skipped),
