@@ -14,7 +14,9 @@ from urllib.parse import urlparse
 
 import pulumi
 
-NAMESPACE = "api-sales"
+from infra.alarm_config import AlarmsConfig, parse_alarm_emails, parse_alarms
+from infra.config_errors import NAMESPACE, ConfigError
+
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
 PRICE_INTERVALS = ("day", "week", "month", "year")
 USER_POOL_TIERS = ("LITE", "ESSENTIALS", "PLUS")
@@ -33,14 +35,6 @@ _HOST_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)
 _CLOUDFRONT_CERTIFICATE = re.compile(
     r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$"
 )
-
-
-class ConfigError(ValueError):
-    """A config value is missing or wrong; the message starts with the full key."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{NAMESPACE}:{key}: {problem}")
-        self.key = key
 
 
 @dataclass(frozen=True)
@@ -111,6 +105,8 @@ class StackConfig:
     # (https://<consoleDomain> or https://<id>.cloudfront.net), known only once it exists.
     web_base_url_override: str | None = None
     console_domain: ConsoleDomain | None = None
+    alarms: AlarmsConfig = AlarmsConfig()
+    alarm_emails: tuple[str, ...] = ()
 
     @property
     def user_attributes(self) -> tuple[str, ...]:
@@ -209,6 +205,8 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         ses_email=_parse_ses_email(config),
         user_pool_tier=user_pool_tier,
         schema_guard=_bool(config, "schemaGuard", True),
+        alarms=parse_alarms(_optional_object(config, "alarms")),
+        alarm_emails=parse_alarm_emails(_optional_object(config, "alarmEmails")),
     )
 
 
@@ -275,18 +273,18 @@ def _parse_ses_email(config: pulumi.Config) -> SesEmailConfig | None:
     return SesEmailConfig(source_arn, raw.get("from"), raw.get("configurationSet"))
 
 
-def _optional_object(config: pulumi.Config, key: str) -> Any:
-    try:
-        return config.get_object(key)
-    except Exception as error:  # the SDK raises a bare JSON error: name the key instead
-        raise ConfigError(key, f"is not valid structured config ({error})") from error
-
-
 def _require_object(config: pulumi.Config, key: str) -> Any:
     value = _optional_object(config, key)
     if value is None:
         raise ConfigError(key, "is required")
     return value
+
+
+def _optional_object(config: pulumi.Config, key: str) -> Any:
+    try:
+        return config.get_object(key)
+    except Exception as error:  # the SDK raises a bare JSON error: name the key instead
+        raise ConfigError(key, f"is not valid structured config ({error})") from error
 
 
 def _parse_plans(raw: Any) -> tuple[PlanConfig, ...]:

@@ -16,10 +16,11 @@ from infra.console_edge import aws_connect_sources
 from infra.data import Data
 from infra.functions import FUNCTION_SPECS, Functions, function_name
 from infra.identity import Identity, domain_prefix, hosted_ui_domain_name
-from infra.naming import qualified_stack_name
+from infra.monitoring import Monitoring, MonitoringArgs
+from infra.naming import physical_name, qualified_stack_name
 from infra.packaging import LambdaArchive, build_function_archives
 from infra.previous_run import previous_stack_outputs
-from infra.routes import PRODUCT, all_routes
+from infra.routes import PRODUCT, WEBHOOK, WEBHOOK_ROUTE, all_routes
 from infra.schema_guard import (
     DEPLOYED_ATTRIBUTES_OUTPUT,
     guard_user_pool_schema,
@@ -44,6 +45,7 @@ class Stack:
     console: WebConsole
     console_content: ConsoleContent
     web_base_url: pulumi.Output[str]
+    monitoring: Monitoring
 
 
 def build_stack(
@@ -152,6 +154,26 @@ def build_stack(
         ),
     )
 
+    monitoring = Monitoring(
+        "monitoring",
+        MonitoringArgs(
+            name_prefix=physical_name(),
+            alarms=config.alarms,
+            alarm_emails=config.alarm_emails,
+            account_id=context.account_id,
+            region=context.region,
+            metrics_service=physical_name(),  # one stack's figures apart from another's
+            function_names={c: f.name for c, f in functions.functions.items()},
+            webhook_concern=WEBHOOK,
+            table_names={k: t.name for k, t in data.tables.items()},
+            api_name=api.rest_api.name,
+            stage_name=api.stage.stage_name,
+            webhook_method=WEBHOOK_ROUTE.method,
+            webhook_resource=WEBHOOK_ROUTE.path,
+            sweep_interval_minutes=None,  # the reconciliation sweep sets its schedule here
+        ),
+    )
+
     pulumi.export("apiUrl", api.invoke_url)
     pulumi.export("webhookUrl", api.webhook_url)
     pulumi.export("userPoolId", identity.user_pool_id)
@@ -164,9 +186,11 @@ def build_stack(
     pulumi.export("consoleUrl", web_base_url)
     pulumi.export("consoleBucket", console.bucket.bucket)
     pulumi.export("consoleDistributionId", console.distribution.id)
+    pulumi.export("alarmTopicArn", monitoring.topic.arn)
+    pulumi.export("dashboardName", monitoring.dashboard.dashboard_name)
     pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, schema)
     pulumi.export(ROUTE_KEYS_OUTPUT, api.route_keys)
     if upstream:
         pulumi.export("upstreamSecretArn", upstream.arn)
     return Stack(config, identity, data, secrets, api, functions, stripe, console,
-                 console_content, web_base_url)  # fmt: skip
+                 console_content, web_base_url, monitoring)  # fmt: skip

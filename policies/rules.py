@@ -43,6 +43,8 @@ LAMBDA_FUNCTION = "aws:lambda/function:Function"
 S3_BUCKET = "aws:s3/bucket:Bucket"
 S3_PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 S3_BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+SNS_TOPIC = "aws:sns/topic:Topic"
 
 # ---------------------------------------------------------------------------------------------
 # Small readers that work on the engine's proxies and on plain dicts/lists alike.
@@ -604,6 +606,71 @@ S3_BUCKET_NOT_PUBLIC = _resource_policy(
     check_s3_not_public,
 )
 
+# ---------------------------------------------------------------------------------------------
+# 10. Every alarm tells someone, when it fires and when it clears.
+
+
+def check_metric_alarm(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.props.get("actionsEnabled") is False:
+        report(
+            f"CloudWatch alarm '{args.name}' has actions_enabled=False: it changes state and "
+            "nobody hears of it. Remove actions_enabled or set it to True.",
+            None,
+        )
+    for field, python_name, when in (
+        ("alarmActions", "alarm_actions", "fires"),
+        ("okActions", "ok_actions", "clears"),
+    ):
+        if not [a for a in _as_list(args.props.get(field)) if a]:
+            report(
+                f"CloudWatch alarm '{args.name}' has no {python_name}: nobody is told when it "
+                f"{when}. Set {python_name}=[<the stack's alarm topic ARN>].",
+                None,
+            )
+
+
+ALARMS_NOTIFY = _resource_policy(
+    "alarms-notify",
+    "Every CloudWatch metric alarm has actions enabled and notifies at least one target "
+    "(the stack's SNS topic) both on ALARM (alarm_actions) and on OK (ok_actions): an alarm "
+    "nobody hears of is the silent failure the stack's monitoring exists to prevent.",
+    frozenset({METRIC_ALARM}),
+    check_metric_alarm,
+)
+
+# ---------------------------------------------------------------------------------------------
+# 11. SNS topics are encrypted with a key CloudWatch alarms may use.
+
+AWS_MANAGED_SNS_KEY = "alias/aws/sns"
+
+
+def check_sns_topic(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    key = str(args.props.get("kmsMasterKeyId") or "")
+    if not key:
+        report(
+            f"SNS topic '{args.name}' is not encrypted: set kms_master_key_id to a customer "
+            "managed KMS key (alarm mails name the stack's resources).",
+            None,
+        )
+    elif key.endswith(AWS_MANAGED_SNS_KEY):
+        report(
+            f"SNS topic '{args.name}' uses the AWS managed key {AWS_MANAGED_SNS_KEY}, whose policy "
+            "does not let CloudWatch alarms publish: their notifications would be dropped. Use "
+            "a customer managed key whose policy allows cloudwatch.amazonaws.com kms:Decrypt "
+            "and kms:GenerateDataKey*.",
+            None,
+        )
+
+
+SNS_TOPIC_CUSTOMER_KEY = _resource_policy(
+    "sns-topic-customer-key",
+    "Every SNS topic is encrypted (kms_master_key_id) with a customer managed KMS key, never "
+    "the AWS managed alias/aws/sns: CloudWatch alarms cannot publish to a topic under that "
+    "key (AWS Knowledge Center, cloudwatch-configure-alarm-sns).",
+    frozenset({SNS_TOPIC}),
+    check_sns_topic,
+)
+
 ALL_POLICIES: list[ResourceValidationPolicy] = [
     COGNITO_CLIENT_NO_CUSTOM_WRITE,
     DYNAMODB_PITR_AND_ENCRYPTION,
@@ -614,4 +681,6 @@ ALL_POLICIES: list[ResourceValidationPolicy] = [
     LAMBDA_SUPPORTED_PYTHON,
     STATEFUL_RESOURCES_PROTECTED,
     S3_BUCKET_NOT_PUBLIC,
+    ALARMS_NOTIFY,
+    SNS_TOPIC_CUSTOMER_KEY,
 ]

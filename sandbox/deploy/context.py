@@ -12,8 +12,8 @@ import stripe
 from botocore.config import Config
 
 SERVICES = (
-    "apigateway", "cognito-idp", "dynamodb", "iam", "lambda", "logs", "secretsmanager", "sts",
-    "s3", "cloudfront",
+    "apigateway", "cloudfront", "cloudwatch", "cognito-idp", "dynamodb", "iam", "kms", "lambda",
+    "logs", "s3", "secretsmanager", "sns", "sts",
 )  # fmt: skip
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.+=,@-]")
 

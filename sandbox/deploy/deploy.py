@@ -63,6 +63,10 @@ class DeployedStack:
     # The Stripe objects the program created in the Stripe double.
     stripe_portal_configuration_id: str = ""
     stripe_webhook_endpoint_id: str = ""
+    # What infra/monitoring.py created: the alarm topic, the alarms' names, the dashboard.
+    alarm_topic_arn: str = ""
+    alarm_names: list[str] = field(default_factory=list)
+    dashboard_name: str = ""
     created: dict[str, int] = field(default_factory=dict)  # type -> count
     skipped: list[SkippedResource] = field(default_factory=list)
 
@@ -144,6 +148,9 @@ def deploy_stack(
         },
         stripe_portal_configuration_id=exports["stripePortalConfigurationId"],
         stripe_webhook_endpoint_id=exports["stripeWebhookEndpointId"],
+        alarm_topic_arn=exports["alarmTopicArn"],
+        alarm_names=sorted(_resolve(a.name) for a in stack.monitoring.alarms.values()),
+        dashboard_name=exports["dashboardName"],
         created=dict(sorted(Counter(r.type for r in mocks.created).items())),
         skipped=list(mocks.skipped),
     )

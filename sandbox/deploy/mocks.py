@@ -17,7 +17,7 @@ from typing import Any
 
 import pulumi
 
-from sandbox.deploy import apigateway, compute, console, identity, storage, stripe
+from sandbox.deploy import apigateway, compute, console, identity, monitoring, storage, stripe
 from sandbox.deploy.context import DeployContext
 
 Creator = Callable[[DeployContext, str, dict], tuple[str, dict[str, Any]]]
@@ -63,6 +63,11 @@ CREATORS: dict[str, Creator] = {
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": console.response_headers_policy,
     "aws:cloudfront/cachePolicy:CachePolicy": console.cache_policy,
     "aws:cloudfront/distribution:Distribution": console.distribution,
+    "aws:kms/key:Key": monitoring.kms_key,
+    "aws:sns/topic:Topic": monitoring.sns_topic,
+    "aws:sns/topicSubscription:TopicSubscription": monitoring.sns_subscription,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": monitoring.metric_alarm,
+    "aws:cloudwatch/dashboard:Dashboard": monitoring.dashboard,
     # The Stripe side goes into the Stripe double (api-sales:stripeApiBase).
     "pulumi:providers:stripe": stripe.provider,
     "stripe:index/product:Product": stripe.product,
@@ -74,7 +79,6 @@ CREATORS: dict[str, Creator] = {
 # Types the program may declare that ministack cannot hold, with the reason. They are
 # recorded as skipped (and printed by the sandbox), never dropped silently.
 SKIPPED_TYPES: dict[str, str] = {
-    "aws:cloudwatch/metricAlarm:MetricAlarm": "ministack does not evaluate alarms",
     "aws:apigateway/domainName:DomainName": "no DNS or certificates offline",
     "aws:apigateway/basePathMapping:BasePathMapping": "no custom domain offline",
 }

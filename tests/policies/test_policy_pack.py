@@ -25,6 +25,8 @@ EXPECTED_NAMES = [
     "lambda-supported-python",
     "stateful-resources-protected",
     "s3-bucket-not-public",
+    "alarms-notify",
+    "sns-topic-customer-key",
 ]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from policies.rules import (
+    ALARMS_NOTIFY,
     ALL_POLICIES,
     API_METHOD,
     API_METHOD_AUTHORIZED,
@@ -22,6 +23,9 @@ from policies.rules import (
     LAMBDA_ENV_NO_SECRETS,
     LAMBDA_FUNCTION,
     LAMBDA_SUPPORTED_PYTHON,
+    METRIC_ALARM,
+    SNS_TOPIC,
+    SNS_TOPIC_CUSTOMER_KEY,
     STATEFUL_RESOURCES_PROTECTED,
     USAGE_PLAN,
     USAGE_PLAN_QUOTA_AND_THROTTLE,
@@ -77,6 +81,8 @@ def test_every_policy_has_something_to_check_in_the_program(program: list[Any]) 
         API_METHOD,
         IAM_ROLE_POLICY,
         LAMBDA_FUNCTION,
+        METRIC_ALARM,
+        SNS_TOPIC,
     ):
         assert checked in types
 
@@ -266,6 +272,38 @@ FLIPS: list[tuple[str, str, Callable[[Any], bool], Callable[[Any], dict[str, Any
         lambda r: {**r.inputs, "runtime": "python3.10"},
         LAMBDA_SUPPORTED_PYTHON.name,
         "'python3.10'",
+    ),
+    (
+        "alarm without ok action",
+        METRIC_ALARM,
+        lambda r: True,
+        lambda r: {k: v for k, v in r.inputs.items() if k != "okActions"},
+        ALARMS_NOTIFY.name,
+        "no ok_actions",
+    ),
+    (
+        "math alarm with actions disabled",
+        METRIC_ALARM,
+        lambda r: "metricQueries" in r.inputs,
+        lambda r: {**r.inputs, "actionsEnabled": False},
+        ALARMS_NOTIFY.name,
+        "actions_enabled=False",
+    ),
+    (
+        "topic under the AWS managed key",
+        SNS_TOPIC,
+        lambda r: True,
+        lambda r: {**r.inputs, "kmsMasterKeyId": "alias/aws/sns"},
+        SNS_TOPIC_CUSTOMER_KEY.name,
+        "alias/aws/sns",
+    ),
+    (
+        "unencrypted topic",
+        SNS_TOPIC,
+        lambda r: True,
+        lambda r: {k: v for k, v in r.inputs.items() if k != "kmsMasterKeyId"},
+        SNS_TOPIC_CUSTOMER_KEY.name,
+        "is not encrypted",
     ),
 ]
 
