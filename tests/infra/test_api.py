@@ -198,14 +198,13 @@ def test_a_changed_request_schema_redeploys_the_api(monkeypatch):
     from infra import api, request_contract
 
     routes = ()
-    before = api.deployment_hash(routes, _Config(), {})
+    before = api.deployment_hash(routes, _Config(), {}, "https://app.example.test")
     changed = json.loads(json.dumps(CONTRACT))
     changed["operations"]["POST /v1/mail/messages"]["body"]["schema"]["properties"]["limit"][
         "maximum"] = 500
     monkeypatch.setattr(request_contract, "load", lambda: changed)
-    assert api.deployment_hash(routes, _Config(), {}) != before
+    assert api.deployment_hash(routes, _Config(), {}, "https://app.example.test") != before
 
 
-class _Config:  # the two StackConfig fields deployment_hash reads
+class _Config:  # the StackConfig field deployment_hash reads
     upstream_url = None
-    web_origin = "https://app.example.test"

@@ -25,6 +25,7 @@ DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 FUNCTION = "aws:lambda/function:Function"
 TABLE = "aws:dynamodb/table:Table"
 REST_API = "aws:apigateway/restApi:RestApi"
+STAGE = "aws:apigateway/stage:Stage"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 CONCERNS = ("account", "billing", "product", "webhook")
@@ -87,10 +88,11 @@ def test_each_function_has_an_errors_and_a_throttles_alarm(dev_run, concern):
 def test_the_webhook_5xx_alarm_watches_the_webhook_method_of_the_stage(dev_run):
     alarm = _alarms(dev_run)["webhook-5xx"]
     api_name = dev_run.of_type(REST_API)[0].inputs["name"]
+    stage = dev_run.of_type(STAGE)[0].inputs["stageName"]
     assert (alarm["namespace"], alarm["metricName"], alarm["statistic"]) == (
         "AWS/ApiGateway", "5XXError", "Sum")  # fmt: skip
     assert alarm["dimensions"] == {
-        "ApiName": api_name, "Stage": "v1", "Method": "POST", "Resource": "/stripe/webhook",
+        "ApiName": api_name, "Stage": stage, "Method": "POST", "Resource": "/stripe/webhook",
     }  # fmt: skip
     assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
     assert alarm["treatMissingData"] == "notBreaching"
@@ -99,6 +101,7 @@ def test_the_webhook_5xx_alarm_watches_the_webhook_method_of_the_stage(dev_run):
 def test_the_api_5xx_rate_is_5xx_over_count_of_the_whole_stage(dev_run):
     alarm = _alarms(dev_run)["api-5xx-rate"]
     api_name = dev_run.of_type(REST_API)[0].inputs["name"]
+    stage = dev_run.of_type(STAGE)[0].inputs["stageName"]
     assert "metricName" not in alarm and "namespace" not in alarm
     queries = _queries(alarm)
     assert queries["alarmed"]["returnData"] is True
@@ -107,7 +110,7 @@ def test_the_api_5xx_rate_is_5xx_over_count_of_the_whole_stage(dev_run):
         assert queries[query_id]["returnData"] is False
         assert queries[query_id]["metric"] == {
             "namespace": "AWS/ApiGateway", "metricName": metric, "stat": "Sum", "period": 300,
-            "dimensions": {"ApiName": api_name, "Stage": "v1"},
+            "dimensions": {"ApiName": api_name, "Stage": stage},
         }  # fmt: skip
     assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 5)
 
