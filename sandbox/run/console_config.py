@@ -16,6 +16,9 @@ def console_config(stack: DeployedStack, config: dict[str, Any],
     return {
         "environment": "sandbox",
         "region": stack.region,
+        # The one origin the console is used at (Checkout and the hosted UI return there).
+        "webBaseUrl": config[f"{NAMESPACE}:webBaseUrl"],
+        "defaultPlan": config.get(f"{NAMESPACE}:defaultPlan", "FREE"),
         "apiUrl": API_PREFIX,
         "userPoolId": stack.user_pool_id,
         "webClientId": stack.web_client_id,
@@ -28,10 +31,15 @@ def console_config(stack: DeployedStack, config: dict[str, Any],
 
 
 def _plan(plan: dict[str, Any]) -> dict[str, Any]:
+    """The shape the program writes into config.json: name, quota, throttle, price, features."""
     price = plan.get("price")
-    return {
+    shown: dict[str, Any] = {
         "name": plan["name"],
         "quota": plan["quota"],
         "price": {"unitAmount": price["unitAmount"], "currency": price.get("currency", "jpy"),
                   "interval": price.get("interval", "month")} if price else None,
+        "features": list(plan.get("features") or []),
     }  # fmt: skip
+    if plan.get("throttle"):
+        shown["throttle"] = plan["throttle"]
+    return shown

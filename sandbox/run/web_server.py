@@ -23,6 +23,7 @@ WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 API_PREFIX = "/api"
 COGNITO_PATH = "/cognito/"
 CONFIRM_PATH = "/_sandbox/confirm-sign-up"
+NOT_FOUND_PAGE = "404.html"
 MAX_BODY = 1024 * 1024
 PROXY_TIMEOUT_S = 90  # a Lambda's first call in ministack starts a worker process
 # Only what a browser may call on Cognito without AWS credentials; never an Admin* action,
@@ -158,9 +159,10 @@ class _Handler(BaseHTTPRequestHandler):
     # -- static files ---------------------------------------------------------------------
     def _static(self, path: str) -> None:
         target = _resolve_static(self.site.root, path)
-        if target is None:
-            return self._send(404, b"<!doctype html><title>Not found</title><h1>Not found</h1>",
-                              "text/html; charset=utf-8")  # fmt: skip
+        if target is None:  # the console's own 404 page, as CloudFront serves it on AWS
+            page = self.site.root / NOT_FOUND_PAGE
+            body = page.read_bytes() if page.is_file() else b"<!doctype html><h1>Not found</h1>"
+            return self._send(404, body, "text/html; charset=utf-8")
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
             kind += "; charset=utf-8"
