@@ -8,7 +8,7 @@ import {
   formatMoney, formatNumber, hasMessage, language, languages, setLanguage, t, translate,
 } from "./i18n.js";
 
-export { fillText, formatDate, formatDateTime, formatNumber, language, t } from "./i18n.js";
+export { fillText, formatDate, formatDateTime, formatNumber, hasMessage, language, t } from "./i18n.js";
 
 let configPromise = null;
 
@@ -134,7 +134,7 @@ export async function signOut() {
 // between the redirect out and the callback; tokens end up where the SRP path keeps them.
 const PENDING_KEY = "apiSales.hostedUi.pending";
 const HOSTED_SESSION_KEY = "apiSales.hostedUi.session";
-const OAUTH_SCOPES = "openid email profile";
+const OAUTH_SCOPES = "openid email profile"; // i18n-exempt: OAuth scope names
 
 function hostedUiBase(config) {
   return String(config.hostedUiUrl || "").replace(/\/$/, "");

@@ -1,7 +1,7 @@
 // The plans page: one card per plan of config.json, in its order; nothing here names a plan.
 import {
   $, api, errorText, formatDate, formatPrice, formatQuota, formatThrottle, hasMessage,
-  loadConfig, requireSession, say, start, t, wireHeader,
+  language, loadConfig, requireSession, say, start, t, wireHeader,
 } from "../app.js";
 
 const REFRESH_MS = 3000; // webhooks change the plan in the background: keep the page current
@@ -20,34 +20,40 @@ function describe(subscription) {
   return t("subscription.other", { status: hasMessage(key) ? t(key) : subscription.status });
 }
 
-function element(tag, className, text) {
+function element(tag, classes = [], text = "") {
   const node = document.createElement(tag);
-  if (className) node.className = className;
+  node.classList.add(...classes);
   if (text) node.textContent = text;
   return node;
 }
 
+// A feature is the seller's text, or {"en": "...", "ja": "..."} to give it per language.
+function featureText(feature) {
+  if (typeof feature === "string") return feature;
+  return feature?.[language] ?? feature?.en ?? Object.values(feature || {})[0] ?? "";
+}
+
 function planCard(plan, index) {
-  const card = element("section", "card plan");
+  const card = element("section", ["card", "plan"]);
   card.dataset.plan = plan.name;
   const titleId = `plan-${index}-title`;
   card.setAttribute("aria-labelledby", titleId);
-  const title = element("h2", "", plan.name);
+  const title = element("h2", [], plan.name);
   title.id = titleId;
-  const badge = element("p", "badge", t("plans.current"));
+  const badge = element("p", ["badge"], t("plans.current"));
   badge.hidden = true;
   const facts = element("ul");
-  for (const text of [formatQuota(plan.quota), formatThrottle(plan.throttle), ...(plan.features || [])]) {
-    if (text) facts.append(element("li", "", text));
+  for (const text of [formatQuota(plan.quota), formatThrottle(plan.throttle), ...(plan.features || []).map(featureText)]) {
+    if (text) facts.append(element("li", [], text));
   }
-  card.append(title, badge, element("p", "price", formatPrice(plan.price)), facts);
+  card.append(title, badge, element("p", ["price"], formatPrice(plan.price)), facts);
   if (plan.price) {
-    const upgrade = element("button", "upgrade", t("plans.upgradeTo", { plan: plan.name }));
+    const upgrade = element("button", ["upgrade"], t("plans.upgradeTo", { plan: plan.name }));
     upgrade.type = "button";
     upgrade.hidden = true;
     upgrade.addEventListener("click", (event) =>
       go(event.currentTarget, "/billing/checkout", { plan: plan.name }, t("plans.checkout")));
-    const portal = element("button", "portal", t("plans.portal"));
+    const portal = element("button", ["portal"], t("plans.portal"));
     portal.type = "button";
     portal.hidden = true;
     portal.addEventListener("click", (event) =>
