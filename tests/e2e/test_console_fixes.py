@@ -93,6 +93,7 @@ def test_a_key_rotated_in_another_tab_is_picked_up_on_focus_and_on_403(
     other_tab.goto(web + "/account/")
 
     def rotate_in_other_tab() -> str:
+        expect(other_tab.locator("#plan-name")).to_have_text("FREE")  # the key is loaded
         before = other_tab.locator("#api-key").input_value()
         other_tab.get_by_role("button", name=words("account.rotate")).click()
         other_tab.get_by_role("button", name=words("account.rotateYes")).click()
@@ -107,6 +108,7 @@ def test_a_key_rotated_in_another_tab_is_picked_up_on_focus_and_on_403(
     this_tab.evaluate("() => window.dispatchEvent(new Event('focus'))")
     expect(key).to_have_value(rotated)
     expect(this_tab.locator("#key-message")).to_have_text(words("account.keyChangedElsewhere"))
+    other_tab.reload()
 
     # Without a focus event: the stale key's 403 fetches the current key and calls again.
     rotated = rotate_in_other_tab()
