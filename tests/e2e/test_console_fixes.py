@@ -195,6 +195,22 @@ def test_an_unknown_address_has_the_sites_404_page(sandbox: Sandbox, browser, la
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_callback_no_sign_in_started_explains_itself(
+    sandbox: Sandbox, browser, language: str, expect
+) -> None:
+    web, words = sandbox.web_url, Words(language)
+    page = new_context(browser, language).new_page()
+    page.goto(web + "/auth/callback?code=stolen&state=guessed")
+    expect(page.get_by_role("heading", level=1)).to_have_text(words("callback.title"))
+    expect(page.locator("#callback-error")).to_have_text(
+        words("callback.failed", message=words("hosted.noPending"), code="no_pending_sign_in"))
+    expect(page.get_by_role("link", name=words("callback.back"))).to_be_visible()
+    shot(page, language, "callback-error")
+    page.context.close()
+
+
+@pytest.mark.browser
 def test_every_page_shows_the_favicon(sandbox: Sandbox, browser, expect) -> None:
     web = sandbox.web_url
     page = new_context(browser, "en").new_page()

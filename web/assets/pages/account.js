@@ -167,7 +167,9 @@ async function tryApi(event) {
     return;
   }
   renderMessages([]);
-  const hint = result.status === 429 ? ` ${t("try.quotaHint")}` : "";
+  // A used-up quota, not a per-second throttle, is what a bigger plan helps with.
+  const quotaUsed = result.status === 429 && result.data?.error?.code !== "THROTTLED";
+  const hint = quotaUsed ? ` ${t("try.quotaHint")}` : "";
   say(status, `${errorText(result)}${hint}`, "error");
 }
 
@@ -178,6 +180,8 @@ start(async () => {
   const config = await loadConfig();
   prefillMailbox(config.demoMailbox);
   $("#try-form").addEventListener("submit", tryApi);
+  // The page's buttons come disabled: until now a click would have been lost.
+  for (const button of document.querySelectorAll("main button")) button.disabled = false;
   await loadKey();
   // Back to this tab or window: the key may have been rotated meanwhile.
   addEventListener("focus", () => { refreshKey(); });

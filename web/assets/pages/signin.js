@@ -134,4 +134,6 @@ start(async () => {
       say(confirmError(), t("confirm.resendFailed", { message: error.message }), "error");
     }
   });
+  // The page's buttons come disabled: a click before this point would submit natively.
+  for (const button of document.querySelectorAll("main form button")) button.disabled = false;
 });
