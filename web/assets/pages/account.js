@@ -181,7 +181,7 @@ start(async () => {
   prefillMailbox(config.demoMailbox);
   $("#try-form").addEventListener("submit", tryApi);
   // The page's buttons come disabled: until now a click would have been lost.
-  for (const button of document.querySelectorAll("main button")) button.disabled = false;
+  for (const button of document.querySelectorAll("#main button")) button.disabled = false;
   await loadKey();
   // Back to this tab or window: the key may have been rotated meanwhile.
   addEventListener("focus", () => { refreshKey(); });

@@ -135,5 +135,5 @@ start(async () => {
     }
   });
   // The page's buttons come disabled: a click before this point would submit natively.
-  for (const button of document.querySelectorAll("main form button")) button.disabled = false;
+  for (const button of document.querySelectorAll("#main form button")) button.disabled = false;
 });
