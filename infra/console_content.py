@@ -139,6 +139,7 @@ def console_settings(
     web_client_id: pulumi.Input[str],
     hosted_ui_url: pulumi.Input[str],
     hosted_ui_domain: pulumi.Input[str],
+    web_base_url: pulumi.Input[str],
     plans: tuple[PlanConfig, ...],
     default_plan: str,
 ) -> dict[str, pulumi.Input[Any]]:
@@ -151,6 +152,8 @@ def console_settings(
         "webClientId": web_client_id,
         "hostedUiUrl": hosted_ui_url,
         "hostedUiDomain": hosted_ui_domain,
+        # The one origin the console is used at: Checkout and the hosted UI return there.
+        "webBaseUrl": web_base_url,
         "defaultPlan": default_plan,
         "plans": [plan_display(plan) for plan in plans],
     }

@@ -148,6 +148,7 @@ def build_stack(
                 web_client_id=identity.web_client_id,
                 hosted_ui_url=identity.hosted_ui_url,
                 hosted_ui_domain=identity.hosted_ui_domain,
+                web_base_url=web_base_url,
                 plans=config.plans,
                 default_plan=config.default_plan,
             ),

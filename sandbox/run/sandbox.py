@@ -24,6 +24,7 @@ from sandbox.deploy.ministack import (
 )
 from sandbox.run.billing_setup import reconcile_webhook_endpoints
 from sandbox.run.console_config import deployed_site
+from sandbox.run.saved_quota import record_free_quota, resumed_free_quota
 from sandbox.run.users import DemoUser, confirmer, ensure_demo_user
 from sandbox.run.web_server import WebServer
 from sandbox.stripe_double import StripeDouble
@@ -61,6 +62,7 @@ class Sandbox:
         self.demo_user: DemoUser | None = None
         self.config: dict[str, Any] = {}
         self.resumed = False
+        self.free_quota: int | None = None  # the default plan's calls a month, if changed
         self.mail_note = ""
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -86,6 +88,9 @@ class Sandbox:
         self.web = WebServer(o.port_web)  # binds now (PortInUseError)
         self.workdir.mkdir(parents=True, exist_ok=True)
         mode = self._resolve_mode()
+        # A resume keeps the deployed quota: say that one, refuse a different --free-quota.
+        self.free_quota = (resumed_free_quota(self.workdir, o.free_quota) if mode == "resume"
+                           else o.free_quota)  # fmt: skip
 
         self._start_mail()
         stripe_state = self.workdir / STRIPE_STATE_FILE
@@ -96,7 +101,7 @@ class Sandbox:
             # ministack starts a Lambda worker on the first delivery: give it time.
             webhook_timeout=60.0, webhook_backoff=0.5, webhook_max_attempts=6, webhook_workers=2,
         ).start()  # fmt: skip
-        free_quota = (o.free_quota, "MONTH") if o.free_quota else None
+        free_quota = (self.free_quota, "MONTH") if self.free_quota else None
         self.config = sandbox_config(
             self.web.url, stripe_api_base=self.stripe.url, free_quota=free_quota,
             stripe_secret_key=self.stripe.api_key,
@@ -132,6 +137,8 @@ class Sandbox:
             stack = deploy_or_resume(self.ministack.endpoint_url, self.config, self.workdir, mode)
             reconcile_webhook_endpoints(self.stripe, stack)
             self.resumed = mode == "resume"
+            if not self.resumed:
+                record_free_quota(self.workdir, self.free_quota)
             return stack
         except DeployError as error:
             if self.options.mode != "auto" or mode != "resume":
@@ -141,6 +148,7 @@ class Sandbox:
             stack = deploy_or_resume(self.ministack.endpoint_url, self.config, self.workdir,
                                      "fresh")  # fmt: skip
             reconcile_webhook_endpoints(self.stripe, stack)
+            record_free_quota(self.workdir, self.free_quota)
             return stack
 
     def _start_mail(self) -> None:

@@ -28,6 +28,7 @@ from sandbox.deploy.ministack import HOST, PortInUseError
 API_PREFIX = "/api"
 COGNITO_PATH = "/cognito/"
 CONFIRM_PATH = "/_sandbox/confirm-sign-up"
+NOT_FOUND_PAGE = "404.html"
 MAX_BODY = 1024 * 1024
 PROXY_TIMEOUT_S = 90  # a Lambda's first call in ministack starts a worker process
 # Only what a browser may call on Cognito without AWS credentials; never an Admin* action,

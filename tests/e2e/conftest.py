@@ -4,14 +4,15 @@ console), on free ports in a temp work dir, stopped at the end of the module."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from sandbox.run import Sandbox, SandboxOptions
 
+from .browser import SCREENSHOTS, WAIT_MS
+
 FREE_QUOTA = 3  # calls a month on FREE: the 4th answers 429
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots" / "console"
+SHOTS = SCREENSHOTS / "console"
 
 
 @pytest.fixture(scope="module")
@@ -22,3 +23,13 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     )  # fmt: skip
     with Sandbox(options, log=lambda line: None) as running:
         yield running
+
+
+@pytest.fixture
+def expect():
+    """Playwright's expect with the sandbox's patience, reset for later tests."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    yield expect
+    expect.set_options(timeout=None)  # the process-wide default

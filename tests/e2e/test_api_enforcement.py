@@ -76,13 +76,20 @@ def test_forged_webhook_is_400(sandbox: Sandbox) -> None:
 
 def test_console_pages_config_and_proxies(sandbox: Sandbox) -> None:
     web = sandbox.web_url
-    for path, marker in [("/", "<h1>FM Mail</h1>"), ("/signin", "Create an account"),
-                         ("/account/", "Try the API"), ("/upgrade", "Upgrade to PRO"),
-                         ("/upgrade/thanks?session_id=cs_x", "Thank you"),
-                         ("/upgrade/canceled", "Checkout canceled"),
-                         ("/auth/callback?code=x&state=y", "with the hosted page")]:  # fmt: skip
+    # Pages carry message keys, not words (web/assets/i18n/*.json).
+    pages = [("/", 'data-i18n="site.brand"'), ("/signin", 'data-i18n="signin.signUp"'),
+             ("/account/", 'data-i18n="try.title"'), ("/upgrade", 'id="plans"'),
+             ("/upgrade/thanks?session_id=cs_x", 'data-i18n="thanks.title"'),
+             ("/upgrade/canceled", 'data-i18n="canceled.title"'),
+             ("/auth/callback?code=x&state=y", 'data-i18n="callback.title"')]  # fmt: skip
+    for path, marker in pages:
         status, body = call(web + path)
         assert status == 200 and marker in body, path
+    for catalogue in ("languages", "en", "ja"):
+        status, messages = call(f"{web}/assets/i18n/{catalogue}.json")
+        assert status == 200 and isinstance(messages, dict), catalogue
+    status, body = call(web + "/no/such/page")
+    assert status == 404 and 'data-i18n="notFound.title"' in body  # the site's 404 page
     assert call(web + "/../pyproject.toml")[0] == 404
     status, config = call(web + "/config.json")
     assert status == 200
@@ -90,6 +97,7 @@ def test_console_pages_config_and_proxies(sandbox: Sandbox) -> None:
     assert config["webClientId"] == sandbox.stack.web_client_id
     assert config["apiUrl"] == "/api"
     assert config["hostedUiUrl"] == sandbox.stack.hosted_ui_url
+    assert config["webBaseUrl"] == web  # the one origin pages move to
     assert [p["name"] for p in config["plans"]] == ["FREE", "PRO"]
     if sandbox.mailbox:
         assert config["demoMailbox"]["port"] == sandbox.mailbox.port

@@ -12,8 +12,8 @@ import pytest
 
 from sandbox.run import Sandbox
 
+from .browser import ARGS, CHROMIUM, WAIT_MS
 from .conftest import SHOTS
-from .test_console_journey import ARGS, CHROMIUM, WAIT_MS
 
 TOKEN_KEYS = (
     "() => Object.keys(localStorage)"

@@ -1,15 +1,21 @@
 // Shared by every page of the console: settings (/config.json), Cognito sign-in through the
 // vendored amazon-cognito-identity-js (SRP, so the password never leaves the browser) or the
 // hosted UI (authorization code flow with PKCE), calls
-// to the api-sales API, and the error shape {"error": {"code", "message"}}.
+// to the api-sales API, and the error shape {"error": {"code", "message"}}. Every text a
+// reader sees comes from the message catalogues through ./i18n.js.
 /* global AmazonCognitoIdentity */
+import {
+  formatMoney, formatNumber, hasMessage, language, languages, setLanguage, t, translate,
+} from "./i18n.js";
+
+export { fillText, formatDate, formatDateTime, formatNumber, hasMessage, language, t } from "./i18n.js";
 
 let configPromise = null;
 
 export function loadConfig() {
   if (!configPromise) {
     configPromise = fetch("/config.json", { cache: "no-store" }).then((response) => {
-      if (!response.ok) throw new Error(`Cannot load /config.json (HTTP ${response.status}).`);
+      if (!response.ok) throw new Error(t("error.config", { status: response.status }));
       return response.json();
     });
   }
@@ -27,13 +33,22 @@ async function userPool() {
   });
 }
 
+// Cognito's messages are English: a known code is said in the reader's language.
 function cognitoError(error) {
-  const err = new Error(error?.message || String(error));
-  err.code = error?.code || error?.name || "cognito_error";
+  const code = error?.code || error?.name || "cognito_error";
+  const err = new Error(hasMessage(`cognito.${code}`) ? t(`cognito.${code}`) : (error?.message || String(error)));
+  err.code = code;
   return err;
 }
 
-export async function signIn(email, password) {
+// Addresses are case-insensitive (the pool is made with case_sensitive false): one spelling
+// reaches Cognito, whatever the reader typed, so "Ann@Example.com" signs in as ann@example.com.
+export function normaliseEmail(email) {
+  return String(email || "").trim().toLowerCase();
+}
+
+export async function signIn(typedEmail, password) {
+  const email = normaliseEmail(typedEmail);
   localStorage.removeItem(HOSTED_SESSION_KEY); // this session is not the hosted UI's
   const pool = await userPool();
   const user = new AmazonCognitoIdentity.CognitoUser({ Username: email, Pool: pool });
@@ -46,13 +61,14 @@ export async function signIn(email, password) {
       onFailure: (error) => reject(cognitoError(error)),
       newPasswordRequired: () => reject(cognitoError({
         code: "NewPasswordRequired",
-        message: "This account must set a new password first (ask the operator).",
+        message: t("cognito.NewPasswordRequired"),
       })),
     });
   });
 }
 
-export async function signUp(email, password) {
+export async function signUp(typedEmail, password) {
+  const email = normaliseEmail(typedEmail);
   const pool = await userPool();
   const attributes = [new AmazonCognitoIdentity.CognitoUserAttribute({ Name: "email", Value: email })];
   return new Promise((resolve, reject) => {
@@ -63,7 +79,7 @@ export async function signUp(email, password) {
 
 export async function confirmSignUp(email, code) {
   const pool = await userPool();
-  const user = new AmazonCognitoIdentity.CognitoUser({ Username: email, Pool: pool });
+  const user = new AmazonCognitoIdentity.CognitoUser({ Username: normaliseEmail(email), Pool: pool });
   return new Promise((resolve, reject) => {
     user.confirmRegistration(code, true, (error, result) =>
       error ? reject(cognitoError(error)) : resolve(result));
@@ -72,7 +88,7 @@ export async function confirmSignUp(email, code) {
 
 export async function resendCode(email) {
   const pool = await userPool();
-  const user = new AmazonCognitoIdentity.CognitoUser({ Username: email, Pool: pool });
+  const user = new AmazonCognitoIdentity.CognitoUser({ Username: normaliseEmail(email), Pool: pool });
   return new Promise((resolve, reject) => {
     user.resendConfirmationCode((error, result) =>
       error ? reject(cognitoError(error)) : resolve(result));
@@ -118,7 +134,7 @@ export async function signOut() {
 // between the redirect out and the callback; tokens end up where the SRP path keeps them.
 const PENDING_KEY = "apiSales.hostedUi.pending";
 const HOSTED_SESSION_KEY = "apiSales.hostedUi.session";
-const OAUTH_SCOPES = "openid email profile";
+const OAUTH_SCOPES = "openid email profile"; // i18n-exempt: OAuth scope names
 
 function hostedUiBase(config) {
   return String(config.hostedUiUrl || "").replace(/\/$/, "");
@@ -174,17 +190,17 @@ export async function completeHostedSignIn(params) {
   const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "null");
   sessionStorage.removeItem(PENDING_KEY);
   if (params.get("error")) {
-    throw oauthError(params.get("error"),
-      `The hosted page refused the sign-in: ${params.get("error_description") || params.get("error")}.`);
+    throw oauthError(params.get("error"), t("hosted.refused",
+      { reason: params.get("error_description") || params.get("error") }));
   }
   if (!pending || !pending.state) {
-    throw oauthError("no_pending_sign_in", "No sign-in was started in this tab. Start again.");
+    throw oauthError("no_pending_sign_in", t("hosted.noPending"));
   }
   if (!params.get("state") || params.get("state") !== pending.state) {
-    throw oauthError("state_mismatch", "The sign-in response does not match the request this tab made (state mismatch). Nothing was stored; start again.");
+    throw oauthError("state_mismatch", t("hosted.stateMismatch"));
   }
   const code = params.get("code");
-  if (!code) throw oauthError("no_code", "The hosted page returned no authorization code.");
+  if (!code) throw oauthError("no_code", t("hosted.noCode"));
 
   const config = await loadConfig();
   let response;
@@ -202,12 +218,12 @@ export async function completeHostedSignIn(params) {
       cache: "no-store",
     });
   } catch (error) {
-    throw oauthError("network_error", `The token endpoint could not be reached: ${error.message}`);
+    throw oauthError("network_error", t("hosted.unreachable", { reason: error.message }));
   }
   const tokens = await response.json().catch(() => ({}));
   if (!response.ok || !tokens.id_token || !tokens.access_token || !tokens.refresh_token) {
-    throw oauthError(tokens.error || "token_error",
-      `The code could not be exchanged: ${tokens.error_description || tokens.error || `HTTP ${response.status}`}.`);
+    throw oauthError(tokens.error || "token_error", t("hosted.exchangeFailed",
+      { reason: tokens.error_description || tokens.error || `HTTP ${response.status}` }));
   }
   await storeSession(tokens);
   localStorage.setItem(HOSTED_SESSION_KEY, "1");
@@ -225,7 +241,7 @@ async function storeSession(tokens) {
   });
   const claims = session.getAccessToken().decodePayload();
   const username = claims.username || session.getIdToken().decodePayload()["cognito:username"];
-  if (!username) throw oauthError("token_error", "The tokens name no user.");
+  if (!username) throw oauthError("token_error", t("hosted.noUser"));
   const user = new AmazonCognitoIdentity.CognitoUser({ Username: username, Pool: await userPool() });
   user.setSignInUserSession(session);
 }
@@ -257,7 +273,7 @@ export async function api(method, path, { token, apiKey, body } = {}) {
       cache: "no-store",
     });
   } catch (error) {
-    return { status: 0, ok: false, data: { error: { code: "network_error", message: `The API could not be reached: ${error.message}` } } };
+    return { status: 0, ok: false, data: { error: { code: "network_error", message: t("error.network", { reason: error.message }) } } };
   }
   let data = null;
   const text = await response.text();
@@ -269,39 +285,51 @@ export async function api(method, path, { token, apiKey, body } = {}) {
   return { status: response.status, ok: response.ok, data };
 }
 
-// "Message (code, HTTP 429)" from the error shape, whatever answered.
+// "Message (code, HTTP 429)" from the error shape, whatever answered. A code the
+// catalogue knows (error.<code>) is said in the reader's language, else the server's words.
 export function errorText(result) {
   const error = result?.data?.error;
-  const message = error?.message || result?.data?.message || "Something went wrong.";
+  const known = error?.code && hasMessage(`error.${error.code}`);
+  const message = known
+    ? t(`error.${error.code}`)
+    : error?.message || result?.data?.message || t("error.unknown");
   const code = error?.code ? `${error.code}, ` : "";
-  return `${message} (${code}HTTP ${result.status})`;
+  return t("error.withStatus", { message, code, status: result.status });
 }
 
 // ---- presentation ------------------------------------------------------------------------
+// A plan as config.json describes it: {name, quota: {limit, period}, throttle: {rateLimit,
+// burstLimit}, price: {unitAmount, currency, interval} | null, features: [...]}; throttle
+// and features may be absent.
 export function formatPrice(price) {
-  if (!price) return "Free";
-  const amount = new Intl.NumberFormat("en", {
-    style: "currency", currency: price.currency.toUpperCase(),
-  }).format(price.currency.toLowerCase() === "jpy" ? price.unitAmount : price.unitAmount / 100);
-  return `${amount} a ${price.interval}`;
+  if (!price) return t("plan.free");
+  const amount = formatMoney(price.unitAmount, price.currency);
+  const interval = String(price.interval || "").toLowerCase();
+  return hasMessage(`price.per.${interval}`)
+    ? t(`price.per.${interval}`, { amount })
+    : t("price.perOther", { amount, interval });
 }
 
 export function formatQuota(quota) {
   if (!quota) return "";
-  const period = { DAY: "day", WEEK: "week", MONTH: "month" }[quota.period] || quota.period;
-  return `${new Intl.NumberFormat("en").format(quota.limit)} calls a ${period}`;
+  const period = String(quota.period || "").toUpperCase();
+  const count = quota.limit;
+  const limit = formatNumber(count);
+  return hasMessage(`quota.per.${period}`)
+    ? t(`quota.per.${period}`, { limit, count })
+    : t("quota.perOther", { limit, count, period });
+}
+
+export function formatThrottle(throttle) {
+  if (!throttle || throttle.rateLimit === undefined) return "";
+  return t("throttle", {
+    rate: formatNumber(throttle.rateLimit), burst: formatNumber(throttle.burstLimit ?? throttle.rateLimit),
+  });
 }
 
 export async function planInfo(name) {
   const config = await loadConfig();
   return (config.plans || []).find((plan) => plan.name === name) || null;
-}
-
-export function formatDate(epochSeconds) {
-  if (!epochSeconds) return "";
-  return new Date(Number(epochSeconds) * 1000).toLocaleDateString("en", {
-    year: "numeric", month: "long", day: "numeric",
-  });
 }
 
 // Writes a message into a live region; kind "error" also marks it for styling.
@@ -315,16 +343,47 @@ export function $(selector) {
   return document.querySelector(selector);
 }
 
-// The site header is the same on every page: written once here, filled in by wireHeader().
-const SITE_HEADER = `
-  <a class="brand" href="/">FM Mail</a>
-  <nav aria-label="Main">
-    <a href="/account/">API key</a>
-    <a href="/upgrade/">Plans</a>
-  </nav>
-  <span class="who"><span id="signed-in-as"></span>
-    <button type="button" id="sign-out" class="link" hidden>Sign out</button></span>`;
-for (const header of document.querySelectorAll("[data-site-header]")) header.innerHTML = SITE_HEADER;
+function element(tag, attributes = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+// The language switch: the choice is kept (localStorage) and the page is shown again in it.
+function languageSwitch() {
+  const label = element("label", { for: "language", class: "language-label" }, t("header.language"));
+  const select = element("select", { id: "language", class: "language" });
+  for (const [code, name] of Object.entries(languages)) {
+    const option = element("option", { value: code, lang: code }, name);
+    option.selected = code === language;
+    select.append(option);
+  }
+  select.addEventListener("change", () => {
+    setLanguage(select.value);
+    location.reload();
+  });
+  const box = element("span", { class: "language-switch" });
+  box.append(label, select);
+  return box;
+}
+
+// The site header is the same on every page: written here, filled in by wireHeader().
+function siteHeader(header) {
+  const nav = element("nav", { "aria-label": t("header.navigation") });
+  nav.append(
+    element("a", { href: "/account/" }, t("header.apiKey")),
+    element("a", { href: "/upgrade/" }, t("header.plans")),
+  );
+  const who = element("span", { class: "who" });
+  const signOutButton = element("button", { type: "button", id: "sign-out", class: "link" }, t("header.signOut"));
+  signOutButton.hidden = true;
+  who.append(element("span", { id: "signed-in-as" }), " ", signOutButton);
+  header.replaceChildren(element("a", { class: "brand", href: "/" }, t("site.brand")), nav, languageSwitch(), who);
+}
+
+translate();
+for (const header of document.querySelectorAll("[data-site-header]")) siteHeader(header);
 
 // Header: who is signed in, and sign out.
 export function wireHeader(session) {
@@ -343,8 +402,21 @@ export function wireHeader(session) {
   }
 }
 
+// One origin: sessions live in that origin's localStorage and Checkout, the portal and the
+// hosted UI return to webBaseUrl, so a page opened at another address (127.0.0.1 for
+// localhost) moves there before anything is stored.
+async function ensureCanonicalOrigin() {
+  const config = await loadConfig();
+  if (!config.webBaseUrl) return;
+  const canonical = new URL(config.webBaseUrl).origin;
+  if (canonical === location.origin) return;
+  location.replace(canonical + location.pathname + location.search + location.hash);
+  await new Promise(() => {}); // the page is going away
+}
+
 export async function start(main) {
   try {
+    await ensureCanonicalOrigin();
     await main();
   } catch (error) {
     const box = $("#page-error");

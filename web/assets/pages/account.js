@@ -1,5 +1,6 @@
 import {
-  $, api, errorText, formatQuota, loadConfig, planInfo, requireSession, say, start, wireHeader,
+  $, api, errorText, formatDateTime, formatNumber, formatQuota, loadConfig, planInfo,
+  requireSession, say, start, t, wireHeader,
 } from "../app.js";
 
 let session = null;
@@ -7,7 +8,7 @@ let session = null;
 async function showPlan(planName) {
   $("#plan-name").textContent = planName || "—";
   const plan = await planInfo(planName);
-  $("#plan-quota").textContent = plan ? `(${formatQuota(plan.quota)})` : "";
+  $("#plan-quota").textContent = plan ? t("common.parenthesised", { text: formatQuota(plan.quota) }) : "";
 }
 
 function showKey(key) {
@@ -15,15 +16,15 @@ function showKey(key) {
   $("#api-key").dataset.keyId = key.id;
 }
 
-// The caller's key; a new user gets a FREE one at once (POST is idempotent).
+// The caller's key; a new user gets one on the default plan at once (POST is idempotent).
 async function loadKey() {
   let result = await api("GET", "/account/api-key", { token: session.idToken });
   if (result.status === 404) {
-    say($("#key-message"), "Issuing your API key…");
+    say($("#key-message"), t("account.issuing"));
     result = await api("POST", "/account/api-key", { token: session.idToken });
   }
   if (!result.ok) {
-    say($("#key-message"), `Could not load your key: ${errorText(result)}`, "error");
+    say($("#key-message"), t("account.loadFailed", { error: errorText(result) }), "error");
     return;
   }
   showKey(result.data);
@@ -31,43 +32,66 @@ async function loadKey() {
   say($("#key-message"), "");
 }
 
+// The key may have been rotated in another tab or window since this page loaded: the value
+// shown here would then be refused. Resolves to true when the shown key changed.
+async function refreshKey() {
+  if (!session) return false;
+  const result = await api("GET", "/account/api-key", { token: session.idToken });
+  if (!result.ok || !result.data?.value) return false;
+  const changed = result.data.value !== $("#api-key").value;
+  if (changed) {
+    showKey(result.data);
+    await showPlan(result.data.plan);
+    say($("#key-message"), t("account.keyChangedElsewhere"));
+  }
+  return changed;
+}
+
 function wireKeyButtons() {
   $("#toggle-key").addEventListener("click", (event) => {
     const input = $("#api-key");
     const showing = input.type === "text";
     input.type = showing ? "password" : "text";
-    event.currentTarget.textContent = showing ? "Show" : "Hide";
+    event.currentTarget.textContent = showing ? t("account.show") : t("account.hide");
     event.currentTarget.setAttribute("aria-pressed", String(!showing));
   });
   $("#copy-key").addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText($("#api-key").value);
-      say($("#key-message"), "Key copied to the clipboard.");
+      say($("#key-message"), t("account.copied"));
     } catch {
       $("#api-key").type = "text";
       $("#api-key").select();
-      say($("#key-message"), "Copy the selected key with Ctrl+C.");
+      say($("#key-message"), t("account.copyByHand"));
     }
   });
   // Two steps instead of confirm(): a dialog would block automation and screen readers alike.
+  // While asking, the two answers replace the Rotate button (two buttons, not three).
+  const asking = (on) => {
+    $("#rotate-confirm").hidden = !on;
+    $("#rotate-key").hidden = on;
+  };
   $("#rotate-key").addEventListener("click", () => {
-    $("#rotate-confirm").hidden = false;
+    asking(true);
     $("#rotate-yes").focus();
   });
-  $("#rotate-no").addEventListener("click", () => { $("#rotate-confirm").hidden = true; });
+  $("#rotate-no").addEventListener("click", () => {
+    asking(false);
+    $("#rotate-key").focus();
+  });
   $("#rotate-yes").addEventListener("click", async () => {
-    $("#rotate-confirm").hidden = true;
-    say($("#key-message"), "Rotating…");
+    asking(false);
+    say($("#key-message"), t("account.rotating"));
     const result = await api("POST", "/account/api-key/rotate", { token: session.idToken });
-    if (!result.ok) return say($("#key-message"), `Rotation failed: ${errorText(result)}`, "error");
+    if (!result.ok) return say($("#key-message"), t("account.rotateFailed", { error: errorText(result) }), "error");
     showKey(result.data);
-    say($("#key-message"), "New key issued; the old one no longer works.");
+    say($("#key-message"), t("account.rotated"));
   });
 }
 
 function prefillMailbox(mailbox) {
   if (!mailbox) {
-    $("#try-mailbox-note").textContent = "Enter your own IMAP server's settings.";
+    $("#try-mailbox-note").textContent = t("try.ownMailbox");
     return;
   }
   $("#imap-host").value = mailbox.host;
@@ -75,7 +99,7 @@ function prefillMailbox(mailbox) {
   $("#imap-security").value = mailbox.security;
   $("#imap-username").value = mailbox.username;
   $("#imap-password").value = mailbox.password;
-  $("#try-mailbox-note").textContent = "Prefilled with the sandbox's demo mailbox.";
+  $("#try-mailbox-note").textContent = t("try.demoMailbox");
 }
 
 function renderMessages(messages) {
@@ -85,27 +109,32 @@ function renderMessages(messages) {
     const item = document.createElement("li");
     const from = (message.from || []).map((a) => a.name || a.address).join(", ");
     const title = document.createElement("strong");
-    title.textContent = message.subject || "(no subject)";
+    title.textContent = message.subject || t("try.noSubject");
     const meta = document.createElement("span");
     meta.className = "hint";
-    meta.textContent = ` — ${from}, ${message.date || message.internal_date || ""}`;
+    // The mail's own date (with its sender's offset), shown in the reader's zone and language.
+    const date = message.date || message.internal_date;
+    const time = document.createElement("time");
+    if (date) time.dateTime = date;
+    time.textContent = formatDateTime(date);
+    meta.append(` — ${from}, `, time);
     item.append(title, meta);
     for (const attachment of message.attachments || []) {
       const file = document.createElement("div");
       file.className = "attachment";
-      file.textContent = `📎 ${attachment.filename || attachment.part} (${attachment.content_type}, ${attachment.size} bytes)`;
+      file.textContent = t("try.attachment", {
+        name: attachment.filename || attachment.part, type: attachment.content_type,
+        size: formatNumber(attachment.size), count: attachment.size,
+      });
       item.append(file);
     }
     list.append(item);
   }
 }
 
-async function tryApi(event) {
-  event.preventDefault();
-  const status = $("#try-status");
-  const button = $("#try-send");
+function requestBody() {
   const port = $("#imap-port").value;
-  const body = {
+  return {
     imap: {
       host: $("#imap-host").value.trim(),
       security: $("#imap-security").value,
@@ -115,23 +144,33 @@ async function tryApi(event) {
     },
     limit: Number($("#imap-limit").value) || 5,
   };
+}
+
+async function tryApi(event) {
+  event.preventDefault();
+  const status = $("#try-status");
+  const button = $("#try-send");
   button.disabled = true;
-  say(status, "Calling POST /v1/mail/messages…");
-  const result = await api("POST", "/v1/mail/messages", { apiKey: $("#api-key").value, body });
+  say(status, t("try.calling"));
+  let result = await api("POST", "/v1/mail/messages", { apiKey: $("#api-key").value, body: requestBody() });
+  // 403: the key was refused; if another tab rotated it, take the new one and try once more.
+  if (result.status === 403 && await refreshKey()) {
+    result = await api("POST", "/v1/mail/messages", { apiKey: $("#api-key").value, body: requestBody() });
+  }
   button.disabled = false;
   $("#try-raw").textContent = JSON.stringify(result.data, null, 2);
   $("#try-raw-box").hidden = false;
   if (result.ok) {
     const count = result.data.messages.length;
-    say(status, `HTTP ${result.status}: ${count} message${count === 1 ? "" : "s"} in ${result.data.mailbox}.`, "ok");
+    say(status, t("try.ok", { status: result.status, count, mailbox: result.data.mailbox }), "ok");
     renderMessages(result.data.messages);
     return;
   }
   renderMessages([]);
-  const hint = result.status === 429
-    ? " You have used this month's quota: upgrade to PRO for more calls."
-    : "";
-  say(status, `${errorText(result)}.${hint}`, "error");
+  // A used-up quota, not a per-second throttle, is what a bigger plan helps with.
+  const quotaUsed = result.status === 429 && result.data?.error?.code !== "THROTTLED";
+  const hint = quotaUsed ? ` ${t("try.quotaHint")}` : "";
+  say(status, `${errorText(result)}${hint}`, "error");
 }
 
 start(async () => {
@@ -141,5 +180,12 @@ start(async () => {
   const config = await loadConfig();
   prefillMailbox(config.demoMailbox);
   $("#try-form").addEventListener("submit", tryApi);
+  // The page's buttons come disabled: until now a click would have been lost.
+  for (const button of document.querySelectorAll("#main button")) button.disabled = false;
   await loadKey();
+  // Back to this tab or window: the key may have been rotated meanwhile.
+  addEventListener("focus", () => { refreshKey(); });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") refreshKey();
+  });
 });

@@ -1,5 +1,5 @@
 // /auth/callback: the hosted UI returns here with ?code=&state= (or ?error=).
-import { $, completeHostedSignIn, say, start, wireHeader } from "../app.js";
+import { $, completeHostedSignIn, say, start, t, wireHeader } from "../app.js";
 
 start(async () => {
   wireHeader(null);
@@ -9,11 +9,11 @@ start(async () => {
   history.replaceState(null, "", location.pathname);
   try {
     const next = await completeHostedSignIn(params);
-    say($("#callback-status"), "Signed in. Opening your account…", "ok");
+    say($("#callback-status"), t("callback.signedIn"), "ok");
     location.replace(next);
   } catch (error) {
     say($("#callback-status"), "");
-    say($("#callback-error"), `Sign-in failed: ${error.message} (${error.code})`, "error");
+    say($("#callback-error"), t("callback.failed", { message: error.message, code: error.code }), "error");
     $("#callback-retry").hidden = false;
   }
 });

@@ -1,9 +1,10 @@
 import {
-  $, confirmSignUp, hostedUiAvailable, loadConfig, resendCode, say, signIn, signUp,
-  start, startHostedSignIn, wireHeader,
+  $, confirmSignUp, hostedUiAvailable, loadConfig, normaliseEmail, resendCode, say, signIn,
+  signUp, start, startHostedSignIn, t, wireHeader,
 } from "../app.js";
 
 const message = () => $("#auth-message");
+const confirmError = () => $("#confirm-error");
 
 // Only same-site paths: ?next= must not send a signed-in user elsewhere.
 function nextPage() {
@@ -12,7 +13,7 @@ function nextPage() {
 }
 
 async function finish(email, password) {
-  say(message(), "Signing in…");
+  say(message(), t("signin.signingIn"));
   await signIn(email, password);
   location.assign(nextPage());
 }
@@ -23,15 +24,23 @@ function busy(form, on) {
 
 function showConfirm(email, password) {
   $("#confirm-section").hidden = false;
-  $("#confirm-email").textContent = email;
+  $("#confirm-intro").textContent = t("confirm.intro", { email });
   $("#confirm-form").dataset.email = email;
   $("#confirm-form").dataset.password = password;
+  say(confirmError(), "");
   $("#confirm-code").focus();
+}
+
+// The plan a new account starts on: the stack's default plan, else the first free one.
+function startingPlan(config) {
+  const plans = config.plans || [];
+  return config.defaultPlan || plans.find((plan) => !plan.price)?.name || plans[0]?.name || "";
 }
 
 start(async () => {
   wireHeader(null);
   const config = await loadConfig();
+  $("#sign-up-hint").textContent = t("signin.startingPlan", { plan: startingPlan(config) });
 
   if (await hostedUiAvailable()) {
     $("#hosted-section").hidden = false;
@@ -40,12 +49,12 @@ start(async () => {
     addEventListener("pageshow", () => { button.disabled = false; });
     button.addEventListener("click", async () => {
       button.disabled = true;
-      say(message(), "Opening the hosted sign-in page…");
+      say(message(), t("signin.openingHosted"));
       try {
         await startHostedSignIn(nextPage());
       } catch (error) {
         button.disabled = false;
-        say(message(), `Could not open the hosted page: ${error.message}`, "error");
+        say(message(), t("signin.hostedFailed", { message: error.message }), "error");
       }
     });
   }
@@ -53,17 +62,17 @@ start(async () => {
   $("#sign-in-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.currentTarget;
-    const email = $("#sign-in-email").value.trim();
+    const email = normaliseEmail($("#sign-in-email").value);
     const password = $("#sign-in-password").value;
     busy(form, true);
     try {
       await finish(email, password);
     } catch (error) {
       if (error.code === "UserNotConfirmedException") {
-        say(message(), "Confirm your email first: enter the code we sent you.", "error");
+        say(message(), t("signin.confirmFirst"), "error");
         showConfirm(email, password);
       } else {
-        say(message(), `Sign-in failed: ${error.message}`, "error");
+        say(message(), t("signin.failed", { message: error.message }), "error");
       }
     } finally {
       busy(form, false);
@@ -73,10 +82,10 @@ start(async () => {
   $("#sign-up-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.currentTarget;
-    const email = $("#sign-up-email").value.trim();
+    const email = normaliseEmail($("#sign-up-email").value);
     const password = $("#sign-up-password").value;
     busy(form, true);
-    say(message(), "Creating your account…");
+    say(message(), t("signin.creating"));
     try {
       const result = await signUp(email, password);
       if (result.userConfirmed) return await finish(email, password);
@@ -88,36 +97,43 @@ start(async () => {
         });
         if (response.ok) return await finish(email, password);
       }
-      say(message(), "Account created. Check your email for the confirmation code.");
+      say(message(), t("signin.checkEmail"));
       showConfirm(email, password);
     } catch (error) {
-      say(message(), `Sign-up failed: ${error.message}`, "error");
+      say(message(), t("signin.signUpFailed", { message: error.message }), "error");
     } finally {
       busy(form, false);
     }
   });
 
+  // Errors of the code form are said next to it: the reader is looking at the form, and
+  // the page's message area may be far above, out of view.
   $("#confirm-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.currentTarget;
     busy(form, true);
+    say(confirmError(), "");
     try {
       await confirmSignUp(form.dataset.email, $("#confirm-code").value.trim());
       if (form.dataset.password) return await finish(form.dataset.email, form.dataset.password);
-      say(message(), "Email confirmed. Sign in with your password.");
+      say(message(), t("confirm.done"));
     } catch (error) {
-      say(message(), `Confirmation failed: ${error.message}`, "error");
+      say(confirmError(), t("confirm.failed", { message: error.message }), "error");
+      $("#confirm-code").focus();
     } finally {
       busy(form, false);
     }
   });
 
   $("#resend-code").addEventListener("click", async () => {
+    say(confirmError(), "");
     try {
       await resendCode($("#confirm-form").dataset.email);
-      say(message(), "A new code is on its way.");
+      say(message(), t("confirm.resent"));
     } catch (error) {
-      say(message(), `Could not send a code: ${error.message}`, "error");
+      say(confirmError(), t("confirm.resendFailed", { message: error.message }), "error");
     }
   });
+  // The page's buttons come disabled: a click before this point would submit natively.
+  for (const button of document.querySelectorAll("#main form button")) button.disabled = false;
 });
