@@ -56,8 +56,10 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
     ),
     BILLING: FunctionSpec(
         BILLING, "apisales.routes.billing.lambda_handler", "Stripe Checkout and portal routes",
+        # customer_lookup: the status route applies the ownership rule (domain/ownership.py),
+        # which asks the users GSI who else the session's customer is bound to.
         timeout_s=20, tables=("users", "checkout-sessions"), stripe=True, portal=True,
-        manages_keys=True, cognito_attributes=True,
+        customer_lookup=True, manages_keys=True, cognito_attributes=True,
     ),
     WEBHOOK: FunctionSpec(
         WEBHOOK, "apisales.routes.webhook.lambda_handler", "Signed Stripe webhooks",

@@ -101,7 +101,7 @@ class WebServer:
 
     def configure(
         self,
-        site: DeployedSite,
+        site: DeployedSite | None,
         api_url: str,
         cognito_url: str,
         confirm_sign_up: Callable[[str], None] | None = None,
@@ -154,6 +154,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(self._proxy_or_404)
 
     def _answer(self, route: Callable[[], None]) -> None:
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in self.path):
+            # A raw control character cannot be sent on to the distribution or the API.
+            return self._error(400, "invalid_path", "The path holds a control character.")
         try:
             route()
         except BadRequestBody as error:

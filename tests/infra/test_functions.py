@@ -132,6 +132,8 @@ def test_roles_grant_only_what_each_function_uses(dev_run):
         in (webhook["ApiKeys"]["Resource"])
     )
     billing = _statements(dev_run, "billing")
+    # The status route's ownership check asks the users GSI who holds the customer.
+    assert [r for r in billing["Tables"]["Resource"] if r.endswith(users_index)]
     assert len(billing["StripeSecrets"]["Resource"]) == 1
     assert billing["PlanAttributes"]["Action"] == ["cognito-idp:AdminUpdateUserAttributes"]
     assert billing["PlanAttributes"]["Resource"] == [

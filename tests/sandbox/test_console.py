@@ -64,9 +64,11 @@ def test_distribution_serves_folder_routes_with_the_security_headers(sandbox: Sa
     csp = content_security_policy(
         aws_connect_sources(sandbox.stack.region, sandbox.stack.hosted_ui_domain)
     )
-    for path, marker in [("/", b"<h1>FM Mail</h1>"), ("/account/", b"Try the API"),
-                         ("/upgrade/thanks", b"Thank you"),
-                         ("/auth/callback", b"with the hosted page")]:  # fmt: skip
+    # Each page is known by its own module (the words come from the catalogues).
+    for path, marker in [("/", b'src="/assets/pages/index.js"'),
+                         ("/account/", b'src="/assets/pages/account.js"'),
+                         ("/upgrade/thanks", b'src="/assets/pages/thanks.js"'),
+                         ("/auth/callback", b'src="/assets/pages/callback.js"')]:  # fmt: skip
         response = viewer_get(sandbox, path)
         assert response.status == 200, path
         assert marker in response.body, path  # type: ignore[attr-defined]
@@ -80,7 +82,7 @@ def test_unknown_path_is_the_styled_404_page(sandbox: Sandbox) -> None:
     for path in ("/no-such-page", "/assets/missing.js"):
         response = viewer_get(sandbox, path)
         assert response.status == 404, path
-        assert b"Page not found" in response.body  # type: ignore[attr-defined]
+        assert b'data-i18n="notFound.title"' in response.body  # type: ignore[attr-defined]
         assert b"/assets/style.css" in response.body  # type: ignore[attr-defined]
 
 
