@@ -33,7 +33,7 @@ def test_checkout_creates_one_customer_and_records_the_session(
     assert session["price"] == "price_FMMailPro"
     assert session["success_url"] == \
         "https://app.example.test/upgrade/thanks?session_id={CHECKOUT_SESSION_ID}"
-    assert session["cancel_url"] == "https://app.example.test/upgrade/canceled"
+    assert session["cancel_url"] == "https://app.example.test/upgrade/canceled?plan=PRO"
     _, second = start_checkout("ann")
     assert fake_stripe.calls.count("create_customer") == 1
     assert fake_stripe.sessions[second["session_id"]]["customer"] == session["customer"]

@@ -79,7 +79,8 @@ def create_checkout() -> dict[str, Any]:
         customer_id=customer_id,
         price_id=billing.price_id(plan.price_lookup_key),
         success_url=f"{base}/upgrade/thanks?session_id={{CHECKOUT_SESSION_ID}}",
-        cancel_url=f"{base}/upgrade/canceled",
+        # The canceled page offers this plan's checkout again (a plan name is URL-safe).
+        cancel_url=f"{base}/upgrade/canceled?plan={plan.name}",
     )
     container.checkout_sessions().record_created(session["id"], caller.user_id)
     return {"url": session["url"], "session_id": session["id"]}
