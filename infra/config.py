@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import pulumi
 
 from infra.alarm_config import AlarmsConfig, parse_alarm_emails, parse_alarms
+from infra.cancellation import Policy, parse_policy
 from infra.config_errors import NAMESPACE, ConfigError
 
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
@@ -107,6 +108,8 @@ class StackConfig:
     console_domain: ConsoleDomain | None = None
     alarms: AlarmsConfig = AlarmsConfig()
     alarm_emails: tuple[str, ...] = ()
+    # The seller's words on cancelling and refunds, shown next to the portal (infra/cancellation.py)
+    cancellation_policy: Policy = None
 
     @property
     def user_attributes(self) -> tuple[str, ...]:
@@ -207,6 +210,7 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         schema_guard=_bool(config, "schemaGuard", True),
         alarms=parse_alarms(_optional_object(config, "alarms")),
         alarm_emails=parse_alarm_emails(_optional_object(config, "alarmEmails")),
+        cancellation_policy=parse_policy(config.get("cancellationPolicy")),
     )
 
 

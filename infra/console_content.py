@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra import console_edge
+from infra.cancellation import Policy, cancellation_settings
 from infra.config import PlanConfig
 
 WEB_ROOT = Path(__file__).resolve().parents[1] / "web"
@@ -142,6 +143,7 @@ def console_settings(
     web_base_url: pulumi.Input[str],
     plans: tuple[PlanConfig, ...],
     default_plan: str,
+    cancellation_policy: Policy = None,
 ) -> dict[str, pulumi.Input[Any]]:
     """config.json's keys, as the console (web/assets/app.js) reads them."""
     return {
@@ -156,4 +158,6 @@ def console_settings(
         "webBaseUrl": web_base_url,
         "defaultPlan": default_plan,
         "plans": [plan_display(plan) for plan in plans],
+        # What cancelling in the portal does to the plan and the money (shown by the plans page).
+        "cancellation": cancellation_settings(cancellation_policy),
     }

@@ -151,6 +151,7 @@ def build_stack(
                 web_base_url=web_base_url,
                 plans=config.plans,
                 default_plan=config.default_plan,
+                cancellation_policy=config.cancellation_policy,
             ),
         ),
     )

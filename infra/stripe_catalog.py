@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_stripe as stripe
 
+from infra.cancellation import CANCEL_MODE, PRORATION_BEHAVIOR
 from infra.config import PlanConfig
 
 # The API version the `stripe` SDK pinned in handlers/requirements/webhook.txt speaks: event
@@ -109,9 +110,10 @@ class StripeCatalog(pulumi.ComponentResource):
             business_profile={"headline": f"{args.business_name}: manage your subscription"},
             default_return_url=args.portal_return_url,
             features={
-                # Cancelling keeps what was paid for until the period ends.
+                # Cancelling keeps what was paid for until the period ends; the console
+                # says so from the same constants (infra/cancellation.py).
                 "subscription_cancel": {
-                    "enabled": True, "mode": "at_period_end", "proration_behavior": "none",
+                    "enabled": True, "mode": CANCEL_MODE, "proration_behavior": PRORATION_BEHAVIOR,
                 },
                 "payment_method_update": {"enabled": True},
                 "invoice_history": {"enabled": True},

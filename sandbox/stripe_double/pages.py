@@ -7,7 +7,8 @@ from html import escape
 from typing import Any
 
 from .catalog import format_amount
-from .portal import cancel_mode
+from .payment_methods import card_label
+from .portal import cancel_mode, feature_on
 from .store import Store
 from .timeutil import fmt_date
 
@@ -33,6 +34,9 @@ button.danger{background:#df1b41}
 .sub{border:1px solid #e3e8ee;border-radius:6px;padding:1rem;margin:1rem 0}
 .sub form{display:inline}
 a{color:#635bff}
+table{width:100%;border-collapse:collapse;font-size:.9rem}
+th,td{text-align:left;padding:.35rem .25rem;border-bottom:1px solid #e3e8ee}
+td.amount{text-align:right}
 """
 
 
@@ -149,13 +153,117 @@ def portal_page(store: Store, portal: dict[str, Any], notice: str | None = None)
         )
     if not blocks:
         blocks.append("<p>No subscriptions.</p>")
-    ret = portal.get("return_url")
-    back = f'<p><a href="{escape(ret)}">&larr; Return to the site</a></p>' if ret else ""
-    config = store.get(portal.get("configuration") or "") or {}
-    headline = (config.get("business_profile") or {}).get("headline")
-    intro = f"<p class=headline>{escape(headline)}</p>" if headline else ""
+    if feature_on(store, portal, "payment_method_update"):
+        blocks.append(_payment_method_block(store, portal))
+    if feature_on(store, portal, "invoice_history"):
+        blocks.append(_invoice_history(store, portal["customer"]))
     body = (
-        f"<h1>Billing</h1>{intro}<p>{escape(customer.get('email') or '')}</p>"
-        f"<p class=notice role=status>{escape(notice or '')}</p>{''.join(blocks)}{back}"
+        f"<h1>Billing</h1>{_headline(store, portal)}<p>{escape(customer.get('email') or '')}</p>"
+        f"<p class=notice role=status>{escape(notice or '')}</p>{''.join(blocks)}"
+        f"{_back(portal)}"
     )
     return _page("Manage your subscription", body)
+
+
+def _back(portal: dict[str, Any]) -> str:
+    ret = portal.get("return_url")
+    return f'<p><a href="{escape(ret)}">&larr; Return to the site</a></p>' if ret else ""
+
+
+def _headline(store: Store, portal: dict[str, Any]) -> str:
+    config = store.get(portal.get("configuration") or "") or {}
+    headline = (config.get("business_profile") or {}).get("headline")
+    return f"<p class=headline>{escape(headline)}</p>" if headline else ""
+
+
+def _payment_method_block(store: Store, portal: dict[str, Any]) -> str:
+    label = card_label(store, portal["customer"]) or "No card on file"
+    link = f"/p/session/{escape(portal['id'])}/payment_method"
+    return (
+        '<section class=sub aria-labelledby=pm-title><h2 id=pm-title>Payment method</h2>'
+        f'<p id=payment-method>{escape(label)}</p>'
+        f'<p><a href="{link}">Update payment method</a></p></section>'
+    )
+
+
+def _invoice_history(store: Store, customer_id: str) -> str:
+    invoices = [i for i in store.scan("invoice") if i["customer"] == customer_id][:24]
+    rows = "".join(
+        f'<tr data-invoice="{escape(i["id"])}"><td>{escape(i.get("number") or "")}</td>'
+        f"<td>{escape(fmt_date(i['created']))}</td>"
+        f'<td class=amount>{escape(format_amount(i["amount_due"], i["currency"]))}</td>'
+        f"<td>{escape(_INVOICE_STATUS.get(i['status'], i['status']))}</td></tr>"
+        for i in invoices
+    )
+    table = (
+        "<table><thead><tr><th scope=col>Number</th><th scope=col>Date</th>"
+        "<th scope=col class=amount>Amount</th><th scope=col>Status</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+        if invoices
+        else "<p>No invoices yet.</p>"
+    )
+    return (
+        '<section class=sub aria-labelledby=invoices-title>'
+        f"<h2 id=invoices-title>Invoice history</h2>{table}</section>"
+    )
+
+
+_INVOICE_STATUS = {
+    "paid": "Paid", "open": "Open", "draft": "Draft", "void": "Void",
+    "uncollectible": "Uncollectible",
+}  # fmt: skip
+
+
+def payment_method_page(
+    store: Store, portal: dict[str, Any], error: str | None = None,
+    values: dict[str, str] | None = None,
+) -> str:
+    """The payment-method form: the portal's page, or the whole page of a
+    ``payment_method_update`` flow (Stripe hides the rest of the portal there)."""
+    values = values or {}
+    in_flow = (portal.get("flow") or {}).get("type") == "payment_method_update"
+    open_invoice = _open_invoice_note(store, portal["customer"])
+    home = (
+        "" if in_flow
+        else f'<p><a href="/p/session/{escape(portal["id"])}">&larr; Back to billing</a></p>'
+    )  # fmt: skip
+    body = f"""
+<h1>Update payment method</h1>{_headline(store, portal)}{open_invoice}
+<form method=post action="/p/session/{escape(portal["id"])}/payment_method" novalidate>
+<label for=cardnumber>Card number</label>
+<input id=cardnumber name=cardnumber inputmode=numeric autocomplete=cc-number
+ placeholder="1234 1234 1234 1234" required value="{escape(values.get("cardnumber", ""))}">
+<div class=row><div><label for=exp>Expiry (MM / YY)</label>
+<input id=exp name=exp autocomplete=cc-exp placeholder="MM / YY" required
+ value="{escape(values.get("exp", ""))}"></div>
+<div><label for=cvc>CVC</label>
+<input id=cvc name=cvc inputmode=numeric autocomplete=cc-csc placeholder="123" required></div></div>
+<div id=error class=error role=alert>{escape(error or "")}</div>
+<button type=submit>Save card</button>
+</form>
+{home}{_back(portal)}
+<p class=note>Stripe test double. 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined;
+4000 0000 0000 0341 is saved but fails every charge.</p>
+"""
+    return _page("Update payment method", body)
+
+
+def _open_invoice_note(store: Store, customer_id: str) -> str:
+    for sub in store.scan("subscription"):
+        if sub["customer"] != customer_id or sub["status"] != "past_due":
+            continue
+        inv = store.get(sub.get("latest_invoice") or "", "invoice") or {}
+        if inv.get("status") == "open":
+            amount = format_amount(inv["amount_remaining"], inv["currency"])
+            return (
+                f"<p class=notice role=status>{escape(amount)} is past due. Saving a card "
+                "pays it now.</p>"
+            )
+    return ""
+
+
+def confirmation_page(portal: dict[str, Any], message: str | None) -> str:
+    """``after_completion[type]=hosted_confirmation``: the flow is done."""
+    text = message or "Your payment method was updated."
+    return _page("Payment method updated",
+                 f"<h1>Done</h1><p role=status>{escape(text)}</p>{_back(portal)}")  # fmt: skip

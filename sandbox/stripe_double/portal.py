@@ -15,6 +15,7 @@ from typing import Any
 from . import params as p
 from .errors import invalid
 from .ids import new_id
+from .portal_flows import parse_flow
 from .store import Store
 from .templates import template
 
@@ -110,12 +111,13 @@ def create_session(store: Store, params: dict[str, Any], base_url: str) -> dict[
             raise invalid(f"The configuration '{config_id}' is not active.",
                           param="configuration")  # fmt: skip
     return_url = p.opt_str(params, "return_url") or config["default_return_url"]
+    flow = parse_flow(params, config)
     obj = template("billing_portal.session")
     obj["id"] = new_id("bps_")
     obj.update(
         customer=customer,
         return_url=return_url,
-        flow=None,
+        flow=flow,
         livemode=False,
         locale=p.opt_str(params, "locale"),
         configuration=config["id"],
@@ -123,6 +125,12 @@ def create_session(store: Store, params: dict[str, Any], base_url: str) -> dict[
         url=f"{base_url}/p/session/{obj['id']}",
     )
     return store.add(obj)
+
+
+def feature_on(store: Store, portal: dict[str, Any], name: str) -> bool:
+    """Whether the session's configuration enables `name` (invoice_history, ...)."""
+    config = store.get(portal.get("configuration") or "", KIND) or {}
+    return bool(config.get("features", {}).get(name, {}).get("enabled"))
 
 
 def cancel_mode(store: Store, portal: dict[str, Any]) -> str | None:

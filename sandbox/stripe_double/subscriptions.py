@@ -319,11 +319,7 @@ def _retry(
 ) -> None:
     attempt = inv["attempt_count"] + 1
     if card.renewals_ok:
-        _mark_paid(inv, at)
-        previous = {"status": sub["status"]}
-        sub["status"] = "active"
-        store.emit("invoice.paid", inv)
-        store.emit("customer.subscription.updated", sub, previous)
+        _recover(store, sub, inv, at)
         return
     last = attempt > len(RETRY_DAYS)
     inv.update(
@@ -333,6 +329,28 @@ def _retry(
     store.emit("invoice.payment_failed", inv)
     if last:
         cancel_now(store, sub, reason="payment_failed", at=at)
+
+
+def _recover(store: Store, sub: dict[str, Any], inv: dict[str, Any], at: int) -> None:
+    _mark_paid(inv, at)
+    previous = {"status": sub["status"]}
+    sub["status"] = "active"
+    store.emit("invoice.paid", inv)
+    store.emit("customer.subscription.updated", sub, previous)
+
+
+def attempt_open_invoice(store: Store, sub: dict[str, Any], card: cards.Card, at: int) -> bool:
+    """Charge a past-due subscription's open invoice now, outside the retry schedule (the
+    customer gave a new card). True when it was paid; a failed attempt leaves the schedule."""
+    inv = store.get(sub.get("latest_invoice") or "", "invoice")
+    if sub["status"] != "past_due" or inv is None or inv["status"] != "open":
+        return False
+    if card.renewals_ok:
+        _recover(store, sub, inv, at)
+        return True
+    inv.update(attempted=True, attempt_count=inv["attempt_count"] + 1)
+    store.emit("invoice.payment_failed", inv)
+    return False
 
 
 def run_until(store: Store, target: int, clock_id: str | None) -> None:

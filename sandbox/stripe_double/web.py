@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import api, checkout, pages, subscriptions
+from . import api, checkout, pages, payment_methods, subscriptions
 from . import params as p
 from . import portal as portal_config
 from .errors import StripeError, invalid
@@ -33,6 +33,7 @@ _PORTAL_ACTION = re.compile(
     r"^/p/session/(?P<id>bps_[A-Za-z0-9]+)/subscriptions/(?P<sub>sub_[A-Za-z0-9]+)/"
     r"(?P<action>cancel_at_period_end|cancel_now|resume)$"
 )
+_PORTAL_CARD = re.compile(r"^/p/session/(?P<id>bps_[A-Za-z0-9]+)/payment_method$")
 _CONTROL_PAY = re.compile(r"^/_double/checkout/sessions/(?P<id>cs_[A-Za-z0-9_]+)/pay$")
 
 
@@ -244,10 +245,22 @@ class Handler(BaseHTTPRequestHandler):
                 "canceled_at_period_end": "Your subscription will end at the period end.",
                 "resumed": "Your subscription was resumed.",
                 "canceled_now": "Your subscription was canceled.",
+                "payment_method_updated": "Your payment method was updated.",
+                "invoice_paid": "Your payment method was updated and your open invoice was paid.",
+                "invoice_unpaid": "Your payment method was saved, but the open invoice could "
+                "not be paid with it.",
             }
             flag = urlsplit(self.path).query.removeprefix("done=")
             with store.lock:
-                self._html(200, pages.portal_page(store, portal, notice.get(flag)))
+                flow = portal.get("flow") or {}
+                if flow.get("type") == "payment_method_update" and not _flow_done(store, portal):
+                    # A deep link: the flow's page, not the portal's homepage.
+                    self._html(200, pages.payment_method_page(store, portal))
+                else:
+                    self._html(200, pages.portal_page(store, portal, notice.get(flag)))
+            return
+        if m := _PORTAL_CARD.match(path):
+            self._portal_card(m["id"], method, body)
             return
         if (m := _PORTAL_ACTION.match(path)) and method == "POST":
             self._portal_action(m["id"], m["sub"], m["action"])
@@ -275,6 +288,47 @@ class Handler(BaseHTTPRequestHandler):
                 self._html(200, pages.checkout_page(self.double.store, session, err.message, form))
             return
         self._redirect(_success(session))
+
+    def _portal_card(self, portal_id: str, method: str, body: str) -> None:
+        """The payment-method form: GET shows it, POST saves the card and pays what is due."""
+        store = self.double.store
+        portal = store.get(portal_id, "billing_portal.session")
+        if portal is None:
+            self._html(404, pages.message_page("Not found", "This portal link is not valid."))
+            return
+        with store.lock:
+            allowed = portal_config.feature_on(store, portal, "payment_method_update")
+        if not allowed:
+            self._html(403, pages.message_page(
+                "Not allowed", "This portal does not offer payment-method updates."))  # fmt: skip
+            return
+        if method != "POST":
+            with store.lock:
+                self._html(200, pages.payment_method_page(store, portal))
+            return
+        form = {k: v for k, v in parse_form(body).items() if isinstance(v, str)}
+        try:
+            with store.transaction():
+                outcome = payment_methods.update_default_card(
+                    store, portal["customer"], form.get("cardnumber", ""),
+                    form.get("exp", ""), form.get("cvc", ""),
+                )  # fmt: skip
+                store.meta.setdefault(portal_id, {})["flow_completed"] = True
+                store.get(portal_id)  # its bookkeeping changed
+        except StripeError as err:
+            with store.lock:
+                self._html(200, pages.payment_method_page(store, portal, err.message, form))
+            return
+        done = "invoice_unpaid" if outcome["failed"] else (
+            "invoice_paid" if outcome["paid"] else "payment_method_updated")  # fmt: skip
+        after = ((portal.get("flow") or {}).get("after_completion")) or {}
+        if after.get("type") == "redirect":
+            self._redirect(after["redirect"]["return_url"])
+        elif after.get("type") == "hosted_confirmation":
+            message = (after.get("hosted_confirmation") or {}).get("custom_message")
+            self._html(200, pages.confirmation_page(portal, message))
+        else:
+            self._redirect(f"/p/session/{portal_id}?done={done}")
 
     def _portal_action(self, portal_id: str, sub_id: str, action: str) -> None:
         store = self.double.store
@@ -308,6 +362,10 @@ class Handler(BaseHTTPRequestHandler):
                 self._html(200, pages.portal_page(store, portal, err.message))
             return
         self._redirect(f"/p/session/{portal_id}?done={done}")
+
+
+def _flow_done(store: Any, portal: dict[str, Any]) -> bool:
+    return bool(store.meta.get(portal["id"], {}).get("flow_completed"))
 
 
 def _success(session: dict[str, Any]) -> str:

@@ -46,6 +46,64 @@ def mail_date_shown(iso: str, language: str) -> re.Pattern[str]:
     return re.compile(rf"^{when:%b} {when.day}, {when.year}, {hour}:{when:%M}\s{when:%p}$")
 
 
+def renews_on(sandbox: Sandbox, language: str, words: Words) -> str:
+    """"Renews on <date>" for the user's subscription, the date as the reader's Intl writes
+    it in their zone (written out here, not taken from the console)."""
+    subs = [s for s in sandbox.stripe.store.scan("subscription") if s["status"] != "canceled"]
+    newest = max(subs, key=lambda s: s["created"])
+    end = newest["items"]["data"][0]["current_period_end"]
+    when = dt.datetime.fromtimestamp(end, ZoneInfo(READERS[language]["timezone_id"]))
+    date = f"{when.year}年{when.month}月{when.day}日" if language == "ja" \
+        else f"{when:%B} {when.day}, {when.year}"
+    return words("billing.renewsOn", date=date)
+
+
+def recover_failed_renewal(page, sandbox: Sandbox, language: str, words: Words, expect) -> None:
+    """A month on, the renewal's charge fails (card 0341): the past-due banner shows on the
+    key and plans pages; "Update payment method" opens the portal's payment-method flow, a
+    good card pays the open invoice, and the console is back to a renewing PRO."""
+    web, stripe = sandbox.web_url, sandbox.stripe.url
+    sandbox.stripe.advance_clock(32 * 86400)
+    assert sandbox.stripe.wait_for_deliveries(60)
+    page.reload()
+    banner = page.locator("#past-due-banner")
+    expect(banner).to_be_visible()
+    expect(banner.get_by_role("heading")).to_have_text(words("billing.pastDueTitle"))
+    # Grace is on in the dev stack: the key keeps PRO while Stripe retries.
+    expect(banner).to_contain_text(words("billing.pastDueKeeps", plan="PRO"))
+    expect(page.locator("#billing-status-line")).to_have_text(words("billing.status.past_due"))
+    expect(page.locator("#plan-name")).to_have_text("PRO")
+    shot(page, language, "account-past-due")
+    page.get_by_role("link", name=words("header.plans"), exact=True).click()
+    expect(page.locator("#past-due-banner")).to_be_visible()
+    expect(page.locator("#subscription-note")).to_have_text(
+        words("common.parenthesised", text=words("billing.status.past_due")))
+    shot(page, language, "upgrade-past-due")
+
+    page.locator("#past-due-banner").get_by_role(
+        "button", name=words("billing.updatePayment")).click()
+    page.wait_for_url(re.compile(re.escape(stripe) + r"/p/session/"))
+    # The deep link opens on the card form, not on the portal's homepage.
+    expect(page.get_by_role("heading", name="Update payment method")).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel at period end")).to_have_count(0)
+    page.get_by_label("Card number").fill("4000 0000 0000 0002")
+    page.get_by_label("Expiry (MM / YY)").fill("12 / 34")
+    page.get_by_label("CVC").fill("123")
+    page.get_by_role("button", name="Save card").click()
+    expect(page.get_by_role("alert")).to_have_text("Your card was declined.")
+    shot(page, language, "portal-payment-method")
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("CVC").fill("123")
+    page.get_by_role("button", name="Save card").click()
+    page.wait_for_url(f"{web}/account/?billing=payment_method_updated")
+    expect(page.locator("#past-due-banner")).to_be_hidden()
+    expect(page.locator("#billing-portal-message")).to_have_text(
+        words("billing.recovered", plan="PRO"))
+    expect(page.locator("#billing-status-line")).to_have_text(renews_on(sandbox, language, words))
+    expect(page.locator("#plan-name")).to_have_text("PRO")
+    shot(page, language, "account-recovered")
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_console_journey(sandbox: Sandbox, language: str, expect) -> None:
@@ -128,17 +186,19 @@ def journey(sandbox: Sandbox, browser, language: str, expect) -> None:
     expect(page.get_by_role("alert")).to_have_text("Your card was declined.")
     shot(page, language, "checkout-declined")
     page.get_by_role("link", name="Cancel and go back").click()
-    page.wait_for_url(f"{web}/upgrade/canceled")
+    page.wait_for_url(f"{web}/upgrade/canceled?plan=PRO")
     expect(page.get_by_role("heading", name=words("canceled.title"))).to_be_visible()
     expect(page.locator("#canceled-plan")).to_have_text("FREE")
+    retry = page.get_by_role("button", name=words("billing.retryCheckout", plan="PRO"))
+    expect(retry).to_be_visible()
     shot(page, language, "canceled")
 
-    # Pay with 4242: the thanks page turns PRO; the same key now passes.
-    page.get_by_role("link", name=words("canceled.back")).click()
-    page.get_by_role("button", name=words("plans.upgradeTo", plan="PRO")).click()
+    # The canceled page starts the same plan's checkout again. 0341 pays now and fails at
+    # the renewal: the thanks page turns PRO; the same key now passes.
+    retry.click()
     page.wait_for_url(re.compile(re.escape(stripe) + r"/c/pay/"))
     shot(page, language, "checkout")
-    pay(page, "4242 4242 4242 4242")
+    pay(page, "4000 0000 0000 0341")
     page.wait_for_url(re.compile(re.escape(web) + r"/upgrade/thanks\?session_id=cs_"))
     expect(page.locator("#thanks-plan")).to_have_text("PRO")
     expect(page.locator("#thanks-status")).to_have_text(words("thanks.paid", plan="PRO"))
@@ -147,7 +207,10 @@ def journey(sandbox: Sandbox, browser, language: str, expect) -> None:
     expect(page.locator("#plan-name")).to_have_text("PRO")
     expect(key_input).to_have_value(key)
     list_messages(page, words, expect, THREE_MESSAGES[language])
+    expect(page.locator("#billing-status-line")).to_have_text(renews_on(sandbox, language, words))
     shot(page, language, "account-pro")
+
+    recover_failed_renewal(page, sandbox, language, words, expect)
 
     # The portal the program configured cancels at the period's end: PRO stays until
     # then; once the period is over the plan returns to FREE.
@@ -156,7 +219,10 @@ def journey(sandbox: Sandbox, browser, language: str, expect) -> None:
     expect(pro).to_have_attribute("aria-current", "true")
     expect(pro.locator(".badge")).to_have_text(words("plans.current"))
     expect(page.locator("#plans button:visible")).to_have_count(1)  # the portal, no upgrade
-    expect(page.locator("#subscription-note")).to_contain_text(words.pattern("subscription.renewsOn"))
+    # Where cancellation is offered: what it does to the plan and the money.
+    expect(pro.locator(".cancellation")).to_have_text(
+        f'{words("billing.cancel.at_period_end", plan="PRO")} {words("billing.noRefund")}')
+    expect(page.locator("#subscription-note")).to_contain_text(words.pattern("billing.renewsOn"))
     shot(page, language, "upgrade-pro")
     page.get_by_role("button", name=words("plans.portal")).click()
     page.wait_for_url(re.compile(re.escape(stripe) + r"/p/session/"))
@@ -167,7 +233,7 @@ def journey(sandbox: Sandbox, browser, language: str, expect) -> None:
     page.get_by_role("link", name="Return to the site").click()
     page.wait_for_url(f"{web}/upgrade")
     expect(page.locator("#current-plan")).to_have_text("PRO")
-    expect(page.locator("#subscription-note")).to_contain_text(words.pattern("subscription.cancelsOn"))
+    expect(page.locator("#subscription-note")).to_contain_text(words.pattern("billing.cancelsOn"))
     shot(page, language, "upgrade-canceling")
     sandbox.stripe.advance_clock(32 * 86400)  # past the paid period
     assert sandbox.stripe.wait_for_deliveries(60)

@@ -15,6 +15,7 @@ from typing import Any
 from apisales.adapters.stripe_objects import billing_object
 from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.entitlements import SubscriptionSnapshot
+from apisales.domain.portal import PortalFlow
 
 _ids = itertools.count(1)
 
@@ -87,9 +88,13 @@ class FakeStripe:
                 session["status"] = "expired"
             return len(open_sessions)
 
-    def create_portal_session(self, customer_id: str, return_url: str, configuration: str) -> str:
-        return (f"https://billing.example.test/p/{customer_id}?return={return_url}"
-                f"&configuration={configuration}")  # fmt: skip
+    def create_portal_session(self, customer_id: str, return_url: str, configuration: str,
+                              flow: PortalFlow | None = None) -> str:
+        url = (f"https://billing.example.test/p/{customer_id}?return={return_url}"
+               f"&configuration={configuration}")  # fmt: skip
+        if flow is not None:
+            url += f"&flow={flow.kind}&after={flow.return_url}"
+        return url
 
     # -- test controls ---------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ def test_checkout_creates_one_customer_and_records_the_session(
     assert session["price"] == "price_FMMailPro"
     assert session["success_url"] == \
         "https://app.example.test/upgrade/thanks?session_id={CHECKOUT_SESSION_ID}"
-    assert session["cancel_url"] == "https://app.example.test/upgrade/canceled"
+    assert session["cancel_url"] == "https://app.example.test/upgrade/canceled?plan=PRO"
     _, second = start_checkout("ann")
     assert fake_stripe.calls.count("create_customer") == 1
     assert fake_stripe.sessions[second["session_id"]]["customer"] == session["customer"]
@@ -78,6 +78,31 @@ def test_portal_uses_the_recorded_customer(aws: AwsStack, fake_stripe: FakeStrip
     assert "cus_someone_else" not in body["url"]
     assert "return=https://app.example.test/upgrade" in body["url"]
     assert f"configuration={PORTAL_CONFIGURATION}" in body["url"]  # the stack's portal
+
+
+def test_portal_opens_on_the_payment_method_flow_when_asked(
+    aws: AwsStack, fake_stripe: FakeStripe
+) -> None:
+    session = paid_checkout(aws, fake_stripe, "dee")
+    status, body = call(billing.lambda_handler, api_event(
+        "POST", "/billing/portal", user="dee", body={"flow": "payment_method_update"}))
+    assert status == 200 and session["customer"] in body["url"]
+    assert f"configuration={PORTAL_CONFIGURATION}" in body["url"]
+    assert "flow=payment_method_update" in body["url"]
+    assert "after=https://app.example.test/account/?billing=payment_method_updated" in body["url"]
+    status, body = call(billing.lambda_handler, api_event(
+        "POST", "/billing/portal", user="dee", body={"flow": None}))
+    assert status == 200 and "flow=" not in body["url"]
+
+
+@pytest.mark.parametrize("flow", ["subscription_cancel", "PAYMENT_METHOD_UPDATE", "", 7, ["x"]])
+def test_portal_refuses_an_unknown_flow(aws: AwsStack, fake_stripe: FakeStripe, flow) -> None:
+    paid_checkout(aws, fake_stripe, "eli")
+    before = aws.snapshot()
+    status, body = call(billing.lambda_handler, api_event(
+        "POST", "/billing/portal", user="eli", body={"flow": flow}))
+    assert status == 400 and body["error"]["field"] == "flow", body
+    assert aws.snapshot() == before
 
 
 def test_portal_without_customer_is_404_and_changes_nothing(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +18,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 
 from apisales import container
-from apisales.routes import account
+from apisales.routes import account, billing
 from sandbox.stripe_double import StripeDouble
 from tests.fixtures.stripe_double import client_for, stripe_double  # noqa: F401 - fixture
 from tests.handlers.aws_env import AwsStack
@@ -178,3 +180,48 @@ def test_concurrent_first_checkouts_make_one_customer(
     assert customers == {aws.user_item("max")["stripe_customer_id"]["S"]}
     assert len([c for c in double.store.all("customer")
                 if c["metadata"].get("user_id") == "max"]) == 1
+
+
+def test_a_failed_renewal_is_recovered_in_the_portals_payment_method_flow(
+    wired: tuple[AwsStack, StripeDouble, list],
+) -> None:
+    """Without grace a past-due subscription puts the key back on FREE; a good card entered
+    in the portal's payment-method flow pays the open invoice and the key is PRO again."""
+    aws, double, statuses = wired
+    aws.create_user("ola")
+    _, checkout = start_checkout("ola")
+    double.pay_checkout_session(checkout["session_id"], card="4000000000000341")
+    settle(double, statuses)
+    plan, key_id, _, _ = state(aws, "ola")
+    assert plan == "PRO"
+
+    double.advance_clock(32 * DAY)  # the renewal's charge fails
+    settle(double, statuses)
+    assert state(aws, "ola") == ("FREE", key_id, {"FREE"}, "FREE")
+    _, shown = call(account.lambda_handler, api_event("GET", "/account", user="ola"))
+    assert shown["subscription"]["status"] == "past_due"
+
+    status, body = call(billing.lambda_handler, api_event(
+        "POST", "/billing/portal", user="ola", body={"flow": "payment_method_update"}))
+    assert status == 200
+    session = double.get(body["url"].rsplit("/", 1)[-1])
+    assert session["flow"]["type"] == "payment_method_update"
+    assert session["flow"]["after_completion"]["redirect"]["return_url"] == (
+        "https://app.example.test/account/?billing=payment_method_updated")
+    form = urllib.parse.urlencode({"cardnumber": "4242 4242 4242 4242", "exp": "12 / 34",
+                                   "cvc": "123"}).encode()  # fmt: skip
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003 - stdlib's
+            return None  # the console is not running here: look at where it would go
+
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.build_opener(Stay).open(f"{body['url']}/payment_method", form, 10)
+    assert answer.value.code == 303
+    assert answer.value.headers["Location"] == (
+        "https://app.example.test/account/?billing=payment_method_updated")
+    settle(double, statuses)
+    assert state(aws, "ola") == ("PRO", key_id, {"PRO"}, "PRO")
+    _, shown = call(account.lambda_handler, api_event("GET", "/account", user="ola"))
+    assert shown["plan"] == "PRO" and shown["subscription"]["status"] == "active"
+    delivered = [d["type"] for d in double.deliveries() if d["ok"]]
+    assert delivered[-2:] == ["invoice.paid", "customer.subscription.updated"]

@@ -65,6 +65,12 @@ def _with_plans(mutate):
             {"sesEmail": {"sourceArn": "arn:aws:sns:us-east-1:123456789012:x"}},
             "api-sales:sesEmail.sourceArn",
         ),
+        ({"cancellationPolicy": "  "}, "api-sales:cancellationPolicy"),
+        ({"cancellationPolicy": "x" * 501}, "api-sales:cancellationPolicy"),
+        ({"cancellationPolicy": {}}, "api-sales:cancellationPolicy"),
+        ({"cancellationPolicy": {"en": ""}}, "api-sales:cancellationPolicy.en"),
+        ({"cancellationPolicy": {"English": "None."}}, "api-sales:cancellationPolicy.English"),
+        ({"cancellationPolicy": {"ja": ["返金なし"]}}, "api-sales:cancellationPolicy.ja"),
     ],
 )
 def test_bad_config_names_the_key(override, key):

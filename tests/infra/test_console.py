@@ -266,6 +266,12 @@ def test_config_json_is_built_from_the_stack_outputs(dev_run):
          "price": {"unitAmount": 980, "currency": "jpy", "interval": "month"},
          "features": ["IMAP4 mail receiving", "Attachment download"]},
     ]  # fmt: skip
+    # What cancelling does, as the portal configuration declares it; no seller text set.
+    portal = dev_run.of_type("stripe:index/portalConfiguration:PortalConfiguration")[0]
+    cancel = portal.inputs["features"]["subscriptionCancel"]
+    assert config["cancellation"] == {
+        "mode": cancel["mode"], "proration": cancel["prorationBehavior"], "policy": None}
+    assert config["cancellation"]["mode"] == "at_period_end"
     # No sandbox-only key reaches AWS: the browser calls Cognito and the API directly.
     assert not {"cognitoEndpoint", "autoConfirmUrl", "demoMailbox"} & set(config)
 
@@ -285,6 +291,16 @@ def test_config_json_follows_the_plans_config():
         ("TEAM", {"limit": 9000, "period": "WEEK"},
          {"unitAmount": 1500, "currency": "usd", "interval": "week"}),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("policy", [
+    "Refunds within 14 days on request: billing@example.com",
+    {"en": "No refunds.", "ja": "返金はありません。"},
+])
+def test_config_json_carries_the_sellers_cancellation_policy(policy):
+    run = run_program({"cancellationPolicy": policy})
+    config = json.loads(_objects(run)["config.json"]["content"])
+    assert config["cancellation"]["policy"] == policy
 
 
 # -- the console's URL --------------------------------------------------------------------

@@ -21,7 +21,9 @@ SCRIPTS = sorted(p for p in (WEB / "assets").rglob("*.js"))
 LANGUAGES = json.loads((I18N / "languages.json").read_text(encoding="utf-8"))
 TEXT_ATTRIBUTES = ("title", "alt", "placeholder", "aria-label", "aria-description")
 # Keys built at run time from data: the prefix must appear in a script as `prefix${`.
-DYNAMIC_PREFIXES = ("cognito.", "error.", "subscription.status.", "price.per.", "quota.per.")
+DYNAMIC_PREFIXES = (
+    "cognito.", "error.", "billing.status.", "billing.cancel.", "price.per.", "quota.per.",
+)  # fmt: skip
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

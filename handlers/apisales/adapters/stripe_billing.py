@@ -10,6 +10,7 @@ import stripe
 from apisales.adapters.stripe_objects import billing_object
 from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.entitlements import SubscriptionSnapshot
+from apisales.domain.portal import PortalFlow
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -104,10 +105,20 @@ class StripeBilling:
                 pass  # completed or expired meanwhile: nothing left to close
         return expired
 
-    def create_portal_session(self, customer_id: str, return_url: str, configuration: str) -> str:
-        session = self.client.v1.billing_portal.sessions.create(
-            params={
-                "customer": customer_id, "return_url": return_url, "configuration": configuration,
-            }
-        )  # fmt: skip
+    def create_portal_session(
+        self, customer_id: str, return_url: str, configuration: str,
+        flow: PortalFlow | None = None,
+    ) -> str:  # fmt: skip
+        params: dict[str, Any] = {
+            "customer": customer_id, "return_url": return_url, "configuration": configuration,
+        }  # fmt: skip
+        if flow is not None:
+            # A deep link: the portal opens on this one task and, once it is done, sends the
+            # customer straight back instead of to the portal's homepage.
+            params["flow_data"] = {
+                "type": flow.kind,
+                "after_completion": {"type": "redirect",
+                                     "redirect": {"return_url": flow.return_url}},
+            }  # fmt: skip
+        session = self.client.v1.billing_portal.sessions.create(params=params)
         return session["url"]

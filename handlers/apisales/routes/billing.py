@@ -14,6 +14,7 @@ from apisales.domain.billing_object import BillingObject
 from apisales.domain.entitlements import SUBSCRIBED_STATUSES, current_subscription
 from apisales.domain.errors import CustomerConflict
 from apisales.domain.ownership import Owner, Refusal
+from apisales.domain.portal import PortalFlow
 from apisales.domain.users import UserRecord
 from apisales.http.boundary import request_body
 from apisales.http.claims import Caller, caller_from_event
@@ -26,6 +27,8 @@ app = make_app(logger, (stripe.StripeError,))
 container.create_clients(("dynamodb", "apigateway", "secretsmanager", "cognito-idp"))
 
 PAID = frozenset({"paid", "no_payment_required"})
+# Portal deep links the console may ask for, and where each returns when done.
+PORTAL_FLOWS = {"payment_method_update": "{base}/account/?billing=payment_method_updated"}
 # Stripe's Checkout Session ids; anything else is not looked up at all.
 SESSION_ID = re.compile(r"cs_(test|live)_[A-Za-z0-9]{1,250}")
 
@@ -76,7 +79,8 @@ def create_checkout() -> dict[str, Any]:
         customer_id=customer_id,
         price_id=billing.price_id(plan.price_lookup_key),
         success_url=f"{base}/upgrade/thanks?session_id={{CHECKOUT_SESSION_ID}}",
-        cancel_url=f"{base}/upgrade/canceled",
+        # The canceled page offers this plan's checkout again (a plan name is URL-safe).
+        cancel_url=f"{base}/upgrade/canceled?plan={plan.name}",
     )
     container.checkout_sessions().record_created(session["id"], caller.user_id)
     return {"url": session["url"], "session_id": session["id"]}
@@ -145,13 +149,18 @@ def checkout_status(session_id: str) -> dict[str, Any]:
 @app.post("/billing/portal")
 def create_portal() -> dict[str, Any]:
     caller = _caller()
+    flow = request_body(app).get("flow")  # the boundary allows only PORTAL_FLOWS or null
+    if flow is not None and flow not in PORTAL_FLOWS:
+        raise BadRequest(f"no portal flow named {flow!r}", "unknown_flow")
     record = container.users().get(caller.user_id)
     if not record or not record.stripe_customer_id:
         raise NotFound("you have no billing account yet; subscribe first", "no_customer")
+    base = settings.web_base_url()
     url = container.stripe_billing().create_portal_session(
         record.stripe_customer_id,
-        f"{settings.web_base_url()}/upgrade",
+        f"{base}/upgrade",
         settings.portal_configuration(),  # the stack's, not whatever the dashboard defaults to
+        flow=PortalFlow(flow, PORTAL_FLOWS[flow].format(base=base)) if flow else None,
     )
     return {"url": url}
 

@@ -2,6 +2,7 @@ import {
   $, api, errorText, formatDateTime, formatNumber, formatQuota, loadConfig, planInfo,
   requireSession, say, start, t, wireHeader,
 } from "../app.js";
+import { wireBilling } from "../billing.js";
 
 let session = null;
 
@@ -183,6 +184,8 @@ start(async () => {
   // The page's buttons come disabled: until now a click would have been lost.
   for (const button of document.querySelectorAll("#main button")) button.disabled = false;
   await loadKey();
+  // Renewal date, past-due banner; the key's plan follows a payment recovered meanwhile.
+  wireBilling($("#billing"), session, { onAccount: (account) => account.api_key && showPlan(account.api_key.plan) });
   // Back to this tab or window: the key may have been rotated meanwhile.
   addEventListener("focus", () => { refreshKey(); });
   document.addEventListener("visibilitychange", () => {

@@ -1,24 +1,13 @@
 // The plans page: one card per plan of config.json, in its order; nothing here names a plan.
 import {
-  $, api, errorText, formatDate, formatPrice, formatQuota, formatThrottle, hasMessage,
+  $, api, errorText, formatPrice, formatQuota, formatThrottle,
   language, loadConfig, requireSession, say, start, t, wireHeader,
 } from "../app.js";
+import { cancellationText, describeSubscription, openPortal, wireBilling } from "../billing.js";
 
-const REFRESH_MS = 3000; // webhooks change the plan in the background: keep the page current
 let session = null;
 let plans = [];
-
-function describe(subscription) {
-  if (!subscription) return "";
-  if (subscription.cancel_at_period_end && subscription.current_period_end) {
-    return t("subscription.cancelsOn", { date: formatDate(subscription.current_period_end) });
-  }
-  if (subscription.status === "active" && subscription.current_period_end) {
-    return t("subscription.renewsOn", { date: formatDate(subscription.current_period_end) });
-  }
-  const key = `subscription.status.${subscription.status}`;
-  return t("subscription.other", { status: hasMessage(key) ? t(key) : subscription.status });
-}
+let refresh = async () => {};
 
 function element(tag, classes = [], text = "") {
   const node = document.createElement(tag);
@@ -57,15 +46,18 @@ function planCard(plan, index) {
     portal.type = "button";
     portal.hidden = true;
     portal.addEventListener("click", (event) =>
-      go(event.currentTarget, "/billing/portal", {}, t("plans.portalName")));
-    card.append(upgrade, portal);
+      openPortal(session, event.currentTarget, $("#billing-message")));
+    // Where cancellation is offered: what it does to the plan and the money.
+    const cancellation = element("p", ["hint", "cancellation"]);
+    cancellation.hidden = true;
+    card.append(upgrade, portal, cancellation);
   }
   return card;
 }
 
 // The current plan's card is marked; on a free plan every paid one offers Checkout; on a
 // paid one its card opens the portal (plan changes and cancellation happen there).
-function mark(current, subscription) {
+async function mark(current, subscription) {
   const onPaid = Boolean(plans.find((plan) => plan.name === current)?.price);
   for (const card of document.querySelectorAll("#plans .plan")) {
     const isCurrent = card.dataset.plan === current;
@@ -77,21 +69,21 @@ function mark(current, subscription) {
     if (upgrade) upgrade.hidden = isCurrent || onPaid;
     const portal = card.querySelector(".portal");
     if (portal) portal.hidden = !isCurrent;
+    const cancellation = card.querySelector(".cancellation");
+    if (cancellation) {
+      cancellation.textContent = isCurrent ? await cancellationText(current) : "";
+      cancellation.hidden = !cancellation.textContent;
+    }
   }
-  $("#subscription-note").textContent = onPaid && subscription
-    ? t("common.parenthesised", { text: describe(subscription) })
+  const note = describeSubscription(subscription, current);
+  $("#subscription-note").textContent = note && (onPaid || subscription?.status === "past_due")
+    ? t("common.parenthesised", { text: note })
     : "";
 }
 
-async function refresh() {
-  const result = await api("GET", "/account", { token: session.idToken });
-  if (!result.ok) {
-    say($("#billing-message"), t("plans.loadFailed", { error: errorText(result) }), "error");
-    return;
-  }
-  const { plan, subscription } = result.data;
-  $("#current-plan").textContent = plan;
-  mark(plan, subscription);
+function show(account) {
+  $("#current-plan").textContent = account.plan;
+  return mark(account.plan, account.subscription);
 }
 
 async function go(button, path, body, what) {
@@ -116,6 +108,12 @@ start(async () => {
   addEventListener("pageshow", () => {
     for (const button of document.querySelectorAll("#plans button")) button.disabled = false;
   });
-  await refresh();
-  setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
+  const first = await api("GET", "/account", { token: session.idToken });
+  if (!first.ok) {
+    say($("#billing-message"), t("plans.loadFailed", { error: errorText(first) }), "error");
+    return;
+  }
+  await show(first.data);
+  // The past-due banner, and the page kept current as webhooks change the plan.
+  refresh = wireBilling($("#billing"), session, { onAccount: show, showStatus: false });
 });
