@@ -124,7 +124,8 @@ def sweep(time_left: Any = None) -> Any:
     extra = {"time_left": time_left} if time_left is not None else {}
     return Sweep(
         source=source,
-        users=_get("sweep_users", lambda: DynamoUserWalk(users_table)),
+        users=_get("sweep_users", lambda: DynamoUserWalk(
+            users_table, settings.plan_catalog().default_plan)),
         ledger=_get("sweep_ledger",
                     lambda: DynamoSweepLedger(settings.env("SWEEP_STATE_TABLE"))),
         # The sweep judges customers only (owner_of_customer): no session is ever asked for.

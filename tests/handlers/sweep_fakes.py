@@ -96,7 +96,8 @@ class MemoryUsers:
                 ids = [i for i in ids if i > start_after]
             page, rest = ids[:2], ids[2:]
             records = [self.items[i] for i in page]
-            drifted = tuple(r for r in records if r.api_key_id and r.key_plan != r.plan)
+            drifted = tuple(r for r in records
+                            if r.api_key_id and r.key_plan != (r.plan or CATALOG.default_plan))
             return Page(drifted, page[-1] if rest else None)
 
 

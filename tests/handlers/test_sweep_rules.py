@@ -185,3 +185,25 @@ def test_a_sweep_whose_lease_was_taken_stops_without_writing_its_cursor() -> Non
     report = sweep.run()
     assert report.status is Status.LEASE_LOST
     assert world.ledger.owner == "someone-else" and world.ledger.cursor.full_after is None
+
+
+def test_the_token_bucket_spaces_requests_at_its_rate() -> None:
+    from apisales.adapters.rate_limit import TokenBucket
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    bucket = TokenBucket(rate=4, burst=2, clock=lambda: now[0], sleep=sleep)
+    taken_at = []
+    for _ in range(10):
+        bucket.acquire()
+        taken_at.append(now[0])
+    assert taken_at[:2] == [0.0, 0.0]  # the burst
+    # then one every 1/4 s: 8 more tokens take 2 s
+    assert taken_at[-1] == pytest.approx(2.0)
+    gaps = [b - a for a, b in zip(taken_at[1:], taken_at[2:], strict=False)]
+    assert gaps == pytest.approx([0.25] * 8)

@@ -67,17 +67,21 @@ class DynamoSweepLedger:
 class DynamoUserWalk:
     """Scans the users table a page at a time for keys on another plan than the record's."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, default_plan: str) -> None:
         self.table = table
+        self.default_plan = default_plan  # the plan of a record that names none
 
     def drifted_users(self, start_after: str | None) -> Page[UserRecord]:
         request: dict[str, Any] = {
             "TableName": self.table,
             "Limit": USERS_PAGE,
             # A user with a key whose plan is missing or not the record's plan.
-            "FilterExpression": "attribute_exists(api_key_id) AND "
-                                "(attribute_not_exists(key_plan) OR key_plan <> #plan)",
+            "FilterExpression": "attribute_exists(api_key_id) AND ("
+                                "attribute_not_exists(key_plan) OR "
+                                "(attribute_exists(#plan) AND key_plan <> #plan) OR "
+                                "(attribute_not_exists(#plan) AND key_plan <> :default))",
             "ExpressionAttributeNames": {"#plan": "plan"},
+            "ExpressionAttributeValues": {":default": {"S": self.default_plan}},
             "ConsistentRead": True,
         }  # fmt: skip
         if start_after:

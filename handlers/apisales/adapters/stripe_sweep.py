@@ -30,9 +30,13 @@ SWEPT_EVENT_TYPES = (
 )
 
 
+def _plain(obj: Any) -> dict[str, Any]:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj or {})
+
+
 def _customer_of(obj: Any) -> str | None:
-    customer = obj.get("customer") if obj is not None else None
-    if isinstance(customer, dict) or hasattr(customer, "get"):
+    customer = _plain(obj).get("customer")
+    if isinstance(customer, dict):  # expanded
         customer = customer.get("id")
     return customer if isinstance(customer, str) and customer.startswith("cus_") else None
 
@@ -49,7 +53,7 @@ class StripeSweepSource:
         newest: int | None = None
         for event in events.auto_paging_iter():  # one request (and one token) per page
             newest = max(newest or 0, int(event["created"]))
-            customer = _customer_of(event["data"]["object"])
+            customer = _customer_of(_plain(event)["data"]["object"])
             if customer:
                 customers.add(customer)
         return ChangedCustomers(tuple(sorted(customers)), newest)

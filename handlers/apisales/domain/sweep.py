@@ -96,7 +96,8 @@ class SweepSource(Protocol):
 class UserWalk(Protocol):
     def drifted_users(self, start_after: str | None) -> Page[UserRecord]:
         """One page of the users table: the users with a key whose ``key_plan`` is not
-        their record's ``plan``; ``next`` is the last user id read."""
+        their record's ``plan`` (no ``plan``: the default plan); ``next`` is the last user
+        id read."""
 
 
 class SweepLedger(Protocol):
@@ -298,7 +299,7 @@ class Sweep:
         except CustomerConflict as conflict:  # rebound since the check: the rule refuses
             return Refusal("user_bound_to_another_customer", True, {
                 "user_id": conflict.user_id, "customer_id": conflict.customer_id})
-        return _correction(owner.user_id, before, outcome.plan)
+        return _correction(owner.user_id, before, outcome.plan, self.catalog.default_plan)
 
     def _sync_user(self, record: UserRecord) -> Correction | Refusal | None:
         if record.stripe_customer_id:
@@ -316,7 +317,7 @@ class Sweep:
             return None
         plan = self.catalog.plan(before.plan) if before.plan else self.catalog.default
         self.key_service.ensure_key(record.user_id, plan)
-        return _correction(record.user_id, before, plan.name)
+        return _correction(record.user_id, before, plan.name, self.catalog.default_plan)
 
     # -- cursor and time ----------------------------------------------------------------------
     def _save(self, cursor: SweepCursor) -> SweepCursor:
@@ -344,10 +345,15 @@ def _outcome(work: Callable, item: object) -> object:
         return error
 
 
-def _correction(user_id: str, before: UserRecord | None, plan_after: str) -> Correction | None:
-    """A correction when the record's plan or the key's plan was not the one Stripe gives."""
-    plan_before = before.plan if before else None
-    key_plan_before = before.key_plan if before else None
-    if plan_before == plan_after and key_plan_before == plan_after:
+def _correction(
+    user_id: str, before: UserRecord | None, plan_after: str, default_plan: str
+) -> Correction | None:
+    """A correction when the record's plan, or the plan the user's key was on, was not the
+    one Stripe gives. A record without ``plan`` is on the default plan (keys are issued
+    before any payment); a user without a key had no key on a wrong plan."""
+    plan_before = (before.plan if before else None) or default_plan
+    has_key = before is not None and before.api_key_id is not None
+    key_plan_before = before.key_plan if has_key and before else None
+    if plan_before == plan_after and (not has_key or key_plan_before == plan_after):
         return None
     return Correction(user_id, plan_before, key_plan_before, plan_after)
