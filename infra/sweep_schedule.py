@@ -11,6 +11,7 @@ stops finishing runs is the `sweep-not-run` alarm (docs/operations.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
@@ -23,6 +24,16 @@ SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
 RETRY_ATTEMPTS = 2
 DLQ_RETENTION_S = 14 * 86400  # SQS's longest: time to read why a run was not delivered
 EVENT_AGE_RANGE = (60, 86400)  # Scheduler's bounds on MaximumEventAgeInSeconds
+SCHEDULE_NAME_MAX = 64  # Scheduler's limit on a schedule name
+QUEUE_NAME_MAX = 80  # SQS's limit on a queue name
+
+
+def bounded_name(full: str, limit: int) -> str:
+    """``full`` if it fits, else cut and ended with a hash of it (two stacks never collide)."""
+    if len(full) <= limit:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return f"{full[: limit - len(digest) - 1]}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,7 @@ class SweepSchedule(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.queue = aws.sqs.Queue(
             f"{name}-dead-letters",
-            name=f"{args.name_prefix}-sweep-dead-letters",
+            name=bounded_name(f"{args.name_prefix}-sweep-dead-letters", QUEUE_NAME_MAX),
             message_retention_seconds=DLQ_RETENTION_S,
             sqs_managed_sse_enabled=True,
             opts=child,
@@ -96,7 +107,7 @@ class SweepSchedule(pulumi.ComponentResource):
         )
         self.schedule = aws.scheduler.Schedule(
             f"{name}-schedule",
-            name=f"{args.name_prefix}-sweep",
+            name=bounded_name(f"{args.name_prefix}-sweep", SCHEDULE_NAME_MAX),
             description="api-sales reconciliation sweep (docs/operations.md)",
             schedule_expression=rate_expression(args.interval_minutes),
             flexible_time_window={"mode": "OFF"},
