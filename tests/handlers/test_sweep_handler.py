@@ -182,3 +182,39 @@ def test_stripe_down_mid_sweep_the_next_sweep_completes_and_doubles_nothing(
     assert all(_plans(aws, u) == ("PRO", {"PRO"}, "PRO") for u in keys)
     assert {u: aws.user_item(u)["api_key_id"]["S"] for u in keys} == keys  # no new key
     assert all(len(aws.keys_of(u)) == 1 for u in keys)
+
+
+def test_dynamodb_down_mid_sweep_the_next_sweep_completes_and_doubles_nothing(
+        swept: tuple[AwsStack, StripeDouble], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from botocore.exceptions import ClientError
+
+    from apisales.adapters.dynamo_users import DynamoUserStore
+
+    aws, double = swept
+    for user in ("ann", "bob", "cy"):
+        _pay(aws, double, user)
+    keys = {u: aws.user_item(u)["api_key_id"]["S"] for u in ("ann", "bob", "cy")}
+    capsys.readouterr()
+    original = DynamoUserStore.record_subscription
+
+    def unavailable_for_bob(self: Any, user_id: str, *args: Any) -> None:
+        if user_id == aws.user_item("bob")["user_id"]["S"]:
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}},
+                              "UpdateItem")
+        original(self, user_id, *args)
+
+    monkeypatch.setattr(DynamoUserStore, "record_subscription", unavailable_for_bob)
+    with pytest.raises(ClientError):
+        _run()
+    assert _plans(aws, "bob")[0] == "FREE"  # not applied, and not lost:
+    # ann and cy were corrected before the failure, and the failed run says so.
+    failed = [d for d in _metrics(capsys.readouterr().out) if "SweepCorrections" in d]
+    assert [d["SweepCorrections"] for d in failed] in ([2.0], [[2.0]])
+    monkeypatch.setattr(DynamoUserStore, "record_subscription", original)
+
+    report = _run()
+    assert report["sweep_status"] == "finished" and report["corrected_user_ids"] == ["bob"]
+    assert all(_plans(aws, u) == ("PRO", {"PRO"}, "PRO") for u in keys)
+    assert {u: aws.user_item(u)["api_key_id"]["S"] for u in keys} == keys
+    assert all(len(aws.keys_of(u)) == 1 for u in keys)

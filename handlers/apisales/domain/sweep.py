@@ -56,6 +56,7 @@ class Status(StrEnum):
     PAUSED = "paused"  # out of time: the cursor is stored, the next run resumes
     BUSY = "busy"  # another sweep holds the lease: nothing done
     LEASE_LOST = "lease_lost"  # our lease expired mid-run and another sweep took it
+    FAILED = "failed"  # a dependency failed: the cursor of the last whole page is stored
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class SweepReport:
     refused: int = 0  # ownership refusals (security ones are logged by the caller)
     security_refusals: list[Refusal] = field(default_factory=list)
     pages: int = 0
+    error: Exception | None = None  # what failed (status FAILED); the caller re-raises it
 
     def as_log(self) -> dict[str, object]:
         return {
@@ -146,6 +148,7 @@ class SweepReport:
             "corrected_user_ids": [c.user_id for c in self.corrections][:50],
             "refused": self.refused,
             "pages": self.pages,
+            **({"error": type(self.error).__name__} if self.error else {}),
         }
 
 
@@ -174,6 +177,8 @@ class Sweep:
     _saved: SweepCursor = field(default=SweepCursor(), init=False, repr=False)
 
     def run(self, full: bool = False) -> SweepReport:
+        """One run. A failed dependency does not raise: the report says FAILED and carries
+        the error, so the caller can report the corrections made before it, then raise."""
         now = int(self.clock())
         cursor = self.ledger.acquire(self.owner, now, self.settings.lease_s)
         if cursor is None:
@@ -187,12 +192,14 @@ class Sweep:
             cursor = stop.cursor
             if stop.status is Status.LEASE_LOST:
                 return report
-        except Exception:
+        except Exception as error:
             # A failed dependency: give the lease back with the cursor of the last finished
             # page, so a retry resumes at once (if this fails too, the lease just expires).
+            # The report keeps what was corrected before the failure: it happened.
             with contextlib.suppress(Exception):
                 self.ledger.release(self.owner, self._saved)
-            raise
+            report.status, report.error = Status.FAILED, error
+            return report
         self.ledger.release(self.owner, cursor)
         return report
 

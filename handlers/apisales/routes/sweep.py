@@ -56,6 +56,11 @@ def run(event: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
             "key_plan_before": correction.key_plan_before, "plan": correction.plan_after})
     _emit(report)
     summary = report.as_log()
+    if report.error is not None:
+        # Logged with what it did before failing; raised so that Lambda counts an error
+        # (the sweep-errors alarm) and the invocation is retried.
+        logger.error("sweep run failed", extra=summary)
+        raise report.error
     logger.info("sweep run", extra=summary)
     return summary
 
