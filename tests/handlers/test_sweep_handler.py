@@ -46,7 +46,7 @@ def swept(aws: AwsStack, stripe_double: StripeDouble,  # noqa: F811
                                                   SecretString=stripe_double.api_key)
     monkeypatch.setenv("SWEEP_STATE_TABLE", table)
     monkeypatch.setenv("STRIPE_API_BASE", stripe_double.url)
-    monkeypatch.setenv("METRICS_SERVICE", "api-sales-test")
+    monkeypatch.setenv("METRICS_SERVICE", "api-sales-stack")  # not POWERTOOLS_SERVICE_NAME
     monkeypatch.setenv("SWEEP_STRIPE_READS_PER_SECOND", "25")
     container.reset()
     parameters.clear_caches()
@@ -99,9 +99,16 @@ def test_pay_then_cancel_with_no_webhook_the_sweep_alone_moves_the_key(
               for doc in emf for name in
               ("SweepCorrections", "SweepRuns", "PlanChanges") if name in doc}
     assert values == {"SweepCorrections": 1.0, "SweepRuns": 1.0, "PlanChanges": 1.0}
-    assert all(doc["service"] == "api-sales-test" for doc in emf)
+    assert all(doc["service"] == "api-sales-stack" for doc in emf)  # the alarms read it
     plan_changes = next(doc for doc in emf if "PlanChanges" in doc)
     assert plan_changes["cause"] == "sweep"
+
+    def dimensions(doc: dict[str, Any]) -> list[set[str]]:
+        return [set(d) for d in doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"]]
+
+    # Exactly the dimensions the alarms and the dashboard ask for (business_metrics.py).
+    assert dimensions(next(d for d in emf if "SweepCorrections" in d)) == [{"service"}]
+    assert dimensions(plan_changes) == [{"service", "cause"}]
 
     assert _run()["corrections"] == 0  # nothing left to repair: nothing counted
 
