@@ -57,6 +57,10 @@ FLOOR_IMPORTS: dict[str, tuple[str, ...]] = {
         "from aws_lambda_powertools.utilities.parameters import SecretsProvider", "import stripe",
     ),
     "product": (*_POWERTOOLS_HTTP, "import imapclient"),
+    "sweep": (
+        "import boto3", "from aws_lambda_powertools import Logger, Metrics",
+        "from aws_lambda_powertools.utilities.parameters import SecretsProvider", "import stripe",
+    ),
 }  # fmt: skip
 
 LAMBDA_ENV = {

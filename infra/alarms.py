@@ -26,7 +26,7 @@ BREACHING = "breaching"
 # (DynamoDB developer guide, "DynamoDB Metrics and dimensions"): the alarms add up the
 # operations the functions are allowed to call (infra/functions.py). A test fails when a
 # function is granted an operation missing here.
-DYNAMODB_OPERATIONS: tuple[str, ...] = ("GetItem", "Query", "PutItem", "UpdateItem")
+DYNAMODB_OPERATIONS: tuple[str, ...] = ("GetItem", "Query", "Scan", "PutItem", "UpdateItem")
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,10 @@ class StackConfig:
     alarm_emails: tuple[str, ...] = ()
     # The seller's words on cancelling and refunds, shown next to the portal (infra/cancellation.py)
     cancellation_policy: Policy = None
+    # The reconciliation sweep (docs/operations.md): how often it runs, and its own budget
+    # of Stripe requests a second (Stripe allows 100 in live mode, 25 in test mode).
+    sweep_interval_minutes: int = 60
+    sweep_stripe_reads_per_second: float = 10.0
 
     @property
     def user_attributes(self) -> tuple[str, ...]:
@@ -211,7 +215,44 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         alarms=parse_alarms(_optional_object(config, "alarms")),
         alarm_emails=parse_alarm_emails(_optional_object(config, "alarmEmails")),
         cancellation_policy=parse_policy(config.get("cancellationPolicy")),
+        sweep_interval_minutes=_sweep_interval(config),
+        sweep_stripe_reads_per_second=_sweep_reads(config),
     )
+
+
+# EventBridge Scheduler's rate() takes whole minutes (at least 1); a sweep less often than
+# daily would leave drift for days, and the full pass is daily anyway.
+SWEEP_INTERVAL_RANGE = (1, 1440)
+# Stripe's rate limiter: 100 read operations a second in live mode, 25 in test mode (Stripe
+# docs, "Rate limits"). The sweep may not take the whole live budget from the functions.
+SWEEP_READS_MAX = 50.0
+
+
+def _sweep_interval(config: pulumi.Config) -> int:
+    minutes = _int_or_default(config, "sweepIntervalMinutes", 60)
+    low, high = SWEEP_INTERVAL_RANGE
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not low <= minutes <= high:
+        raise ConfigError(
+            "sweepIntervalMinutes", f"must be a whole number of minutes from {low} to {high} "
+            f"(got {minutes!r})")
+    return minutes
+
+
+def _sweep_reads(config: pulumi.Config) -> float:
+    raw = config.get("sweepStripeReadsPerSecond")
+    if raw is None:
+        return 10.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= SWEEP_READS_MAX:
+        raise ConfigError(
+            "sweepStripeReadsPerSecond",
+            f"must be a number above 0 and at most {SWEEP_READS_MAX:g} (got {raw!r}); Stripe "
+            "allows 100 requests a second in live mode and 25 in test mode, shared with the "
+            "webhook and billing functions")
+    return value
 
 
 def _console_domain(config: pulumi.Config) -> ConsoleDomain | None:

@@ -26,6 +26,8 @@ TABLES: dict[str, TableSpec] = {
     "checkout-sessions": TableSpec(key="session_id", ttl_attribute="expires_at"),
     # Per Stripe event: id, type, processed time; kept 30 days, beyond Stripe's 3-day retries.
     "stripe-events": TableSpec(key="event_id", ttl_attribute="expires_at"),
+    # The reconciliation sweep's one item: its lease and its cursor (docs/operations.md).
+    "sweep-state": TableSpec(key="sweep_id"),
 }
 
 

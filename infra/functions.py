@@ -14,6 +14,7 @@ from infra import iam
 from infra.aws_context import AwsContext
 from infra.config import StackConfig, url_origin
 from infra.data import CUSTOMER_INDEX, Data
+from infra.metric_vocabulary import vocabulary
 from infra.naming import physical_name
 from infra.packaging import LambdaArchive
 from infra.routes import ACCOUNT, BILLING, PRODUCT, WEBHOOK
@@ -27,6 +28,12 @@ FUNCTION_NAME_MAX = 64  # Lambda's limit on a function name
 API_GATEWAY_INTEGRATION_TIMEOUT_S = 29
 PRODUCT_TIMEOUT_S = 25
 IMAP_DEADLINE_S = 20  # the whole IMAP session, inside the function's own timeout
+# The reconciliation sweep: run by EventBridge Scheduler, not by the API. It stops itself
+# SWEEP_STOP_MARGIN_S before its timeout with its cursor stored (domain/sweep.py), and its
+# lease outlives the timeout, so two runs never sweep at once.
+SWEEP = "sweep"
+SWEEP_TIMEOUT_S = 300
+SWEEP_CONCURRENCY = 4  # customers synced at once
 
 _TABLE_READ = ["dynamodb:GetItem", "dynamodb:Query"]
 _TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem"]  # records expire; none is deleted
@@ -46,6 +53,8 @@ class FunctionSpec:
     portal: bool = False  # opens Stripe customer portal sessions
     manages_keys: bool = False  # API Gateway keys and usage-plan membership
     cognito_attributes: bool = False  # writes custom:plan_type / custom:stripe_customer_id
+    scans_users: bool = False  # walks the whole users table (the sweep)
+    invoked_by_api: bool = True  # False: no API Gateway permission (a scheduled function)
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -70,6 +79,12 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
         PRODUCT, "apisales.routes.product.lambda_handler", "FM Mail: IMAP mail and attachments",
         memory_mb=512, timeout_s=PRODUCT_TIMEOUT_S,
         extra_env={"IMAP_DEADLINE": str(IMAP_DEADLINE_S)},
+    ),
+    SWEEP: FunctionSpec(
+        SWEEP, "apisales.routes.sweep.lambda_handler", "Reconciliation sweep: Stripe to keys",
+        timeout_s=SWEEP_TIMEOUT_S, tables=("users", "sweep-state"), stripe=True,
+        customer_lookup=True, manages_keys=True, cognito_attributes=True, scans_users=True,
+        invoked_by_api=False, extra_env={"SWEEP_CONCURRENCY": str(SWEEP_CONCURRENCY)},
     ),
 }  # fmt: skip
 
@@ -121,7 +136,11 @@ class Functions(pulumi.ComponentResource):
         self._plan_catalog = plan_catalog(config, usage_plan_ids)
         self.functions = {}
         for concern in concerns:
-            function = self._function(name, FUNCTION_SPECS[concern])
+            spec = FUNCTION_SPECS[concern]
+            function = self._function(name, spec)
+            self.functions[concern] = function
+            if not spec.invoked_by_api:
+                continue  # its invoker (the schedule) grants itself through its own role
             aws.lambda_.Permission(
                 f"{name}-{concern}-from-api",
                 action="lambda:InvokeFunction",
@@ -131,7 +150,6 @@ class Functions(pulumi.ComponentResource):
                 source_arn=pulumi.Output.concat(api_execution_arn, "/*/*"),
                 opts=pulumi.ResourceOptions(parent=function),
             )
-            self.functions[concern] = function
         self.register_outputs({k: f.arn for k, f in self.functions.items()})
 
     def _function(self, name: str, spec: FunctionSpec) -> aws.lambda_.Function:
@@ -196,6 +214,10 @@ class Functions(pulumi.ComponentResource):
                     lambda resolved: iam.allow("Tables", _TABLE_READ + _TABLE_WRITE, resolved)
                 )
             )
+        if spec.scans_users:
+            # The users table itself, not its index: the sweep reads every user's record.
+            parts.append(self._data.users.arn.apply(
+                lambda arn: iam.allow("ScanUsers", ["dynamodb:Scan"], [arn])))
         secret_arns = []
         if spec.stripe:
             secret_arns.append(self._secrets.api_key_arn)
@@ -253,6 +275,7 @@ class Functions(pulumi.ComponentResource):
             "users": "USERS_TABLE",
             "checkout-sessions": "CHECKOUT_SESSIONS_TABLE",
             "stripe-events": "STRIPE_EVENTS_TABLE",
+            "sweep-state": "SWEEP_STATE_TABLE",
         }
         for table in spec.tables:
             env[table_env[table]] = self._data.tables[table].name
@@ -271,6 +294,10 @@ class Functions(pulumi.ComponentResource):
             env["STRIPE_PORTAL_CONFIGURATION"] = self._portal_configuration_id
         if spec.webhook_secret:
             env["STRIPE_WEBHOOK_SECRET_ARN"] = self._secrets.webhook_secret_arn
+        if spec.concern == SWEEP:
+            env["SWEEP_STRIPE_READS_PER_SECOND"] = f"{config.sweep_stripe_reads_per_second:g}"
+            # The business metrics' `service` dimension: this stack's name (docs/operations.md).
+            env[vocabulary().SERVICE_ENV] = physical_name()
         if spec.concern == PRODUCT:
             env["ALLOW_LOOPBACK_IMAP"] = "true" if config.allow_loopback_imap else "false"
         env.update(spec.extra_env)

@@ -14,7 +14,7 @@ from infra.console import WebConsole, WebConsoleArgs
 from infra.console_content import ConsoleContent, ConsoleContentArgs, console_settings
 from infra.console_edge import aws_connect_sources
 from infra.data import Data
-from infra.functions import FUNCTION_SPECS, Functions, function_name
+from infra.functions import FUNCTION_SPECS, SWEEP, Functions, function_name
 from infra.identity import Identity, domain_prefix, hosted_ui_domain_name
 from infra.monitoring import Monitoring, MonitoringArgs
 from infra.naming import physical_name, qualified_stack_name
@@ -28,6 +28,7 @@ from infra.schema_guard import (
 )
 from infra.secrets import StripeSecrets
 from infra.stripe_catalog import StripeCatalog, StripeCatalogArgs
+from infra.sweep_schedule import SweepSchedule, SweepScheduleArgs
 from infra.upstream_secret import UpstreamSecret, UpstreamSecretArgs
 
 ROUTE_KEYS_OUTPUT = "routeKeys"  # read back next time: a removed route must be redeployed
@@ -46,6 +47,7 @@ class Stack:
     console_content: ConsoleContent
     web_base_url: pulumi.Output[str]
     monitoring: Monitoring
+    sweep: SweepSchedule
 
 
 def build_stack(
@@ -61,6 +63,7 @@ def build_stack(
     concerns = sorted({route.function for route in routes})
     if config.upstream_url:  # the seller's API answers the product routes itself
         concerns.remove(PRODUCT)
+    functions_deployed = [*concerns, SWEEP]  # the sweep is scheduled, behind no route
 
     previous = previous_stack_outputs()
     # The guard's verdict is the pool's `schemas` input: a refused change fails the program
@@ -125,8 +128,9 @@ def build_stack(
         "functions",
         config,
         context,
-        archives or build_function_archives({c: FUNCTION_SPECS[c].handler for c in concerns}),
-        concerns,
+        archives
+        or build_function_archives({c: FUNCTION_SPECS[c].handler for c in functions_deployed}),
+        functions_deployed,
         data,
         secrets,
         user_pool_id=identity.user_pool_id,
@@ -156,6 +160,16 @@ def build_stack(
         ),
     )
 
+    sweep = SweepSchedule(
+        "sweep",
+        SweepScheduleArgs(
+            name_prefix=physical_name(),
+            function_arn=functions.functions[SWEEP].arn,
+            interval_minutes=config.sweep_interval_minutes,
+            account_id=context.account_id,
+        ),
+    )
+
     monitoring = Monitoring(
         "monitoring",
         MonitoringArgs(
@@ -172,7 +186,7 @@ def build_stack(
             stage_name=api.stage.stage_name,
             webhook_method=WEBHOOK_ROUTE.method,
             webhook_resource=WEBHOOK_ROUTE.path,
-            sweep_interval_minutes=None,  # the reconciliation sweep sets its schedule here
+            sweep_interval_minutes=config.sweep_interval_minutes,
         ),
     )
 
@@ -190,9 +204,11 @@ def build_stack(
     pulumi.export("consoleDistributionId", console.distribution.id)
     pulumi.export("alarmTopicArn", monitoring.topic.arn)
     pulumi.export("dashboardName", monitoring.dashboard.dashboard_name)
+    pulumi.export("sweepFunctionName", functions.functions[SWEEP].name)
+    pulumi.export("sweepScheduleName", sweep.schedule.name)
     pulumi.export(DEPLOYED_ATTRIBUTES_OUTPUT, schema)
     pulumi.export(ROUTE_KEYS_OUTPUT, api.route_keys)
     if upstream:
         pulumi.export("upstreamSecretArn", upstream.arn)
     return Stack(config, identity, data, secrets, api, functions, stripe, console,
-                 console_content, web_base_url, monitoring)  # fmt: skip
+                 console_content, web_base_url, monitoring, sweep)  # fmt: skip

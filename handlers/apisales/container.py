@@ -99,6 +99,50 @@ def ownership() -> Ownership:
     return Ownership(users=users(), sessions=checkout_sessions())
 
 
+def sweep(time_left: Any = None) -> Any:
+    """The reconciliation sweep, with Stripe behind the client-side rate limit."""
+    from apisales.adapters.dynamo_sweep import DynamoSweepLedger, DynamoUserWalk
+    from apisales.adapters.rate_limit import RateLimitedHttpClient, TokenBucket
+    from apisales.adapters.secrets import secret
+    from apisales.adapters.stripe_billing import StripeBilling
+    from apisales.adapters.stripe_sweep import StripeSweepSource
+    from apisales.domain.sweep import Sweep, SweepSettings
+
+    def build_stripe() -> Any:
+        bucket = TokenBucket(settings.sweep_stripe_reads_per_second())
+        http = RateLimitedHttpClient(bucket, timeout=(3.0, 8.0))
+        key = secret(settings.env("STRIPE_API_KEY_SECRET_ARN"))
+        return StripeBilling(key, os.environ.get("STRIPE_API_BASE") or None, http_client=http)
+
+    billing = _get("sweep_stripe", build_stripe)
+    source = _get("sweep_source", lambda: StripeSweepSource(billing.client))
+    users_table = settings.env("USERS_TABLE")
+    fulfil = Fulfilment(
+        users=users(), key_service=key_service(), identity=identity(), stripe=billing,
+        catalog=settings.plan_catalog(), grace_on_past_due=settings.grace_on_past_due,
+    )  # fmt: skip
+    extra = {"time_left": time_left} if time_left is not None else {}
+    return Sweep(
+        source=source,
+        users=_get("sweep_users", lambda: DynamoUserWalk(
+            users_table, settings.plan_catalog().default_plan)),
+        ledger=_get("sweep_ledger",
+                    lambda: DynamoSweepLedger(settings.env("SWEEP_STATE_TABLE"))),
+        # The sweep judges customers only (owner_of_customer): no session is ever asked for.
+        ownership=Ownership(users=users(), sessions=_NoSessions()),
+        fulfilment=fulfil,
+        key_service=fulfil.key_service,
+        catalog=settings.plan_catalog(),
+        settings=SweepSettings(concurrency=settings.sweep_concurrency()),
+        **extra,
+    )
+
+
+class _NoSessions:
+    def owner_of(self, session_id: str) -> str | None:
+        raise AssertionError("the sweep judges customers, never Checkout Sessions")
+
+
 def create_clients(services: Iterable[str]) -> None:
     """Make the boto3 clients of ``services`` (those the function's role allows) now."""
     aws.create_clients(services)

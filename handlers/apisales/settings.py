@@ -34,6 +34,15 @@ def portal_configuration() -> str:
     return env("STRIPE_PORTAL_CONFIGURATION")
 
 
+def sweep_stripe_reads_per_second() -> float:
+    """The sweep's own budget of Stripe requests a second (infra: sweepStripeReadsPerSecond)."""
+    return float(os.environ.get("SWEEP_STRIPE_READS_PER_SECOND") or 10)
+
+
+def sweep_concurrency() -> int:
+    return max(1, int(os.environ.get("SWEEP_CONCURRENCY") or 4))
+
+
 def reset() -> None:
     """Forget cached settings (tests change the environment between cases)."""
     plan_catalog.cache_clear()

@@ -67,6 +67,7 @@ class DeployedStack:
     alarm_topic_arn: str = ""
     alarm_names: list[str] = field(default_factory=list)
     dashboard_name: str = ""
+    sweep_schedule_name: str = ""  # EventBridge Scheduler's schedule of the sweep function
     created: dict[str, int] = field(default_factory=dict)  # type -> count
     skipped: list[SkippedResource] = field(default_factory=list)
 
@@ -151,6 +152,7 @@ def deploy_stack(
         alarm_topic_arn=exports["alarmTopicArn"],
         alarm_names=sorted(_resolve(a.name) for a in stack.monitoring.alarms.values()),
         dashboard_name=exports["dashboardName"],
+        sweep_schedule_name=exports["sweepScheduleName"],
         created=dict(sorted(Counter(r.type for r in mocks.created).items())),
         skipped=list(mocks.skipped),
     )

@@ -205,6 +205,8 @@ class Sandbox:
             f"  Stripe side   portal {self.stack.stripe_portal_configuration_id}, webhook "
             f"endpoint {self.stack.stripe_webhook_endpoint_id} (deployed by the program)",
             f"  FREE quota    {free['quota']['limit']} calls a {free['quota']['period'].lower()}",
+            f"  sweep         schedule {self.stack.sweep_schedule_name or '-'}; run it now: "
+            f"python -m sandbox.run.sweep --workdir {self.workdir}",
             "resources:",
             *(f"  {line}" for line in self.stack.skipped_lines()),
             "demo user (sign in on the console):",

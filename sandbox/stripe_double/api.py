@@ -168,10 +168,12 @@ def _expire_session(ctx: Ctx, params: Params, m: Match) -> Resp:
 def _list_subs(ctx: Ctx, params: Params, m: Match) -> Resp:
     customer, price = p.opt_str(params, "customer"), p.opt_str(params, "price")
     status = p.opt_str(params, "status")
+    created = p.created_filter(params)
     objs = [
         o
         for o in ctx.store.scan("subscription")
         if (customer is None or o["customer"] == customer)
+        and (created is None or created(o))
         and (price is None or o["items"]["data"][0]["price"]["id"] == price)
         # Stripe leaves canceled subscriptions out unless asked for them.
         and (
@@ -181,7 +183,8 @@ def _list_subs(ctx: Ctx, params: Params, m: Match) -> Resp:
         )
     ]
     return _list(
-        ctx, objs, params, "/v1/subscriptions", {"customer", "price", "status", "test_clock"}
+        ctx, objs, params, "/v1/subscriptions",
+        {"customer", "price", "status", "test_clock", "created"},
     )
 
 
@@ -291,10 +294,12 @@ def _delete_we(ctx: Ctx, params: Params, m: Match) -> Resp:
 def _list_events(ctx: Ctx, params: Params, m: Match) -> Resp:
     etype = p.opt_str(params, "type")
     types = p.str_list(params, "types")
+    created = p.created_filter(params)
     objs = [
         o
         for o in ctx.store.scan("event")
         if (etype is None or o["type"] == etype) and (types is None or o["type"] in types)
+        and (created is None or created(o))
     ]
     return _list(ctx, objs, params, "/v1/events", {"type", "types", "created", "delivery_success"})
 

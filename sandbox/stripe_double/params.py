@@ -88,3 +88,28 @@ def sub_dict(params: dict[str, Any], name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise invalid(f"Invalid hash: {name}", param=name)
     return value
+
+
+_RANGE_OPERATORS = {
+    "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
+}
+
+
+def created_filter(params: dict[str, Any], name: str = "created") -> Any:
+    """Stripe's range filter on a timestamp (``created=T`` or ``created[gt|gte|lt|lte]=T``)
+    as a predicate on an object; None when the parameter is absent."""
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        exact = opt_int(params, name)
+        return lambda obj: obj.get(name) == exact
+    if not isinstance(value, dict) or not value:
+        raise invalid(f"Invalid {name}: must be an integer or a hash", param=name)
+    bounds = []
+    for op, raw in value.items():
+        if op not in _RANGE_OPERATORS:
+            raise invalid(f"Received unknown parameter: {name}[{op}]", param=f"{name}[{op}]")
+        bounds.append((_RANGE_OPERATORS[op], opt_int({op: raw}, op)))
+    return lambda obj: all(test(int(obj.get(name) or 0), bound) for test, bound in bounds)

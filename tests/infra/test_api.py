@@ -147,7 +147,9 @@ def test_upstream_url_proxies_product_routes_without_a_product_function():
     assert integration["type"] == "HTTP_PROXY"
     assert integration["uri"] == "https://api.seller.example/{proxy}"
     functions = {f.name for f in run.of_type("aws:lambda/function:Function")}
-    assert functions == {"functions-account", "functions-billing", "functions-webhook"}
+    # No product function; the scheduled sweep stays (it serves the seller's plans too).
+    assert functions == {"functions-account", "functions-billing", "functions-webhook",
+                         "functions-sweep"}
 
 
 MODEL = "aws:apigateway/model:Model"

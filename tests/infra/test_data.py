@@ -9,7 +9,7 @@ def _tables(run):
 
 def test_every_table_is_on_demand_with_pitr_and_encryption(dev_run):
     tables = _tables(dev_run)
-    assert set(tables) == {"users", "checkout-sessions", "stripe-events"}
+    assert set(tables) == {"users", "checkout-sessions", "stripe-events", "sweep-state"}
     for name, table in tables.items():
         assert table["billingMode"] == "PAY_PER_REQUEST", name
         assert table["pointInTimeRecovery"] == {"enabled": True}, name

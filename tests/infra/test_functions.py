@@ -27,7 +27,7 @@ def _statements(run, concern: str) -> dict[str, dict]:
 
 def test_one_function_per_concern_on_python312_arm64(dev_run):
     functions = _functions(dev_run)
-    assert set(functions) == {"account", "billing", "webhook", "product"}
+    assert set(functions) == {"account", "billing", "webhook", "product", "sweep"}
     for concern, fn in functions.items():
         assert fn["runtime"] == "python3.12"
         assert fn["architectures"] == ["arm64"]

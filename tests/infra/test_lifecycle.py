@@ -214,10 +214,16 @@ def test_function_names_stay_distinct_and_legal_for_long_stack_names(monkeypatch
 def test_a_long_stack_wires_the_api_to_the_functions_it_creates():
     long_stack = "customer-facing-production-eu-central-1-blue-green"
     run = run_program(stack=long_stack, config_stack="dev")
-    names = {f.inputs["name"] for f in run.of_type(FUNCTION)}
-    assert all(len(name) <= 64 for name in names) and len(names) == 4
+    names = {f.name: f.inputs["name"] for f in run.of_type(FUNCTION)}
+    assert all(len(name) <= 64 for name in names.values()) and len(names) == 5
+    routed = {n for r, n in names.items() if r != "functions-sweep"}  # the sweep is scheduled
     uris = {i.inputs["uri"] for i in run.of_type(INTEGRATION) if i.inputs["type"] == "AWS_PROXY"}
-    assert {uri.split(":function:")[1].removesuffix("/invocations") for uri in uris} == names
+    assert {uri.split(":function:")[1].removesuffix("/invocations") for uri in uris} == routed
+    # The schedule's and its queue's names fit their limits too (64 and 80 characters).
+    [schedule] = run.of_type("aws:scheduler/schedule:Schedule")
+    [queue] = run.of_type("aws:sqs/queue:Queue")
+    assert len(schedule.inputs["name"]) <= 64 and len(queue.inputs["name"]) <= 80
+    assert schedule.inputs["name"].startswith("api-sales-customer-facing-production")
 
 
 # --- the product path ---------------------------------------------------------------------

@@ -28,8 +28,8 @@ REST_API = "aws:apigateway/restApi:RestApi"
 STAGE = "aws:apigateway/stage:Stage"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
-CONCERNS = ("account", "billing", "product", "webhook")
-TABLES = ("checkout-sessions", "stripe-events", "users")
+CONCERNS = ("account", "billing", "product", "sweep", "webhook")
+TABLES = ("checkout-sessions", "stripe-events", "sweep-state", "users")
 
 
 def _alarms(run: ProgramRun) -> dict[str, dict[str, Any]]:
@@ -57,9 +57,17 @@ def _queries(alarm: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_the_program_registers_exactly_the_health_alarms(dev_run):
     expected = {f"{c}-{kind}" for c in CONCERNS for kind in ("errors", "throttles")}
     expected |= {f"table-{t}-{kind}" for t in TABLES for kind in ("throttles", "system-errors")}
-    expected |= {"webhook-5xx", "api-5xx-rate"}
-    # No sweep function yet: its two alarms would only ever say "not run".
+    expected |= {"webhook-5xx", "api-5xx-rate", "sweep-corrections", "sweep-not-run"}
     assert set(_alarms(dev_run)) == expected
+
+
+def test_the_sweep_alarms_watch_the_scheduled_interval(dev_run):
+    alarms = _alarms(dev_run)
+    # Pulumi.dev.yaml leaves sweepIntervalMinutes at its default: hourly.
+    assert alarms["sweep-corrections"]["period"] == 3600
+    assert alarms["sweep-not-run"]["period"] == 3600
+    assert alarms["sweep-not-run"]["treatMissingData"] == "breaching"
+    assert alarms["sweep-corrections"]["dimensions"] == {"service": "api-sales-dev"}
 
 
 def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(dev_run):
@@ -168,6 +176,8 @@ def test_thresholds_and_periods_come_from_config():
     assert alarms["table-users-throttles"]["threshold"] == 10
     assert alarms["table-users-system-errors"]["threshold"] == 7
     for name, alarm in alarms.items():
+        if name.startswith("sweep-"):
+            continue  # the sweep's alarms follow its own interval (sweepIntervalMinutes)
         assert alarm["evaluationPeriods"] == 3, name
         periods = [alarm.get("period")] if "period" in alarm else [
             q["metric"]["period"] for q in alarm["metricQueries"] if "metric" in q

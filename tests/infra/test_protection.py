@@ -10,7 +10,7 @@ STATEFUL = ("aws:cognito/userPool:UserPool", "aws:dynamodb/table:Table")
 
 def test_pool_and_tables_are_protected_by_default(dev_run):
     stateful = [r for r in dev_run if r.type in STATEFUL]
-    assert len(stateful) == 4
+    assert len(stateful) == 5  # the pool and four tables
     assert all(r.protect for r in stateful), [r.name for r in stateful if not r.protect]
     assert dev_run.of_type(STATEFUL[0])[0].inputs["deletionProtection"] == "ACTIVE"
     assert all(t.inputs["deletionProtectionEnabled"] for t in dev_run.of_type(STATEFUL[1]))

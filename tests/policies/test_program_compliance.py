@@ -343,6 +343,6 @@ def test_a_stack_that_turns_protection_off_needs_the_policy_advisory() -> None:
         (r.type, r.name) for r in run if STATEFUL_RESOURCES_PROTECTED.name in all_violations(r)
     }
     assert offenders == {(r.type, r.name) for r in run if r.type in (USER_POOL, DYNAMODB_TABLE)}
-    assert len(offenders) == 4
+    assert len(offenders) == 5  # the pool and four tables
     others = {name for r in run for name in all_violations(r)}
     assert others == {STATEFUL_RESOURCES_PROTECTED.name}

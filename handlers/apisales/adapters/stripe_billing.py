@@ -18,11 +18,12 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 
 class StripeBilling:
-    def __init__(self, api_key: str, api_base: str | None = None) -> None:
+    def __init__(self, api_key: str, api_base: str | None = None,
+                 http_client: stripe.HTTPClient | None = None) -> None:  # fmt: skip
         # Well inside the functions' 20 s timeout: a slow Stripe becomes a 503 to retry.
         options: dict[str, Any] = {
             "max_network_retries": 1,
-            "http_client": stripe.RequestsClient(timeout=(3.0, 8.0)),
+            "http_client": http_client or stripe.RequestsClient(timeout=(3.0, 8.0)),
         }
         if api_base:
             options["base_addresses"] = {"api": api_base}
