@@ -45,6 +45,7 @@ class FunctionSpec:
     webhook_secret: bool = False
     portal: bool = False  # opens Stripe customer portal sessions
     manages_keys: bool = False  # API Gateway keys and usage-plan membership
+    reads_usage: bool = False  # GetUsage of this stack's usage plans (the account's usage page)
     cognito_attributes: bool = False  # writes custom:plan_type / custom:stripe_customer_id
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -52,7 +53,7 @@ class FunctionSpec:
 FUNCTION_SPECS: dict[str, FunctionSpec] = {
     ACCOUNT: FunctionSpec(
         ACCOUNT, "apisales.routes.account.lambda_handler", "Account and API key routes",
-        tables=("users",), manages_keys=True,
+        tables=("users",), manages_keys=True, reads_usage=True,
     ),
     BILLING: FunctionSpec(
         BILLING, "apisales.routes.billing.lambda_handler", "Stripe Checkout and portal routes",
@@ -209,6 +210,8 @@ class Functions(pulumi.ComponentResource):
             )
         if spec.manages_keys:
             parts.append(self._key_management_statement())
+        if spec.reads_usage:
+            parts.append(self._usage_statement())
         if spec.cognito_attributes:
             parts.append(
                 self._user_pool_arn.apply(
@@ -238,6 +241,17 @@ class Functions(pulumi.ComponentResource):
                 ["apigateway:GET", "apigateway:POST", "apigateway:DELETE"],
                 resolved,
             )  # fmt: skip
+        )
+
+    def _usage_statement(self) -> pulumi.Output[iam.Statement]:
+        """GetUsage (``GET /usageplans/{id}/usage``) of this stack's plans only."""
+        usage_plans = self._context.apigateway_arn("/usageplans/")
+        resources = [
+            pulumi.Output.concat(usage_plans, plan_id, "/usage")
+            for plan_id in self._usage_plan_ids.values()
+        ]
+        return pulumi.Output.all(*resources).apply(
+            lambda resolved: iam.allow("UsageOfPlans", ["apigateway:GET"], resolved)
         )
 
     def _environment(self, spec: FunctionSpec) -> dict[str, pulumi.Input[str]]:

@@ -11,7 +11,7 @@ USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
 DEPLOYMENT = "aws:apigateway/deployment:Deployment"
 
 ACCOUNT_ROUTES = [
-    "GET /account", "GET /account/api-key", "POST /account/api-key",
+    "GET /account", "GET /account/api-key", "GET /account/usage", "POST /account/api-key",
     "POST /account/api-key/rotate", "POST /billing/checkout",
     "GET /billing/checkout/{session_id}", "POST /billing/portal",
 ]  # fmt: skip
