@@ -156,7 +156,8 @@ def test_quota_exhausted_and_throttled_are_two_different_429s(dev_run):
     responses = _gateway_responses(dev_run)
     quota = _rendered(responses["QUOTA_EXCEEDED"])["error"]
     throttled = _rendered(responses["THROTTLED"])["error"]
-    assert responses["QUOTA_EXCEEDED"]["statusCode"] == responses["THROTTLED"]["statusCode"] == "429"
+    for response_type in ("QUOTA_EXCEEDED", "THROTTLED"):
+        assert responses[response_type]["statusCode"] == "429"
     assert quota["code"] == "quota_exceeded" and throttled["code"] == "throttled"
     # {webBaseUrl}/upgrade: the console's own URL when webBaseUrl is not set.
     assert quota["upgrade_url"] == dev_run.exports["consoleUrl"] + "/upgrade"
