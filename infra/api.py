@@ -59,7 +59,7 @@ GATEWAY_RESPONSES: dict[str, GatewayError] = {
     ),
     "THROTTLED": GatewayError(
         "throttled",
-        "too many requests per second for your plan; retry shortly, with backoff",
+        "too many requests per second (a rate limit, not the quota); retry shortly, with backoff",
         429,
         retry_after_s=1,
     ),

@@ -145,6 +145,12 @@ def test_an_unknown_route_is_404_not_found_not_missing_authentication_token(dev_
     assert unauthorized["code"] == "unauthorized"
 
 
+def test_no_method_uses_iam_authorization(dev_run):
+    # MISSING_AUTHENTICATION_TOKEN then only means "no such route" (docs/handlers.md).
+    authorizations = {m["authorization"] for m in _methods(dev_run).values()}
+    assert authorizations <= {"NONE", "COGNITO_USER_POOLS"}
+
+
 def test_a_missing_or_invalid_key_says_to_send_it_in_x_api_key(dev_run):
     response = _gateway_responses(dev_run)["INVALID_API_KEY"]
     assert response["statusCode"] == "403"
