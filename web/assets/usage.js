@@ -22,9 +22,10 @@ function svgElement(tag, attributes) {
   return node;
 }
 
-function drawChart(days) {
+// One slot per day of the whole period, so a bar's place says how far into the period it is.
+function drawChart(days, periodDays) {
   const most = Math.max(1, ...days.map((d) => d.used));
-  const width = days.length * (BAR_WIDTH + BAR_GAP);
+  const width = Math.max(days.length, periodDays) * (BAR_WIDTH + BAR_GAP);
   const svg = svgElement("svg", {
     viewBox: `0 0 ${width} ${CHART_HEIGHT}`, preserveAspectRatio: "none",
     role: "img", "aria-labelledby": "usage-chart-caption",
@@ -78,7 +79,8 @@ function render(usage) {
       start: formatDay(days[0].date), end: formatDay(days[days.length - 1].date),
       total: formatNumber(total), max: formatNumber(most),
     });
-    drawChart(days);
+    const periodDays = Math.round((Date.parse(usage.resets_at) - Date.parse(usage.period_start)) / 86400000);
+    drawChart(days, periodDays || days.length);
     fillTable(days);
     $("#usage-chart-box").hidden = false;
   }
