@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -16,20 +18,75 @@ from infra.naming import physical_name
 from infra.routes import Auth, Route, path_prefixes
 from infra.upstream_secret import UPSTREAM_SECRET_HEADER
 
-# API Gateway's own errors (missing key, over quota, bad token) in the project's error shape.
-_ERROR_TEMPLATE = (
-    '{"error": {"code": "$context.error.responseType", "message": $context.error.messageString}}'
-)
-# response type -> status code override (None keeps API Gateway's own status)
-GATEWAY_RESPONSES: dict[str, int | None] = {
-    "DEFAULT_4XX": None,
-    "DEFAULT_5XX": None,
-    "MISSING_AUTHENTICATION_TOKEN": 404,  # what API Gateway answers for an unknown route
-    "UNAUTHORIZED": 401,
-    "INVALID_API_KEY": 403,
-    "QUOTA_EXCEEDED": 429,
-    "THROTTLED": 429,
+
+@dataclass(frozen=True)
+class GatewayError:
+    """An error API Gateway answers itself, in the handlers' shape ``{"error": {code, message}}``.
+
+    ``message`` None passes API Gateway's own message through (the catch-all types).
+    """
+
+    code: str
+    message: str | None
+    status: int | None = None  # None keeps API Gateway's own status for the type
+    retry_after_s: int | None = None  # a static Retry-After header
+    upgrade_link: bool = False  # adds "upgrade_url": "{webBaseUrl}/upgrade"
+
+
+# Response types (docs/handlers.md, "Gateway errors", has what each covers and the sources).
+# This API has no IAM-authorised method, so MISSING_AUTHENTICATION_TOKEN only answers a
+# path or method that does not exist; a Cognito route without a token is UNAUTHORIZED.
+_NO_SUCH_ROUTE = "no such route or method; check the path and the HTTP method"
+GATEWAY_RESPONSES: dict[str, GatewayError] = {
+    "DEFAULT_4XX": GatewayError("bad_request", None),
+    "DEFAULT_5XX": GatewayError("unavailable", "the API could not answer; try again shortly"),
+    "MISSING_AUTHENTICATION_TOKEN": GatewayError("not_found", _NO_SUCH_ROUTE, 404),
+    "RESOURCE_NOT_FOUND": GatewayError("not_found", _NO_SUCH_ROUTE, 404),
+    "UNAUTHORIZED": GatewayError("unauthorized", "missing or invalid token; sign in again", 401),
+    # A missing key, an unknown one and one on no plan of this stage are all INVALID_API_KEY.
+    "INVALID_API_KEY": GatewayError(
+        "invalid_api_key",
+        "missing or invalid API key: send your key in the x-api-key header "
+        "(your account page shows it)",
+        403,
+    ),
+    "QUOTA_EXCEEDED": GatewayError(
+        "quota_exceeded",
+        "your plan's quota for this period is used up; it resets when the period ends "
+        "(your account page shows when), or upgrade for a larger quota",
+        429,
+        upgrade_link=True,
+    ),
+    "THROTTLED": GatewayError(
+        "throttled",
+        "too many requests per second (a rate limit, not the quota); retry shortly, with backoff",
+        429,
+        retry_after_s=1,
+    ),
 }
+
+
+def gateway_error_template(error: GatewayError, web_base_url: str) -> str:
+    """The ``application/json`` template of one gateway response (literal text is JSON-quoted)."""
+    message = "$context.error.messageString" if error.message is None else json.dumps(error.message)
+    fields = [f'"code": {json.dumps(error.code)}', f'"message": {message}']
+    if error.upgrade_link:
+        fields.append(f'"upgrade_url": {json.dumps(web_base_url.rstrip("/") + "/upgrade")}')
+    return '{"error": {' + ", ".join(fields) + "}}"
+
+
+def gateway_response_definitions(web_base_url: str, origin: str) -> dict[str, dict[str, Any]]:
+    """Every gateway response as API Gateway is given it (and as the deployment hash sees it)."""
+    return {
+        response_type: {
+            "status": error.status,
+            "template": gateway_error_template(error, web_base_url),
+            "parameters": gateway_response_parameters(origin, error.retry_after_s),
+        }
+        for response_type, error in GATEWAY_RESPONSES.items()
+    }
+
+
 _ACCESS_LOG_FORMAT = json.dumps(
     {
         "requestId": "$context.requestId",
@@ -80,6 +137,7 @@ class Api(pulumi.ComponentResource):
         user_pool_arn: pulumi.Input[str],
         function_invoke_arns: Mapping[str, pulumi.Input[str]],
         web_origin: pulumi.Input[str],  # the console's origin, the only one CORS allows
+        web_base_url: pulumi.Input[str] | None = None,  # error bodies link {it}/upgrade
         previous_route_keys: pulumi.Input[list[str] | None] = None,
         upstream_secret: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -113,8 +171,13 @@ class Api(pulumi.ComponentResource):
                                  function_invoke_arns, validators)  # fmt: skip
         for path in sorted({r.path for r in routes if r.auth is Auth.COGNITO}):
             wired += self._cors_preflight(path, resource_ids[path], web_origin)
-        for response_type, status in GATEWAY_RESPONSES.items():
-            wired.append(self._gateway_response(name, response_type, status, web_origin))
+        web_base = pulumi.Output.from_input(web_base_url if web_base_url is not None
+                                            else web_origin)  # fmt: skip
+        definitions = pulumi.Output.all(web_base, web_origin).apply(
+            lambda resolved: gateway_response_definitions(resolved[0], resolved[1])
+        )
+        for response_type in GATEWAY_RESPONSES:
+            wired.append(self._gateway_response(name, response_type, definitions))
 
         # Any change to a route, guard or integration yields a new hash, so a new Deployment
         # reaches the stage; without it API Gateway keeps serving the old snapshot.
@@ -123,6 +186,7 @@ class Api(pulumi.ComponentResource):
             arns=pulumi.Output.all(**dict(sorted(function_invoke_arns.items()))),
             user_pool_arn=user_pool_arn,
             cors_origin=web_origin,
+            web_base_url=web_base,
             previous=previous_route_keys,
             upstream_secret=upstream_secret,
         ).apply(
@@ -132,6 +196,7 @@ class Api(pulumi.ComponentResource):
                     config,
                     resolved["arns"],
                     cors_origin=resolved["cors_origin"],
+                    web_base_url=resolved["web_base_url"],
                     user_pool_arn=resolved["user_pool_arn"],
                     retired_routes=retired_routes(resolved["previous"], self.route_keys),
                     upstream_secret=resolved["upstream_secret"],
@@ -330,17 +395,17 @@ class Api(pulumi.ComponentResource):
         return [method, integration, method_response, integration_response]
 
     def _gateway_response(
-        self, name: str, response_type: str, status: int | None, origin: pulumi.Input[str]
+        self, name: str, response_type: str, definitions: pulumi.Output[dict[str, Any]]
     ) -> aws.apigateway.Response:
+        status = GATEWAY_RESPONSES[response_type].status  # known now: not an Output
+        mine = definitions.apply(lambda all_types: all_types[response_type])
         return aws.apigateway.Response(
             f"{name}-{response_type.lower().replace('_', '-')}",
             rest_api_id=self.rest_api.id,
             response_type=response_type,
             status_code=str(status) if status else None,
-            response_templates={"application/json": _ERROR_TEMPLATE},
-            response_parameters=pulumi.Output.from_input(origin).apply(
-                gateway_response_parameters
-            ),
+            response_templates=mine.apply(lambda d: {"application/json": d["template"]}),
+            response_parameters=mine.apply(lambda d: d["parameters"]),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
@@ -386,8 +451,12 @@ def cors_headers(origin: str) -> dict[str, str]:
     }
 
 
-def gateway_response_parameters(origin: str) -> dict[str, str]:
-    return {"gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'"}
+def gateway_response_parameters(origin: str, retry_after_s: int | None = None) -> dict[str, str]:
+    """Header mappings of a gateway response (static values are quoted literals)."""
+    parameters = {"gatewayresponse.header.Access-Control-Allow-Origin": f"'{origin}'"}
+    if retry_after_s is not None:
+        parameters["gatewayresponse.header.Retry-After"] = f"'{retry_after_s}'"
+    return parameters
 
 
 def upstream_request_parameters(secret: pulumi.Input[str] | None) -> dict[str, pulumi.Input[str]]:
@@ -413,13 +482,15 @@ def deployment_hash(
     invoke_arns: Mapping[str, str],
     cors_origin: str,
     user_pool_arn: str | None = None,
+    web_base_url: str | None = None,
     retired_routes: list[str] | None = None,
     upstream_secret: str | None = None,
 ) -> str:
     """Hash of everything that shapes the deployed API.
 
     Routes and their guards, integrations, the authorizer, CORS preflights and the console
-    origin they allow, gateway responses, the upstream and its secret header.
+    origin they allow, gateway responses (with the upgrade URL they carry), the upstream and
+    its secret header.
     ``retired_routes``: a Deployment is a snapshot taken while the engine has not yet deleted
     a removed route's method (deletes come last in an update), so the removal is in the hash
     of the update that removes it *and* its absence in the next one, which snapshots the API
@@ -437,9 +508,7 @@ def deployment_hash(
             hashlib.sha256(upstream_secret.encode()).hexdigest() if upstream_secret else None
         ),
         "cors": cors_headers(cors_origin),
-        "gateway_responses": GATEWAY_RESPONSES,
-        "gateway_response_parameters": gateway_response_parameters(cors_origin),
-        "error_template": _ERROR_TEMPLATE,
+        "gateway_responses": gateway_response_definitions(web_base_url or cors_origin, cors_origin),
         "request_contract": request_contract.load(),
     }
     return hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()

@@ -52,6 +52,7 @@ class FunctionSpec:
     webhook_secret: bool = False
     portal: bool = False  # opens Stripe customer portal sessions
     manages_keys: bool = False  # API Gateway keys and usage-plan membership
+    reads_usage: bool = False  # GetUsage of this stack's usage plans (the account's usage page)
     cognito_attributes: bool = False  # writes custom:plan_type / custom:stripe_customer_id
     scans_users: bool = False  # walks the whole users table (the sweep)
     invoked_by_api: bool = True  # False: no API Gateway permission (a scheduled function)
@@ -61,7 +62,7 @@ class FunctionSpec:
 FUNCTION_SPECS: dict[str, FunctionSpec] = {
     ACCOUNT: FunctionSpec(
         ACCOUNT, "apisales.routes.account.lambda_handler", "Account and API key routes",
-        tables=("users",), manages_keys=True,
+        tables=("users",), manages_keys=True, reads_usage=True,
     ),
     BILLING: FunctionSpec(
         BILLING, "apisales.routes.billing.lambda_handler", "Stripe Checkout and portal routes",
@@ -233,6 +234,8 @@ class Functions(pulumi.ComponentResource):
             )
         if spec.manages_keys:
             parts.append(self._key_management_statement())
+        if spec.reads_usage:
+            parts.append(self._usage_statement())
         if spec.cognito_attributes:
             parts.append(
                 self._user_pool_arn.apply(
@@ -262,6 +265,17 @@ class Functions(pulumi.ComponentResource):
                 ["apigateway:GET", "apigateway:POST", "apigateway:DELETE"],
                 resolved,
             )  # fmt: skip
+        )
+
+    def _usage_statement(self) -> pulumi.Output[iam.Statement]:
+        """GetUsage (``GET /usageplans/{id}/usage``) of this stack's plans only."""
+        usage_plans = self._context.apigateway_arn("/usageplans/")
+        resources = [
+            pulumi.Output.concat(usage_plans, plan_id, "/usage")
+            for plan_id in self._usage_plan_ids.values()
+        ]
+        return pulumi.Output.all(*resources).apply(
+            lambda resolved: iam.allow("UsageOfPlans", ["apigateway:GET"], resolved)
         )
 
     def _environment(self, spec: FunctionSpec) -> dict[str, pulumi.Input[str]]:

@@ -37,6 +37,7 @@ PRODUCT = "product"
 ACCOUNT_ROUTES: tuple[Route, ...] = (
     Route("GET", "/account", Auth.COGNITO, ACCOUNT),
     Route("GET", "/account/api-key", Auth.COGNITO, ACCOUNT),
+    Route("GET", "/account/usage", Auth.COGNITO, ACCOUNT),
     Route("POST", "/account/api-key", Auth.COGNITO, ACCOUNT),
     Route("POST", "/account/api-key/rotate", Auth.COGNITO, ACCOUNT),
     Route("POST", "/billing/checkout", Auth.COGNITO, BILLING),

@@ -108,6 +108,7 @@ def build_stack(
         user_pool_arn=identity.user_pool_arn,
         function_invoke_arns={c: context.lambda_invoke_arn(function_name(c)) for c in concerns},
         web_origin=web_base_url.apply(url_origin),
+        web_base_url=web_base_url,
         previous_route_keys=previous.apply(lambda outputs: (outputs or {}).get(ROUTE_KEYS_OUTPUT)),
         upstream_secret=upstream.value if upstream else None,
     )

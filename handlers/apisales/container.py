@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from apisales import settings
@@ -40,6 +41,18 @@ def api_keys() -> Any:
     from apisales.adapters.apigw_keys import ApiGatewayKeys
 
     return _get("api_keys", ApiGatewayKeys)
+
+
+def usage() -> Any:
+    from apisales.adapters.apigw_usage import ApiGatewayUsage
+
+    return _get("usage", ApiGatewayUsage)
+
+
+def now() -> datetime:
+    """The current time (UTC); tests pin it with ``override(clock=lambda: ...)``."""
+    clock = _overrides.get("clock")
+    return clock() if clock else datetime.now(UTC)
 
 
 def identity() -> Any:

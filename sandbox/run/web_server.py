@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import http.client
 import json
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -67,6 +68,21 @@ class BadRequestBody(Exception):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
 
+# A browser that closes a tab or aborts a load mid-request: nothing to answer, nothing broken.
+DISCONNECTS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A disconnect is a one-line note, not socketserver's traceback; the rest as usual."""
+        error = sys.exc_info()[1]
+        if isinstance(error, DISCONNECTS):
+            print(f"web console: {client_address[0]} disconnected ({type(error).__name__})",
+                  file=sys.stderr)  # fmt: skip
+            return
+        super().handle_error(request, client_address)
+
+
 class WebServer:
     """Binds at construction (so a taken port fails early); ``start()`` begins serving.
 
@@ -77,7 +93,7 @@ class WebServer:
     def __init__(self, port: int = 0) -> None:
         handler = type("BoundHandler", (_Handler,), {"site": self})
         try:
-            self._server = ThreadingHTTPServer((HOST, port), handler)
+            self._server = _QuietServer((HOST, port), handler)
         except OSError as error:
             if error.errno == errno.EADDRINUSE:
                 raise PortInUseError(port) from None
@@ -161,6 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
             route()
         except BadRequestBody as error:
             self._error(error.status, error.code, error.message)
+        except DISCONNECTS:
+            self.close_connection = True  # the browser left: there is no one to answer
         except Exception:  # noqa: BLE001 - the answer is a 500; the console shows it
             self.close_connection = True  # the request may be half read
             self._error(500, "internal_error", "The sandbox console server failed.")

@@ -7,6 +7,7 @@ signs in and rotates the key. Every page is screenshotted as <lang>-<page>.png."
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from zoneinfo import ZoneInfo
@@ -23,6 +24,19 @@ PRO_PRICE = {"en": "¥980 a month", "ja": "月額 ￥980"}
 PRO_QUOTA = {"en": "100,000 calls a month", "ja": "月 100,000 回"}
 FREE_PRICE = {"en": "Free", "ja": "無料"}
 THREE_MESSAGES = {"en": "HTTP 200: 3 messages in", "ja": "に 3 件のメッセージ"}
+# GET /account/usage as it answers on AWS (ministack lacks GetUsage, so the sandbox's route
+# says 503 usage_unavailable); used once below to draw the panel with figures.
+USAGE_ON_AWS = {
+    "plan": "FREE", "quota": {"limit": 1000, "period": "MONTH"}, "used": 47, "remaining": 953,
+    "period_start": "2026-11-01T00:00:00Z", "resets_at": "2026-12-01T00:00:00Z",
+    "as_of": "2026-11-03T09:30:00Z",
+    "days": [{"date": "2026-11-01", "used": 40}, {"date": "2026-11-02", "used": 2},
+             {"date": "2026-11-03", "used": 5}],
+}  # fmt: skip
+USED_OF_LIMIT = {"en": "47 of 1,000 calls", "ja": "1,000 回中 47 回"}
+# 1 December 00:00 UTC in the reader's zone: New York's evening before, Tokyo's 9 a.m.
+RESETS_SHOWN = {"en": re.compile(r"^Nov 30, 2026, 7:00\sPM$"), "ja": "2026/12/01 9:00"}
+FIRST_DAY = {"en": "Nov 1", "ja": "11月1日"}
 
 
 def pay(page, card: str) -> None:
@@ -35,6 +49,26 @@ def pay(page, card: str) -> None:
 def list_messages(page, words: Words, expect, expected: str) -> None:
     page.get_by_role("button", name=words("try.send")).click()
     expect(page.locator("#try-status")).to_contain_text(expected)
+
+
+def usage_with_figures(page, words: Words, expect, language: str) -> None:
+    """The panel as it reads on AWS: GetUsage's figures (a stand-in answer for the route)."""
+    route = "**/api/account/usage"
+    page.route(route, lambda r: r.fulfill(status=200, content_type="application/json",
+                                          body=json.dumps(USAGE_ON_AWS)))  # fmt: skip
+    page.reload()
+    expect(page.locator("#usage-used")).to_have_text(USED_OF_LIMIT[language])
+    expect(page.locator("#usage-remaining")).to_have_text("953")
+    expect(page.locator("#usage-resets")).to_have_text(RESETS_SHOWN[language])
+    expect(page.locator("#usage-chart svg rect.bar")).to_have_count(3)
+    expect(page.locator("#usage-chart svg")).to_have_attribute("role", "img")
+    expect(page.locator("#usage-chart-caption")).to_contain_text(FIRST_DAY[language])
+    expect(page.locator("#usage-table tbody tr")).to_have_count(3)
+    expect(page.locator("#usage-message")).to_be_hidden()
+    shot(page, language, "account-usage")
+    page.unroute(route)
+    page.reload()
+    expect(page.locator("#usage-message")).to_have_text(words("usage.unavailable"))
 
 
 def mail_date_shown(iso: str, language: str) -> re.Pattern[str]:
@@ -154,6 +188,12 @@ def journey(sandbox: Sandbox, browser, language: str, expect) -> None:
     expect(key_input).to_have_attribute("type", "text")
     expect(page.get_by_role("button", name=words("account.hide"))).to_be_visible()
 
+    # Usage: the sandbox's emulator has no GetUsage, and the panel says so, with no number.
+    expect(page.locator("#usage-message")).to_have_text(words("usage.unavailable"))
+    expect(page.locator("#usage-figures")).to_be_hidden()
+    shot(page, language, "account-usage-unavailable")
+    usage_with_figures(page, words, expect, language)
+
     # The product API with that key, against the demo mailbox, until the quota runs out.
     expect(page.locator("#imap-port")).to_have_value(str(sandbox.mailbox.port))
     for _ in range(FREE_QUOTA):
@@ -168,6 +208,9 @@ def journey(sandbox: Sandbox, browser, language: str, expect) -> None:
     shot(page, language, "account-free")
     list_messages(page, words, expect, "HTTP 429")
     expect(page.locator("#try-status")).to_contain_text(words("try.quotaHint"))
+    # The quota, in its own words (not the per-second throttle); no reset time to be had here.
+    expect(page.locator("#try-status")).to_contain_text(words("usage.try.quotaExceededNoReset"))
+    expect(page.locator("#try-status")).to_contain_text("quota_exceeded")
     shot(page, language, "account-429")
 
     # A declined card leaves the user on FREE (and "Cancel and go back" lands on canceled).

@@ -11,7 +11,7 @@ USAGE_PLAN = "aws:apigateway/usagePlan:UsagePlan"
 DEPLOYMENT = "aws:apigateway/deployment:Deployment"
 
 ACCOUNT_ROUTES = [
-    "GET /account", "GET /account/api-key", "POST /account/api-key",
+    "GET /account", "GET /account/api-key", "GET /account/usage", "POST /account/api-key",
     "POST /account/api-key/rotate", "POST /billing/checkout",
     "GET /billing/checkout/{session_id}", "POST /billing/portal",
 ]  # fmt: skip
@@ -106,12 +106,83 @@ def test_stage_has_throttling_and_no_body_logging(dev_run):
     assert settings["settings"]["dataTraceEnabled"] is False
 
 
-def test_gateway_errors_use_the_project_error_shape(dev_run):
-    responses = {r.inputs["responseType"]: r.inputs for r in dev_run.of_type(
+def _gateway_responses(run) -> dict[str, dict]:
+    return {r.inputs["responseType"]: r.inputs for r in run.of_type(
         "aws:apigateway/response:Response")}  # fmt: skip
-    assert responses["QUOTA_EXCEEDED"]["statusCode"] == "429"
-    assert responses["MISSING_AUTHENTICATION_TOKEN"]["statusCode"] == "404"
-    assert '"error"' in responses["DEFAULT_4XX"]["responseTemplates"]["application/json"]
+
+
+def _rendered(response: dict, message: str = "Forbidden") -> dict:
+    """The body API Gateway renders from the template (what a caller reads)."""
+    template = response["responseTemplates"]["application/json"]
+    return json.loads(template.replace("$context.error.messageString", json.dumps(message)))
+
+
+def test_gateway_errors_use_the_handlers_error_shape(dev_run):
+    responses = _gateway_responses(dev_run)
+    for response_type, response in responses.items():
+        body = _rendered(response)
+        assert set(body) == {"error"}, response_type
+        assert {"code", "message"} <= set(body["error"]), response_type
+        assert body["error"]["code"] == body["error"]["code"].lower(), response_type
+        # Literal text only: nothing API Gateway could read as a template directive.
+        template = response["responseTemplates"]["application/json"]
+        assert "#" not in template.replace("$context.error.messageString", ""), response_type
+        assert "$" not in template.replace("$context.error.messageString", ""), response_type
+    # The catch-alls keep API Gateway's own message (e.g. why a body failed validation).
+    assert _rendered(responses["DEFAULT_4XX"], "Invalid request body")["error"] == {
+        "code": "bad_request", "message": "Invalid request body"}  # fmt: skip
+
+
+def test_an_unknown_route_is_404_not_found_not_missing_authentication_token(dev_run):
+    responses = _gateway_responses(dev_run)
+    for response_type in ("MISSING_AUTHENTICATION_TOKEN", "RESOURCE_NOT_FOUND"):
+        assert responses[response_type]["statusCode"] == "404"
+        error = _rendered(responses[response_type])["error"]
+        assert error["code"] == "not_found" and "no such route" in error["message"]
+    # A Cognito route without a token is UNAUTHORIZED (401), never the 404 above.
+    unauthorized = _rendered(responses["UNAUTHORIZED"])["error"]
+    assert responses["UNAUTHORIZED"]["statusCode"] == "401"
+    assert unauthorized["code"] == "unauthorized"
+
+
+def test_no_method_uses_iam_authorization(dev_run):
+    # MISSING_AUTHENTICATION_TOKEN then only means "no such route" (docs/handlers.md).
+    authorizations = {m["authorization"] for m in _methods(dev_run).values()}
+    assert authorizations <= {"NONE", "COGNITO_USER_POOLS"}
+
+
+def test_a_missing_or_invalid_key_says_to_send_it_in_x_api_key(dev_run):
+    response = _gateway_responses(dev_run)["INVALID_API_KEY"]
+    assert response["statusCode"] == "403"
+    error = _rendered(response)["error"]
+    assert error["code"] == "invalid_api_key" and "x-api-key" in error["message"]
+
+
+def test_quota_exhausted_and_throttled_are_two_different_429s(dev_run):
+    responses = _gateway_responses(dev_run)
+    quota = _rendered(responses["QUOTA_EXCEEDED"])["error"]
+    throttled = _rendered(responses["THROTTLED"])["error"]
+    for response_type in ("QUOTA_EXCEEDED", "THROTTLED"):
+        assert responses[response_type]["statusCode"] == "429"
+    assert quota["code"] == "quota_exceeded" and throttled["code"] == "throttled"
+    # {webBaseUrl}/upgrade: the console's own URL when webBaseUrl is not set.
+    assert quota["upgrade_url"] == dev_run.exports["consoleUrl"] + "/upgrade"
+    assert "upgrade_url" not in throttled and "retry" in throttled["message"]
+    retry_after = "gatewayresponse.header.Retry-After"
+    assert responses["THROTTLED"]["responseParameters"][retry_after] == "'1'"
+    assert retry_after not in responses["QUOTA_EXCEEDED"]["responseParameters"]
+
+
+def test_every_gateway_response_lets_the_console_read_it(dev_run):
+    header = "gatewayresponse.header.Access-Control-Allow-Origin"
+    for response in _gateway_responses(dev_run).values():
+        assert response["responseParameters"][header] == f"'{dev_run.exports['consoleUrl']}'"
+
+
+def test_the_upgrade_url_follows_the_web_base_url():
+    run = run_program({"webBaseUrl": "https://portal.example.org/console"})
+    quota = _rendered(_gateway_responses(run)["QUOTA_EXCEEDED"])["error"]
+    assert quota["upgrade_url"] == "https://portal.example.org/console/upgrade"
 
 
 def _redeployment(run) -> str:

@@ -110,7 +110,7 @@ def test_roles_grant_only_what_each_function_uses(dev_run):
     assert set(product) == {"Logs", "XRayTraces"}
 
     account = _statements(dev_run, "account")
-    assert set(account) == {"Logs", "XRayTraces", "Tables", "ApiKeys"}
+    assert set(account) == {"Logs", "XRayTraces", "Tables", "ApiKeys", "UsageOfPlans"}
     assert account["Tables"]["Resource"] == [
         "arn:aws:dynamodb:ap-northeast-1:123456789012:table/data-users-id"
     ]
@@ -122,6 +122,15 @@ def test_roles_grant_only_what_each_function_uses(dev_run):
         "apigateway:GET",
         "apigateway:POST",
     ]
+
+    # GetUsage of this stack's plans, read-only, and nothing else under /usageplans.
+    assert account["UsageOfPlans"]["Action"] == ["apigateway:GET"]
+    assert sorted(account["UsageOfPlans"]["Resource"]) == [
+        "arn:aws:apigateway:ap-northeast-1::/usageplans/api-plan-free-id/usage",
+        "arn:aws:apigateway:ap-northeast-1::/usageplans/api-plan-pro-id/usage",
+    ]
+    for concern in ("billing", "webhook", "product"):
+        assert "UsageOfPlans" not in _statements(dev_run, concern), concern
 
     webhook = _statements(dev_run, "webhook")
     users_index = "table/data-users-id/index/by_stripe_customer_id"

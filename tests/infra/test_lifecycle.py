@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from infra import functions as infra_functions
+from infra.api import GATEWAY_RESPONSES, GatewayError
 from infra.functions import API_GATEWAY_INTEGRATION_TIMEOUT_S, function_name
 from infra.identity import default_domain_prefix
 from infra.routes import FM_MAIL_ROUTES, PRODUCT
@@ -164,8 +165,14 @@ def test_cognito_mail_uses_cognitos_sender_unless_ses_is_configured(dev_run):
             "_AUTHORIZER",
             {"type": "COGNITO_USER_POOLS", "identity_source": "method.request.header.X-Token"},
         ),  # noqa: E501
-        ("_ERROR_TEMPLATE", '{"error": {"code": "$context.error.responseType"}}'),
-        ("GATEWAY_RESPONSES", {"DEFAULT_4XX": None, "THROTTLED": 503}),
+        (
+            "GATEWAY_RESPONSES",
+            {**GATEWAY_RESPONSES, "DEFAULT_4XX": GatewayError("bad_request", "a new message")},
+        ),
+        (
+            "GATEWAY_RESPONSES",
+            {**GATEWAY_RESPONSES, "THROTTLED": GatewayError("throttled", None, status=503)},
+        ),
     ],
     ids=["cors", "authorizer", "gateway-response-template", "gateway-response-status"],
 )

@@ -77,3 +77,30 @@ def test_every_request_gets_an_http_response(server: WebServer, method: str, pat
                                              body: bytes) -> None:  # fmt: skip
     response = exchange(server, post(path, body).replace(b"POST", method.encode(), 1))
     assert status_of(response) < 500 or status_of(response) == 503  # 503: API not deployed
+
+
+def _reset_mid_request(server: WebServer, request: bytes) -> None:
+    """Send part of a request, then drop the connection with a TCP reset (a closed tab)."""
+    import struct
+    import time
+
+    conn = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.sendall(request)
+    time.sleep(0.1)
+    conn.close()  # SO_LINGER 0: RST, as a browser aborting the load
+    time.sleep(0.3)  # let the server's thread meet the reset
+
+
+@pytest.mark.parametrize("request_bytes", [
+    post(CONFIRM_PATH, b'{"email": "a@example.com"}')[:-10],  # body cut short
+    b"GET / HTTP/1.1\r\nHost: loc",  # request line and headers cut short
+])  # fmt: skip
+def test_a_browser_disconnect_is_not_a_traceback(server: WebServer, capfd, request_bytes) -> None:
+    capfd.readouterr()
+    _reset_mid_request(server, request_bytes)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err, err
+    assert len(err.strip().splitlines()) <= 1  # at most a one-line note
+    # And the server still answers the next caller.
+    assert status_of(exchange(server, b"GET /x HTTP/1.1\r\nHost: l\r\nConnection: close\r\n\r\n"))

@@ -29,19 +29,21 @@ def _error_code(response) -> str:
 def test_product_route_without_key_is_403(sandbox: Sandbox) -> None:
     response = call("POST", sandbox.stack.api_url + PRODUCT_ROUTE, {})
     assert response.status == 403
-    assert _error_code(response) == "INVALID_API_KEY"  # the stack's gateway response shape
+    error = response.json()["error"]  # the stack's gateway response, in the handlers' shape
+    assert error["code"] == "invalid_api_key" and "x-api-key" in error["message"]
 
 
 def test_product_route_with_unknown_key_is_403(sandbox: Sandbox) -> None:
     response = call("POST", sandbox.stack.api_url + PRODUCT_ROUTE, {},
                     headers={"x-api-key": "not-a-key-of-this-api"})  # fmt: skip
     assert response.status == 403
+    assert _error_code(response) == "invalid_api_key"
 
 
 def test_account_route_without_token_is_401(sandbox: Sandbox) -> None:
     response = call("GET", sandbox.stack.api_url + "/account")
     assert response.status == 401
-    assert _error_code(response) == "UNAUTHORIZED"
+    assert _error_code(response) == "unauthorized"
 
 
 def test_account_route_with_garbage_token_is_401(sandbox: Sandbox) -> None:
@@ -51,9 +53,11 @@ def test_account_route_with_garbage_token_is_401(sandbox: Sandbox) -> None:
 
 
 def test_unknown_route_is_a_json_404(sandbox: Sandbox) -> None:
-    response = call("GET", sandbox.stack.api_url + "/no/such/route")
-    assert response.status == 404
-    assert "error" in response.json()
+    for method, path in (("GET", "/no/such/route"), ("DELETE", "/account")):
+        response = call(method, sandbox.stack.api_url + path)
+        assert response.status == 404, (method, path)
+        assert _error_code(response) == "not_found"
+        assert "Missing Authentication Token" not in response.body.decode()
 
 
 def test_forged_webhook_is_400(sandbox: Sandbox) -> None:
@@ -90,6 +94,20 @@ def test_free_key_is_metered_and_429_over_quota(sandbox: Sandbox) -> None:
     # Within quota the request reaches the product function (which rejects the empty body).
     assert all(status not in (403, 429) for status in statuses[:FREE_QUOTA]), statuses
     assert statuses[FREE_QUOTA] == 429
+    over = call("POST", sandbox.stack.api_url + PRODUCT_ROUTE, {},
+                headers={"x-api-key": key["value"]})  # fmt: skip
+    error = over.json()["error"]
+    assert over.status == 429 and error["code"] == "quota_exceeded"  # not "throttled"
+    assert error["upgrade_url"] == f"{WEB_BASE_URL}/upgrade"
+
+
+def test_usage_is_503_usage_unavailable_in_the_sandbox(sandbox: Sandbox, id_token: str) -> None:
+    """ministack has no GetUsage: the route says so instead of reporting a number."""
+    auth = {"Authorization": f"Bearer {id_token}"}
+    call("POST", sandbox.stack.api_url + "/account/api-key", {}, headers=auth)
+    response = call("GET", sandbox.stack.api_url + "/account/usage", headers=auth)
+    assert response.status == 503, response.body
+    assert _error_code(response) == "usage_unavailable"
 
 
 def test_signed_in_user_reads_account(sandbox: Sandbox, id_token: str) -> None:

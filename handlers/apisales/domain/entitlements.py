@@ -28,6 +28,8 @@ class Plan:
     name: str
     usage_plan_id: str
     price_lookup_key: str | None
+    quota_limit: int | None = None  # the usage plan's quota (infra/functions.py PLAN_CATALOG)
+    quota_period: str | None = None  # DAY, WEEK or MONTH
 
     @property
     def is_paid(self) -> bool:
@@ -44,8 +46,10 @@ class PlanCatalog:
         try:
             raw = json.loads(text)
             plans = tuple(
-                Plan(p["name"], p["usage_plan_id"], p.get("price_lookup_key")) for p in raw["plans"]
-            )
+                Plan(p["name"], p["usage_plan_id"], p.get("price_lookup_key"),
+                     *_quota_of(p.get("quota")))
+                for p in raw["plans"]
+            )  # fmt: skip
             catalog = cls(raw.get("default_plan", "FREE"), plans)
         except (ValueError, KeyError, TypeError) as exc:
             raise CatalogError(f"PLAN_CATALOG is not valid: {exc}") from exc
@@ -73,6 +77,12 @@ class PlanCatalog:
         if lookup_key is None:
             return None
         return next((p for p in self.plans if p.price_lookup_key == lookup_key), None)
+
+
+def _quota_of(raw: Any) -> tuple[int | None, str | None]:
+    if not isinstance(raw, Mapping):
+        return None, None
+    return int(raw["limit"]), str(raw["period"])
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales import container, settings
+from apisales.domain.entitlements import Plan
+from apisales.domain.usage import (
+    Quota,
+    QuotaPeriod,
+    UsageReport,
+    UsageUnavailable,
+    quota_window,
+    usage_report,
+)
 from apisales.domain.users import UserRecord
 from apisales.http.claims import caller_from_event
-from apisales.http.errors import NotFound
+from apisales.http.errors import ApiError, NotFound
 from apisales.routes.common import make_app
 
 logger = Logger()
@@ -97,6 +107,48 @@ def rotate_api_key() -> dict[str, Any]:
     plan = settings.plan_catalog().plan(_plan_of(record))
     key_id = container.key_service().rotate(user_id, record.api_key_id, plan)
     return _key_with_value(user_id, key_id)
+
+
+@app.get("/account/usage")
+def get_usage() -> dict[str, Any]:
+    record = _record_with_key(_caller_id())
+    plan = settings.plan_catalog().plan(_key_plan_of(record))
+    now = container.now()
+    try:
+        quota = _quota_of(plan)
+        window = quota_window(quota.period, now)
+        daily = container.usage().daily(
+            plan.usage_plan_id, record.api_key_id, window.first_day, now.astimezone(UTC).date()
+        )
+    except UsageUnavailable as exc:
+        logger.warning("usage figures unavailable", extra={"reason": str(exc)})
+        # Never a made-up figure: the console says plainly that there are none here.
+        raise ApiError(503, "usage_unavailable",
+                       "usage figures are not available in this environment") from exc  # fmt: skip
+    return _usage_body(usage_report(plan.name, quota, daily, now))
+
+
+def _quota_of(plan: Plan) -> Quota:
+    if plan.quota_limit is None or plan.quota_period is None:
+        raise UsageUnavailable(f"plan {plan.name} has no quota in PLAN_CATALOG")
+    return Quota(plan.quota_limit, QuotaPeriod(plan.quota_period))
+
+
+def _usage_body(report: UsageReport) -> dict[str, Any]:
+    return {
+        "plan": report.plan,
+        "quota": {"limit": report.limit, "period": report.period.value},
+        "used": report.used,
+        "remaining": report.remaining,
+        "period_start": _iso(report.window.start),
+        "resets_at": _iso(report.window.resets_at),
+        "as_of": _iso(report.as_of),
+        "days": [{"date": d.day.isoformat(), "used": d.used} for d in report.days],
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @logger.inject_lambda_context(clear_state=True)

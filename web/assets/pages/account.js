@@ -3,6 +3,7 @@ import {
   requireSession, say, start, t, wireHeader,
 } from "../app.js";
 import { wireBilling } from "../billing.js";
+import { resetTime, showUsage } from "../usage.js";
 
 let session = null;
 
@@ -165,13 +166,33 @@ async function tryApi(event) {
     const count = result.data.messages.length;
     say(status, t("try.ok", { status: result.status, count, mailbox: result.data.mailbox }), "ok");
     renderMessages(result.data.messages);
+    showUsage(session); // one more call counted (as soon as API Gateway reports it)
     return;
   }
   renderMessages([]);
-  // A used-up quota, not a per-second throttle, is what a bigger plan helps with.
-  const quotaUsed = result.status === 429 && result.data?.error?.code !== "THROTTLED";
-  const hint = quotaUsed ? ` ${t("try.quotaHint")}` : "";
-  say(status, `${errorText(result)}${hint}`, "error");
+  say(status, await refusalText(result), "error");
+}
+
+// The gateway's refusals, each in its own words (the codes are in docs/handlers.md), with
+// the code and status after them; anything else as errorText says it.
+async function refusalText(result) {
+  const code = result.data?.error?.code;
+  let words;
+  if (code === "invalid_api_key") {
+    words = t($("#api-key").value ? "usage.try.keyInvalid" : "usage.try.keyMissing");
+  } else if (code === "quota_exceeded") {
+    // The gateway cannot know when the quota resets; the usage route can (where it works).
+    const resets = await resetTime(session);
+    words = resets ? t("usage.try.quotaExceeded", { resets }) : t("usage.try.quotaExceededNoReset");
+    words += ` ${t("try.quotaHint")}`;
+  } else if (code === "throttled") {
+    words = t("usage.try.throttled");
+  } else if (code === "not_found") {
+    words = t("usage.try.notFound");
+  } else {
+    return errorText(result);
+  }
+  return t("error.withStatus", { message: words, code: `${code}, `, status: result.status });
 }
 
 start(async () => {
@@ -186,6 +207,7 @@ start(async () => {
   await loadKey();
   // Renewal date, past-due banner; the key's plan follows a payment recovered meanwhile.
   wireBilling($("#billing"), session, { onAccount: (account) => account.api_key && showPlan(account.api_key.plan) });
+  await showUsage(session);
   // Back to this tab or window: the key may have been rotated meanwhile.
   addEventListener("focus", () => { refreshKey(); });
   document.addEventListener("visibilitychange", () => {
