@@ -49,19 +49,13 @@ SECURITY_SCHEMES: dict[str, Any] = {
                "description": "Your API key (console: Account)"},
 }  # fmt: skip
 _SECURITY = {Auth.COGNITO: "cognito", Auth.API_KEY: "apiKey"}
-# Errors a route of each kind can answer besides 400 (its own refusals are all documented).
-_ERRORS = {
-    Auth.COGNITO: {"401": "No or an invalid token", "404": "Nothing to show yet",
-                   "409": "Conflicts with the current state", "413": "Body too large",
-                   "415": "Body is not JSON", "429": "Too many requests",
-                   "503": "A dependency failed; try again"},
-    Auth.API_KEY: {"403": "No or an unknown API key", "404": "No such mailbox, message or part",
-                   "409": "The mailbox changed (UIDVALIDITY)", "413": "Too large",
-                   "415": "Body is not JSON",
-                   "422": "The IMAP server refused the username or password",
-                   "429": "Over the plan's quota or rate",
-                   "502": "The IMAP server could not be reached or answered badly",
-                   "504": "The IMAP server did not answer in time"},
+# Errors an account or billing route can answer besides 400 (its own refusals are all
+# documented); the product routes' are PRODUCT_ERRORS below, shared with the customer document.
+_COGNITO_ERRORS = {
+    "401": "No or an invalid token", "404": "Nothing to show yet",
+    "409": "Conflicts with the current state", "413": "Body too large",
+    "415": "Body is not JSON", "429": "Too many requests",
+    "503": "A dependency failed; try again",
 }  # fmt: skip
 
 
@@ -72,7 +66,10 @@ def customer_routes() -> tuple[Route, ...]:
 def openapi_document(server_url: str | None = None) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in customer_routes():
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+        operation = _operation(route)
+        if route.auth is Auth.API_KEY:  # described once, as the customer document does
+            operation = {**_product_operation(route), "security": operation["security"]}
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -97,7 +94,7 @@ def _operation(route: Route) -> dict[str, Any]:
     ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     responses: dict[str, Any] = {status: ok for status in spec.get("success", ["200"])}
     responses["400"] = _error("The request breaks the schema; error.field names the input")
-    responses.update({status: _error(text) for status, text in _ERRORS[route.auth].items()})
+    responses.update({status: _error(text) for status, text in _COGNITO_ERRORS.items()})
     operation: dict[str, Any] = {
         "operationId": request_contract.model_name(route.method, route.path),
         "summary": spec.get("summary", route.resource_name),

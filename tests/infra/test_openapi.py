@@ -155,3 +155,10 @@ def test_with_an_upstream_only_what_the_gateway_adds_is_documented() -> None:
 def test_the_documented_body_limit_is_the_products() -> None:
     match = re.search(r"^MAX_REQUEST_BYTES = ([0-9_]+)$", LIMITS.read_text(), re.MULTILINE)
     assert match and int(match[1]) == PRODUCT_REQUEST_LIMIT_BYTES
+
+
+def test_the_full_document_describes_the_product_as_the_customer_document_does() -> None:
+    full, customer = openapi_document(), customer_document()
+    for path, operations in customer["paths"].items():
+        for method, operation in operations.items():
+            assert full["paths"][path][method] == {**operation, "security": [{"apiKey": []}]}
