@@ -175,6 +175,17 @@ PRODUCT_RESPONSES: dict[str, dict[str, Any]] = {
         },
     },
 }  # fmt: skip
+# A request body of each FM Mail route as a reader would write it (the renderer would
+# otherwise show strings generated from the schemas' patterns).
+_EXAMPLE_IMAP = {"host": "imap.example.com", "port": 993, "security": "tls",
+                 "username": "you@example.com", "password": "app-password"}  # fmt: skip
+PRODUCT_EXAMPLES: dict[str, dict[str, Any]] = {
+    "/v1/mail/mailboxes": {"imap": _EXAMPLE_IMAP},
+    "/v1/mail/messages": {"imap": _EXAMPLE_IMAP, "mailbox": "INBOX", "since": "2026-06-01",
+                          "unseen": True, "limit": 20},
+    "/v1/mail/attachment": {"imap": _EXAMPLE_IMAP, "mailbox": "INBOX", "uid": 5, "part": "2",
+                            "uidvalidity": 1795612201},
+}  # fmt: skip
 # Every refusal a product route can answer: (status, description, codes that say why). The
 # codes of API Gateway's own refusals are the response types of infra.api.GATEWAY_RESPONSES.
 PRODUCT_ERRORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -284,6 +295,9 @@ def _customer_description(plans: Sequence[PlanConfig], *, upstream: bool) -> str
 def _product_operation(route: Route) -> dict[str, Any]:
     operation = _operation(route)
     operation.pop("security")  # the document's own: the API key
+    example = PRODUCT_EXAMPLES.get(route.path)
+    if example is not None:
+        operation["requestBody"]["content"]["application/json"]["example"] = example
     schema = PRODUCT_RESPONSES.get(route.path, {"type": "object"})
     operation["responses"] = {
         **{status: {"description": "OK", "content": {"application/json": {"schema": schema}}}

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
@@ -162,3 +163,11 @@ def test_the_full_document_describes_the_product_as_the_customer_document_does()
     for path, operations in customer["paths"].items():
         for method, operation in operations.items():
             assert full["paths"][path][method] == {**operation, "security": [{"apiKey": []}]}
+
+
+def test_every_request_example_is_a_body_the_contract_accepts() -> None:
+    document = customer_document(None, PLANS)
+    for operations in document["paths"].values():
+        media = operations["post"]["requestBody"]["content"]["application/json"]
+        jsonschema.Draft202012Validator(media["schema"]).validate(media["example"])
+        jsonschema.Draft4Validator(media["schema"]).validate(media["example"])  # API Gateway's
