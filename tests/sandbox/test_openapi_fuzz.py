@@ -54,7 +54,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
                             free_quota=(FREE_QUOTA, "DAY"))  # fmt: skip
     try:
         with start_ministack(workdir, region=config["aws:region"], enforce_iam=True) as stack:
-            yield Sandbox(stack, deploy_stack(stack.endpoint_url, config, workdir), workdir)
+            yield Sandbox(stack, deploy_stack(stack.endpoint_url, config, workdir), workdir, double)
     finally:
         double.stop()
 
