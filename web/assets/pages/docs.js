@@ -136,14 +136,19 @@ start(async () => {
   wireHeader(session);
   const [config, reference] = await Promise.all([loadConfig(), fetchDocument()]);
   const base = baseUrl(reference, config);
+  const mailbox = config.demoMailbox || PLACEHOLDER_MAILBOX;
   $("#docs-base-url").textContent = base;
   showPlans(config.plans || []);
-  showExamples(base, KEY_PLACEHOLDER, config.demoMailbox || PLACEHOLDER_MAILBOX);
+  // A stack in front of the seller's own API (upstreamUrl) documents no FM Mail route.
+  $("#docs-examples").hidden = !reference.paths?.[EXAMPLE_PATH];
+  showExamples(base, KEY_PLACEHOLDER, mailbox);
   for (const name of ["curl", "python"]) {
     const button = $(`#docs-copy-${name}`);
     button.addEventListener("click", () => copy(button));
     button.disabled = false;
   }
   render(reference);
-  showExamples(base, await readerKey(session), config.demoMailbox || PLACEHOLDER_MAILBOX);
+  showExamples(base, await readerKey(session), mailbox);
+  // Back to this tab: the key may have been rotated on the key page meanwhile.
+  addEventListener("focus", async () => showExamples(base, await readerKey(session), mailbox));
 });
