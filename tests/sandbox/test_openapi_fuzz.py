@@ -12,7 +12,6 @@ content type, schema). Bounded by the hypothesis profile: ``ci`` here,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,11 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from infra.console_content import OPENAPI_KEY
 from infra.openapi import openapi_document
-from sandbox.deploy.config import sandbox_config
-from sandbox.deploy.deploy import deploy_stack
-from sandbox.deploy.ministack import start_ministack
-from sandbox.stripe_double import StripeDouble
-from tests.sandbox.conftest import FREE_QUOTA, WEB_BASE_URL, Sandbox
+from tests.sandbox.conftest import Sandbox
 from tests.sandbox.users import make_test_client, signed_in_user
 
 # The product may answer 502/504 when the IMAP server the caller named cannot be reached:
@@ -40,23 +35,6 @@ from tests.sandbox.users import make_test_client, signed_in_user
 IMAP_GATEWAY_CODES = {"imap_unreachable", "imap_tls_failed", "imap_timeout",
                       "imap_protocol_error"}  # fmt: skip
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    """The deployed stack with the Stripe double behind it, as `bin/sandbox` runs it: billing
-    routes then reach a Stripe, so a 503 here is a real finding, not a missing dependency."""
-    workdir = tmp_path_factory.mktemp("sandbox-openapi")
-    double = StripeDouble(port=0).start()
-    double.seed_price()
-    config = sandbox_config(WEB_BASE_URL, stripe_api_base=double.url,
-                            stripe_secret_key=double.api_key,
-                            free_quota=(FREE_QUOTA, "DAY"))  # fmt: skip
-    try:
-        with start_ministack(workdir, region=config["aws:region"], enforce_iam=True) as stack:
-            yield Sandbox(stack, deploy_stack(stack.endpoint_url, config, workdir), workdir, double)
-    finally:
-        double.stop()
 
 
 @pytest.fixture(scope="module")
