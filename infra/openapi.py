@@ -221,6 +221,7 @@ def customer_document(
     server_url: str | None = None,
     plans: Sequence[PlanConfig] = (),
     upstream_url: str | None = None,
+    title: str = CUSTOMER_TITLE,
 ) -> dict[str, Any]:
     """The API a customer calls with an API key: the product routes, their errors, the plans.
 
@@ -235,7 +236,7 @@ def customer_document(
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {
-            "title": CUSTOMER_TITLE,
+            "title": title,
             "version": "1",
             "description": _customer_description(plans, upstream=bool(upstream_url)),
             "x-plans": [plan_limits(plan) for plan in plans],

@@ -162,7 +162,9 @@ def build_stack(
             # The API reference names the deployed API as its server.
             documents={OPENAPI_KEY: api.invoke_url.apply(
                 lambda url: json.dumps(
-                    customer_document(url, config.plans, config.upstream_url), indent=2
+                    customer_document(url, config.plans, config.upstream_url,
+                                      title=f"{config.business_name} API"),
+                    indent=2,
                 ) + "\n"
             )},
         ),

@@ -282,6 +282,7 @@ def test_the_api_reference_is_published_with_the_deployed_api_as_its_server(dev_
     assert sorted(document["paths"]) == ["/v1/mail/attachment", "/v1/mail/mailboxes",
                                          "/v1/mail/messages"]  # fmt: skip
     assert [p["name"] for p in document["info"]["x-plans"]] == ["FREE", "PRO"]
+    assert document["info"]["title"] == "FM Mail API"  # the businessName config's
     # In the console's own bucket, next to the page that renders it.
     bucket = _one(dev_run, BUCKET)
     assert published["bucket"] == bucket.id
@@ -289,7 +290,7 @@ def test_the_api_reference_is_published_with_the_deployed_api_as_its_server(dev_
 
 
 def test_the_api_reference_follows_the_plans_config():
-    run = run_program({"plans": [
+    run = run_program({"businessName": "Acme", "plans": [
         {"name": "FREE", "quota": {"limit": 50, "period": "DAY"},
          "throttle": {"rateLimit": 1, "burstLimit": 2}},
         {"name": "TEAM", "quota": {"limit": 9000, "period": "WEEK"},
@@ -301,6 +302,7 @@ def test_the_api_reference_follows_the_plans_config():
     assert [(p["name"], p["quota"]) for p in info["x-plans"]] == [
         ("FREE", {"limit": 50, "period": "DAY"}), ("TEAM", {"limit": 9000, "period": "WEEK"})]
     assert "| TEAM | 9,000 calls a week | 20 | 40 |" in info["description"]
+    assert info["title"] == "Acme API"
 
 
 def test_config_json_follows_the_plans_config():
