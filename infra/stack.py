@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -11,13 +12,19 @@ from infra.api import Api
 from infra.aws_context import AwsContext
 from infra.config import StackConfig, load_config, url_origin
 from infra.console import WebConsole, WebConsoleArgs
-from infra.console_content import ConsoleContent, ConsoleContentArgs, console_settings
+from infra.console_content import (
+    OPENAPI_KEY,
+    ConsoleContent,
+    ConsoleContentArgs,
+    console_settings,
+)
 from infra.console_edge import aws_connect_sources
 from infra.data import Data
 from infra.functions import FUNCTION_SPECS, SWEEP, Functions, function_name
 from infra.identity import Identity, domain_prefix, hosted_ui_domain_name
 from infra.monitoring import Monitoring, MonitoringArgs
 from infra.naming import physical_name, qualified_stack_name
+from infra.openapi import customer_document
 from infra.packaging import LambdaArchive, build_function_archives
 from infra.previous_run import previous_stack_outputs
 from infra.routes import PRODUCT, WEBHOOK, WEBHOOK_ROUTE, all_routes
@@ -158,6 +165,14 @@ def build_stack(
                 default_plan=config.default_plan,
                 cancellation_policy=config.cancellation_policy,
             ),
+            # The API reference names the deployed API as its server.
+            documents={OPENAPI_KEY: api.invoke_url.apply(
+                lambda url: json.dumps(
+                    customer_document(url, config.plans, config.upstream_url,
+                                      title=f"{config.business_name} API"),
+                    indent=2,
+                ) + "\n"
+            )},
         ),
     )
 

@@ -199,6 +199,7 @@ class Sandbox:
             f"                (files of bucket {self.stack.console_bucket}, served through "
             f"distribution {self.stack.console_distribution_id})",
             f"  API           {self.stack.api_url}",
+            f"  API reference {self.web.url}/docs/  (document {self.web.url}/openapi.json)",
             f"  Stripe double {self.stripe.url}  (API key {self.stripe.api_key})",
             f"  ministack     {self.ministack.endpoint_url}  (log {self.ministack.log_path})",
             f"  webhook       {self.stack.webhook_url}",

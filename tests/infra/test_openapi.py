@@ -1,15 +1,28 @@
-"""The OpenAPI document: valid OpenAPI 3.1, and built from the same routes and schemas."""
+"""The OpenAPI documents: valid OpenAPI 3.1, and built from the same routes, schemas and plans."""
 
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
+import jsonschema
+import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from infra import request_contract
-from infra.openapi import customer_routes, openapi_document
-from infra.routes import WEBHOOK_ROUTE
+from infra.api import GATEWAY_RESPONSES
+from infra.config import PlanConfig, PriceConfig
+from infra.openapi import (
+    API_KEY_SCHEME,
+    ERROR_SCHEMA,
+    PRODUCT_REQUEST_LIMIT_BYTES,
+    customer_document,
+    customer_routes,
+    openapi_document,
+)
+from infra.routes import FM_MAIL_ROUTES, WEBHOOK_ROUTE
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:
@@ -55,3 +68,109 @@ def test_request_schemas_are_the_contracts_own() -> None:
     mail = document["paths"]["/v1/mail/messages"]["post"]
     assert mail["security"] == [{"apiKey": []}]
     assert document["paths"]["/account"]["get"]["security"] == [{"cognito": []}]
+
+
+# -- the customer document: what /openapi.json publishes and /docs/ renders ----------------
+
+PLANS = (
+    PlanConfig("FREE", 1000, "MONTH", 5.0, 10),
+    PlanConfig("PRO", 100_000, "MONTH", 50.0, 100,
+               PriceConfig("pro-monthly", 980, "jpy", "month")),
+)  # fmt: skip
+LIMITS = Path(__file__).resolve().parents[2] / "handlers" / "apisales" / "mail" / "limits.py"
+
+
+def test_the_customer_document_is_valid_openapi_3_1() -> None:
+    document = customer_document("https://api.example.test/prod/", PLANS)
+    validate(document)
+    assert document["servers"] == [{"url": "https://api.example.test/prod",
+                                    "description": "This API"}]  # fmt: skip
+    json.dumps(document)
+
+
+def test_the_customer_document_has_the_product_routes_and_nothing_else() -> None:
+    document = customer_document(None, PLANS)
+    documented = {f"{m.upper()} {p}" for p, ops in document["paths"].items() for m in ops}
+    assert documented == {route.resource_name for route in FM_MAIL_ROUTES}
+    assert not [p for p in document["paths"] if not p.startswith("/v1/")]
+    # One credential: the x-api-key header, for every operation (none overrides it).
+    assert document["components"]["securitySchemes"] == {
+        "apiKey": {**API_KEY_SCHEME, "type": "apiKey", "in": "header", "name": "x-api-key"}
+    }
+    assert document["security"] == [{"apiKey": []}]
+    assert all("security" not in op for ops in document["paths"].values() for op in ops.values())
+
+
+def test_the_customer_document_takes_the_contracts_request_schemas() -> None:
+    document = customer_document(None, PLANS)
+    for route in FM_MAIL_ROUTES:
+        body = document["paths"][route.path]["post"]["requestBody"]
+        contract = request_contract.operation(route.method, route.path)["body"]
+        assert body["content"]["application/json"]["schema"] == contract["schema"]
+        assert body["required"] is True
+
+
+@pytest.mark.parametrize("status", ["400", "403", "404", "409", "413", "415", "422", "429",
+                                    "500", "502", "504"])  # fmt: skip
+def test_every_error_status_is_documented_with_the_error_body(status: str) -> None:
+    document = customer_document(None, PLANS)
+    for path, operations in document["paths"].items():
+        response = operations["post"]["responses"][status]
+        schema = response["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/Error"}, (path, status)
+    assert document["components"]["schemas"]["Error"] == ERROR_SCHEMA
+
+
+def test_quota_and_throttle_are_told_apart() -> None:
+    operation = customer_document(None, PLANS)["paths"]["/v1/mail/messages"]["post"]
+    text = operation["responses"]["429"]["description"]
+    assert "quota_exceeded" in text and "throttled" in text
+    # Both codes are response types the gateway actually answers with 429.
+    assert GATEWAY_RESPONSES["QUOTA_EXCEEDED"].status == GATEWAY_RESPONSES["THROTTLED"].status == 429
+    assert GATEWAY_RESPONSES["QUOTA_EXCEEDED"].code == "quota_exceeded"
+    assert GATEWAY_RESPONSES["THROTTLED"].code == "throttled"
+    assert "invalid_api_key" in operation["responses"]["403"]["description"]
+    assert GATEWAY_RESPONSES["INVALID_API_KEY"].status == 403
+    assert GATEWAY_RESPONSES["INVALID_API_KEY"].code == "invalid_api_key"
+
+
+def test_the_plans_are_the_configs_own() -> None:
+    info = customer_document(None, PLANS)["info"]
+    assert info["x-plans"] == [
+        {"name": "FREE", "quota": {"limit": 1000, "period": "MONTH"},
+         "throttle": {"rateLimit": 5.0, "burstLimit": 10}},
+        {"name": "PRO", "quota": {"limit": 100000, "period": "MONTH"},
+         "throttle": {"rateLimit": 50.0, "burstLimit": 100}},
+    ]  # fmt: skip
+    assert "| FREE | 1,000 calls a month | 5 | 10 |" in info["description"]
+    assert "| PRO | 100,000 calls a month | 50 | 100 |" in info["description"]
+    third = customer_document(None, (*PLANS, PlanConfig("TEAM", 7, "DAY", 0.5, 1)))
+    assert "| TEAM | 7 calls a day | 0.5 | 1 |" in third["info"]["description"]
+
+
+def test_with_an_upstream_only_what_the_gateway_adds_is_documented() -> None:
+    document = customer_document("https://api.example.test/prod", PLANS,
+                                 upstream_url="https://seller.example.com")  # fmt: skip
+    validate(document)
+    assert document["paths"] == {}
+    assert [plan["name"] for plan in document["info"]["x-plans"]] == ["FREE", "PRO"]
+
+
+def test_the_documented_body_limit_is_the_products() -> None:
+    match = re.search(r"^MAX_REQUEST_BYTES = ([0-9_]+)$", LIMITS.read_text(), re.MULTILINE)
+    assert match and int(match[1]) == PRODUCT_REQUEST_LIMIT_BYTES
+
+
+def test_the_full_document_describes_the_product_as_the_customer_document_does() -> None:
+    full, customer = openapi_document(), customer_document()
+    for path, operations in customer["paths"].items():
+        for method, operation in operations.items():
+            assert full["paths"][path][method] == {**operation, "security": [{"apiKey": []}]}
+
+
+def test_every_request_example_is_a_body_the_contract_accepts() -> None:
+    document = customer_document(None, PLANS)
+    for operations in document["paths"].values():
+        media = operations["post"]["requestBody"]["content"]["application/json"]
+        jsonschema.Draft202012Validator(media["schema"]).validate(media["example"])
+        jsonschema.Draft4Validator(media["schema"]).validate(media["example"])  # API Gateway's

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import urllib.error
+import urllib.request
 from urllib.parse import urlsplit
+
+from openapi_spec_validator import validate
 
 from infra.console_content import site_files
 from infra.console_edge import aws_connect_sources, content_security_policy, security_headers
@@ -91,3 +95,32 @@ def test_plain_http_is_redirected_to_https(sandbox: Sandbox) -> None:
     assert response.status == 301
     domain = sandbox.stack.console_distribution_domain
     assert response.getheader("Location") == f"https://{domain}/account/"
+
+
+def test_the_api_reference_and_its_document_are_served(sandbox: Sandbox) -> None:
+    """/docs and /openapi.json were 404 (issue 10): the page and the document the stack made."""
+    for path in ("/docs", "/docs/"):
+        response = viewer_get(sandbox, path)
+        assert response.status == 200, path
+        body = response.body  # type: ignore[attr-defined]
+        assert b"/vendor/swagger-ui-dist/swagger-ui-bundle.js" in body, path
+    response = viewer_get(sandbox, "/openapi.json")
+    assert response.status == 200
+    assert response.getheader("Content-Type") == "application/json"
+    assert response.getheader("Cache-Control") == "public, max-age=300"
+    document = json.loads(response.body)  # type: ignore[attr-defined]
+    validate(document)
+    assert document["servers"][0]["url"] == sandbox.stack.api_url
+    assert [p["quota"] for p in document["info"]["x-plans"]][0] == {"limit": 3, "period": "DAY"}
+    # The documented server is the deployed API: a call without a key is the documented 403.
+    request = urllib.request.Request(
+        document["servers"][0]["url"] + "/v1/mail/mailboxes", data=b"{}", method="POST",
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    try:
+        urllib.request.urlopen(request, timeout=90)
+        raise AssertionError("the product answered without a key")
+    except urllib.error.HTTPError as refused:
+        assert refused.code == 403
+        assert "403" in document["paths"]["/v1/mail/mailboxes"]["post"]["responses"]
+        assert set(json.loads(refused.read())["error"]) >= {"code", "message"}

@@ -374,6 +374,7 @@ function siteHeader(header) {
   nav.append(
     element("a", { href: "/account/" }, t("header.apiKey")),
     element("a", { href: "/upgrade/" }, t("header.plans")),
+    element("a", { href: "/docs/" }, t("docs.nav")),
   );
   const who = element("span", { class: "who" });
   const signOutButton = element("button", { type: "button", id: "sign-out", class: "link" }, t("header.signOut"));
