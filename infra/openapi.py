@@ -207,8 +207,9 @@ PRODUCT_ERRORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("415", "A body that is not Content-Type: application/json", ("unsupported_media_type",)),
     ("422", "The IMAP server refused the username or password", ("imap_auth_failed",)),
     ("429", "quota_exceeded: the plan's calls for this period are used up (they come back "
-            "when the period resets; a bigger plan has more; error.upgrade_url links to the plans). throttled: more requests a "
-            "second than the plan allows; slow down and retry",
+            "when the period resets; a bigger plan has more; error.upgrade_url links to the "
+            "plans). throttled: more requests a second than the plan allows; slow down and "
+            "retry",
      ("quota_exceeded", "throttled")),
     ("500", "An unexpected failure of the gateway or the function; retry later", ()),
     ("502", "The IMAP server could not be reached, failed TLS or answered badly",

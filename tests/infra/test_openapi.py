@@ -126,9 +126,9 @@ def test_quota_and_throttle_are_told_apart() -> None:
     text = operation["responses"]["429"]["description"]
     assert "quota_exceeded" in text and "throttled" in text
     # Both codes are response types the gateway actually answers with 429.
-    assert GATEWAY_RESPONSES["QUOTA_EXCEEDED"].status == GATEWAY_RESPONSES["THROTTLED"].status == 429
-    assert GATEWAY_RESPONSES["QUOTA_EXCEEDED"].code == "quota_exceeded"
-    assert GATEWAY_RESPONSES["THROTTLED"].code == "throttled"
+    quota, throttle = GATEWAY_RESPONSES["QUOTA_EXCEEDED"], GATEWAY_RESPONSES["THROTTLED"]
+    assert (quota.status, quota.code) == (429, "quota_exceeded")
+    assert (throttle.status, throttle.code) == (429, "throttled")
     assert "invalid_api_key" in operation["responses"]["403"]["description"]
     assert GATEWAY_RESPONSES["INVALID_API_KEY"].status == 403
     assert GATEWAY_RESPONSES["INVALID_API_KEY"].code == "invalid_api_key"
