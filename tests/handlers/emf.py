@@ -46,5 +46,6 @@ def business_metrics(capsys: pytest.CaptureFixture[str]) -> Counter[tuple]:
         for metric in directive["Metrics"]:
             assert metric["Unit"] == "Count"
             value = document[metric["Name"]]  # Powertools writes a list of values
-            seen[(metric["Name"], *extra)] += int(sum(value if isinstance(value, list) else [value]))
+            values = value if isinstance(value, list) else [value]
+            seen[(metric["Name"], *extra)] += int(sum(values))
     return seen

@@ -73,7 +73,8 @@ def test_checkout_started_then_completed_once_with_a_plan_change_by_status(
     assert business_metrics(capsys) == Counter({
         ("CheckoutsCompleted",): 1, KEY: 1, ("PlanChanges", ("cause", "checkout_status")): 1})
     checkout_status("dan", started["session_id"])  # the console polls again
-    payload = event_payload("checkout.session.completed", fake_stripe.sessions[started["session_id"]])
+    session = fake_stripe.sessions[started["session_id"]]
+    payload = event_payload("checkout.session.completed", session)
     deliver(payload, aws.webhook_secret)  # the webhook arrives after the status route did it all
     assert business_metrics(capsys) == Counter({
         ("WebhookEvents", ("outcome", "applied"), ("type", "checkout.session.completed")): 1})

@@ -25,8 +25,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales import container
-from apisales.business_metrics import EVENT_TYPE, OUTCOME, Cause, Metric, Outcome
 from apisales.adapters.stripe_objects import billing_object, object_id
+from apisales.business_metrics import EVENT_TYPE, OUTCOME, Cause, Metric, Outcome
 from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.errors import CustomerConflict
 from apisales.domain.ownership import Owner, Refusal, body_disagrees, disagreements
