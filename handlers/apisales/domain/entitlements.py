@@ -28,6 +28,8 @@ class Plan:
     name: str
     usage_plan_id: str
     price_lookup_key: str | None
+    quota_limit: int | None = None  # calls per quota period (the usage plan's quota)
+    quota_period: str = "MONTH"  # DAY, WEEK or MONTH
 
     @property
     def is_paid(self) -> bool:
@@ -44,7 +46,10 @@ class PlanCatalog:
         try:
             raw = json.loads(text)
             plans = tuple(
-                Plan(p["name"], p["usage_plan_id"], p.get("price_lookup_key")) for p in raw["plans"]
+                Plan(p["name"], p["usage_plan_id"], p.get("price_lookup_key"),
+                     (p.get("quota") or {}).get("limit"),
+                     (p.get("quota") or {}).get("period", "MONTH"))
+                for p in raw["plans"]
             )
             catalog = cls(raw.get("default_plan", "FREE"), plans)
         except (ValueError, KeyError, TypeError) as exc:
