@@ -16,6 +16,8 @@ import pulumi
 
 from infra.alarm_config import AlarmsConfig, parse_alarm_emails, parse_alarms
 from infra.config_errors import NAMESPACE, ConfigError
+from infra.quota_mail_config import KEY as QUOTA_MAIL_KEY
+from infra.quota_mail_config import QuotaMailConfig, parse_quota_mail
 
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
 PRICE_INTERVALS = ("day", "week", "month", "year")
@@ -107,6 +109,7 @@ class StackConfig:
     console_domain: ConsoleDomain | None = None
     alarms: AlarmsConfig = AlarmsConfig()
     alarm_emails: tuple[str, ...] = ()
+    quota_mail: QuotaMailConfig | None = None  # infra/quota_mail_config.py
 
     @property
     def user_attributes(self) -> tuple[str, ...]:
@@ -207,7 +210,14 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         schema_guard=_bool(config, "schemaGuard", True),
         alarms=parse_alarms(_optional_object(config, "alarms")),
         alarm_emails=parse_alarm_emails(_optional_object(config, "alarmEmails")),
+        quota_mail=_quota_mail(config),
     )
+
+
+def _quota_mail(config: pulumi.Config) -> QuotaMailConfig | None:
+    ses = _parse_ses_email(config)
+    return parse_quota_mail(_optional_object(config, QUOTA_MAIL_KEY),
+                            ses.source_arn if ses else None, ses.from_address if ses else None)
 
 
 def _console_domain(config: pulumi.Config) -> ConsoleDomain | None:

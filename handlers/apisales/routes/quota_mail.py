@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from apisales import settings
+from apisales import container, settings
 from apisales.adapters import quota_mail_aws as aws
 from apisales.business_metrics import Metric
 from apisales.domain.quota_mail import THRESHOLDS, due, message, period_start
@@ -27,6 +27,8 @@ from apisales.observability import AWS_SDK, count, tracer_for
 
 logger = Logger()
 tracer = tracer_for([AWS_SDK])
+# What this function's role may call (infra/quota_mail.py), made in Lambda's init phase.
+container.create_clients(("dynamodb", "apigateway", "cognito-idp", "ses"))
 
 
 def run(today: dt.date) -> int:
