@@ -13,7 +13,7 @@ from botocore.config import Config
 
 SERVICES = (
     "apigateway", "cloudfront", "cloudwatch", "cognito-idp", "dynamodb", "iam", "kms", "lambda",
-    "logs", "s3", "secretsmanager", "sns", "sts",
+    "logs", "s3", "scheduler", "secretsmanager", "sns", "sts",
 )  # fmt: skip
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.+=,@-]")
 

@@ -17,7 +17,16 @@ from typing import Any
 
 import pulumi
 
-from sandbox.deploy import apigateway, compute, console, identity, monitoring, storage, stripe
+from sandbox.deploy import (
+    apigateway,
+    compute,
+    console,
+    identity,
+    monitoring,
+    schedules,
+    storage,
+    stripe,
+)
 from sandbox.deploy.context import DeployContext
 
 Creator = Callable[[DeployContext, str, dict], tuple[str, dict[str, Any]]]
@@ -68,6 +77,7 @@ CREATORS: dict[str, Creator] = {
     "aws:sns/topicSubscription:TopicSubscription": monitoring.sns_subscription,
     "aws:cloudwatch/metricAlarm:MetricAlarm": monitoring.metric_alarm,
     "aws:cloudwatch/dashboard:Dashboard": monitoring.dashboard,
+    "aws:scheduler/schedule:Schedule": schedules.schedule,
     # The Stripe side goes into the Stripe double (api-sales:stripeApiBase).
     "pulumi:providers:stripe": stripe.provider,
     "stripe:index/product:Product": stripe.product,
