@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Protocol
 
 from aws_lambda_powertools import Tracer, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
@@ -31,7 +32,6 @@ from apisales.business_metrics import (
     Cause,
     Metric,
 )
-from apisales.domain.fulfilment import Outcome
 
 AWS_SDK = "botocore"  # every boto3 client call
 HTTP = "requests"  # the Stripe SDK's HTTP client
@@ -56,7 +56,18 @@ def count(metric: Metric, **dimensions: str) -> None:
             emitted.add_dimension(name=name, value=value)
 
 
-def count_sync(outcome: Outcome, cause: Cause, first_fulfilment: bool = False) -> None:
+class SyncOutcome(Protocol):
+    """What the fulfilment path reports (``domain.fulfilment.Outcome``; not imported, so
+    the product function, which has no domain code, does not ship it)."""
+
+    @property
+    def key_created(self) -> bool: ...
+
+    @property
+    def plan_changed(self) -> bool: ...
+
+
+def count_sync(outcome: SyncOutcome, cause: Cause, first_fulfilment: bool = False) -> None:
     """What one run of the fulfilment path did: a first key, a plan change, a Checkout paid."""
     if outcome.key_created:
         count(Metric.KEYS_ISSUED)
