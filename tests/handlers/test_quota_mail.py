@@ -145,3 +145,15 @@ def test_a_send_that_fails_after_the_write_is_released_and_sent_by_the_next_run(
     monkeypatch.setenv("QUOTA_MAIL_SENDER", SENDER)
     assert run() == 1 and run() == 0
     assert len(sent_mail(mail)) == 1
+
+
+def test_overlapping_runs_send_one_mail(
+    mail: AwsStack, usage: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs that both read the users before either wrote its mark (a slow run still going
+    when the next one starts): only the conditional write decides, and it lets one through."""
+    usage[customer(mail, "ann")] = 820
+    stale = list(quota_mail.aws.keyed_users(mail.users_table, (80, 100)))
+    monkeypatch.setattr(quota_mail.aws, "keyed_users", lambda *_: iter(stale))
+    assert run() + run() == 1
+    assert len(sent_mail(mail)) == 1
