@@ -95,6 +95,7 @@ def test_a_crossing_sends_exactly_one_mail_and_repeated_runs_none(
     assert first["To"] == ["ann@example.com"]
     assert first["Subject"] == "You have used 80% of your API quota"
     assert "800 of the 1,000 calls your FREE plan allows this month" in first["BodyText"]
+    assert "until it resets at 00:00 UTC on the 1st of next month" in first["BodyText"]
     assert "https://app.example.test/upgrade" in first["BodyText"]
     assert business_metrics(capsys)[("QuotaMailsSent",)] == 1
     assert run() == 0 and run() == 0
@@ -130,7 +131,8 @@ def test_japanese_for_a_customer_whose_console_is_japanese(
     assert run() == 1
     (sent,) = sent_mail(mail)
     assert sent["Subject"] == "APIの利用上限の80%に達しました"
-    assert "1,000回のうち850回" in sent["BodyText"]
+    assert "今月利用できる1,000回のうち850回" in sent["BodyText"]
+    assert "翌月1日 0:00（UTC）にリセット" in sent["BodyText"]
     assert "https://app.example.test/upgrade" in sent["BodyText"]
 
 

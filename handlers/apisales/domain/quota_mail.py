@@ -51,27 +51,31 @@ _TEXT = {
     "en": {
         80: ("You have used 80% of your API quota",
              "Your API key has made {used} of the {limit} calls your {plan} plan allows "
-             "this {period}.\nWhen the quota is used up, calls are refused until the next "
-             "{period} begins.\n\nUpgrade your plan: {url}\n"),
+             "{this}.\nWhen the quota is used up, calls are refused until it resets {next}.\n\n"
+             "Upgrade your plan: {url}\n"),
         100: ("You have used all of your API quota",
               "Your API key has made {used} of the {limit} calls your {plan} plan allows "
-              "this {period}; further calls are refused until the next {period} begins.\n\n"
+              "{this}; further calls are refused until it resets {next}.\n\n"
               "Upgrade your plan: {url}\n"),
     },
     "ja": {
         80: ("APIの利用上限の80%に達しました",
-             "お使いのAPIキーは、{plan}プランで今{period}利用できる{limit}回のうち{used}回を"
-             "使用しました。\n上限に達すると、次の{period}が始まるまで呼び出しは拒否されます。\n\n"
+             "お使いのAPIキーは、{plan}プランで{this}利用できる{limit}回のうち{used}回を"
+             "使用しました。\n上限に達すると、{next}にリセットされるまで呼び出しは拒否されます。\n\n"
              "プランのアップグレード: {url}\n"),
         100: ("APIの利用上限に達しました",
-              "お使いのAPIキーは、{plan}プランで今{period}利用できる{limit}回をすべて"
-              "使用しました。次の{period}が始まるまで呼び出しは拒否されます。\n\n"
+              "お使いのAPIキーは、{plan}プランで{this}利用できる{limit}回をすべて"
+              "使用しました。{next}にリセットされるまで呼び出しは拒否されます。\n\n"
               "プランのアップグレード: {url}\n"),
     },
 }
+# (this period, the next one) in each language.
 _PERIOD = {
-    "en": {"DAY": "day", "WEEK": "week", "MONTH": "month"},
-    "ja": {"DAY": "日", "WEEK": "週", "MONTH": "月"},
+    "en": {"DAY": ("today", "at 00:00 UTC tomorrow"),
+           "WEEK": ("this week", "at 00:00 UTC on Sunday"),
+           "MONTH": ("this month", "at 00:00 UTC on the 1st of next month")},
+    "ja": {"DAY": ("今日", "翌日 0:00（UTC）"), "WEEK": ("今週", "日曜日 0:00（UTC）"),
+           "MONTH": ("今月", "翌月1日 0:00（UTC）")},
 }
 
 
@@ -80,5 +84,6 @@ def message(language: str | None, threshold: int, *, plan: str, used: int, limit
     """Subject and plain-text body in the customer's language (English if unknown)."""
     lang = language if language in _TEXT else DEFAULT_LANGUAGE
     subject, body = _TEXT[lang][threshold]
-    return subject, body.format(used=f"{used:,}", limit=f"{limit:,}", plan=plan,
-                                period=_PERIOD[lang][period], url=upgrade_url)
+    this, following = _PERIOD[lang][period]
+    return subject, body.format(used=f"{used:,}", limit=f"{limit:,}", plan=plan, this=this,
+                                next=following, url=upgrade_url)

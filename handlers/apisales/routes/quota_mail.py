@@ -6,9 +6,9 @@ threshold not yet mailed this period (domain/quota_mail.py) it first records the
 (a conditional write of user, threshold and period on the user's item), then sends it (SES).
 
 Never twice: only the run whose conditional write succeeded sends. A send that fails after
-the write releases the record (so the next run tries again) and the failure is raised, so
-the run is retried and its error alarms; a crash between write and send loses that one
-mail rather than risking two (docs/operations.md, "Quota mail").
+the write releases the record, so the next run tries again, and the run ends in an error
+(the function's errors alarm); a crash between write and send loses that one mail rather
+than risking two (docs/operations.md, "Quota mail").
 """
 
 from __future__ import annotations
