@@ -45,18 +45,26 @@ _POWERTOOLS_HTTP = (
     "from aws_lambda_powertools import Logger",
     "from aws_lambda_powertools.event_handler import APIGatewayRestResolver",
 )
+# Tracing as the functions do it: the X-Ray SDK, patching only what the function calls.
+_TRACE_AWS = ("from aws_lambda_powertools import Tracer", "Tracer(patch_modules=['botocore'])")
+_TRACE_AWS_HTTP = (
+    "from aws_lambda_powertools import Tracer", "Tracer(patch_modules=['botocore', 'requests'])",
+)
+_TRACE_NONE = ("from aws_lambda_powertools import Tracer", "Tracer(auto_patch=False)")
 # The floor: the libraries each function needs, nothing of this project.
 FLOOR_IMPORTS: dict[str, tuple[str, ...]] = {
-    "account": ("import boto3", *_POWERTOOLS_HTTP),
+    "account": ("import boto3", *_POWERTOOLS_HTTP, *_TRACE_AWS),
     "billing": (
         "import boto3", *_POWERTOOLS_HTTP,
         "from aws_lambda_powertools.utilities.parameters import SecretsProvider", "import stripe",
+        *_TRACE_AWS_HTTP,
     ),
     "webhook": (
         "import boto3", *_POWERTOOLS_HTTP,
         "from aws_lambda_powertools.utilities.parameters import SecretsProvider", "import stripe",
+        *_TRACE_AWS_HTTP,
     ),
-    "product": (*_POWERTOOLS_HTTP, "import imapclient"),
+    "product": (*_POWERTOOLS_HTTP, "import imapclient", *_TRACE_NONE),
     "sweep": (
         "import boto3", "from aws_lambda_powertools import Logger, Metrics",
         "from aws_lambda_powertools.utilities.parameters import SecretsProvider", "import stripe",
@@ -70,6 +78,8 @@ LAMBDA_ENV = {
     "AWS_SECRET_ACCESS_KEY": "example",
     "AWS_SESSION_TOKEN": "example",
     "POWERTOOLS_SERVICE_NAME": "bench",
+    # Set by Lambda; without it Powertools turns tracing off and patches nothing.
+    "LAMBDA_TASK_ROOT": "/var/task",
     "LANG": "en_US.UTF-8",
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
 }

@@ -17,6 +17,8 @@ import pulumi
 from infra.alarm_config import AlarmsConfig, parse_alarm_emails, parse_alarms
 from infra.cancellation import Policy, parse_policy
 from infra.config_errors import NAMESPACE, ConfigError
+from infra.quota_mail_config import KEY as QUOTA_MAIL_KEY
+from infra.quota_mail_config import QuotaMailConfig, parse_quota_mail
 
 QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
 PRICE_INTERVALS = ("day", "week", "month", "year")
@@ -114,6 +116,7 @@ class StackConfig:
     # of Stripe requests a second (Stripe allows 100 in live mode, 25 in test mode).
     sweep_interval_minutes: int = 60
     sweep_stripe_reads_per_second: float = 10.0
+    quota_mail: QuotaMailConfig | None = None  # infra/quota_mail_config.py
 
     @property
     def user_attributes(self) -> tuple[str, ...]:
@@ -217,6 +220,7 @@ def load_config(config: pulumi.Config | None = None) -> StackConfig:
         cancellation_policy=parse_policy(config.get("cancellationPolicy")),
         sweep_interval_minutes=_sweep_interval(config),
         sweep_stripe_reads_per_second=_sweep_reads(config),
+        quota_mail=_quota_mail(config),
     )
 
 
@@ -253,6 +257,12 @@ def _sweep_reads(config: pulumi.Config) -> float:
             "allows 100 requests a second in live mode and 25 in test mode, shared with the "
             "webhook and billing functions")
     return value
+
+
+def _quota_mail(config: pulumi.Config) -> QuotaMailConfig | None:
+    ses = _parse_ses_email(config)
+    return parse_quota_mail(_optional_object(config, QUOTA_MAIL_KEY),
+                            ses.source_arn if ses else None, ses.from_address if ses else None)
 
 
 def _console_domain(config: pulumi.Config) -> ConsoleDomain | None:

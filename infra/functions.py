@@ -280,9 +280,15 @@ class Functions(pulumi.ComponentResource):
 
     def _environment(self, spec: FunctionSpec) -> dict[str, pulumi.Input[str]]:
         config = self._config
+        metrics = vocabulary()
         env: dict[str, pulumi.Input[str]] = {
             "POWERTOOLS_SERVICE_NAME": f"api-sales-{spec.concern}",
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            # Business metrics: one namespace, and the stack's name as their `service`.
+            "POWERTOOLS_METRICS_NAMESPACE": metrics.NAMESPACE,
+            metrics.SERVICE_ENV: physical_name(),
+            # An answer may hold an API key's value: never copy responses into traces.
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
             "CORS_ALLOW_ORIGIN": self._web_base_url.apply(url_origin),
         }
         table_env = {

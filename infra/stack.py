@@ -20,13 +20,16 @@ from infra.console_content import (
 )
 from infra.console_edge import aws_connect_sources
 from infra.data import Data
-from infra.functions import FUNCTION_SPECS, SWEEP, Functions, function_name
+from infra.functions import FUNCTION_SPECS, SWEEP, Functions, function_name, plan_catalog
 from infra.identity import Identity, domain_prefix, hosted_ui_domain_name
 from infra.monitoring import Monitoring, MonitoringArgs
 from infra.naming import physical_name, qualified_stack_name
 from infra.openapi import customer_document
-from infra.packaging import LambdaArchive, build_function_archives
+from infra.packaging import LambdaArchive, build_function_archive, build_function_archives
 from infra.previous_run import previous_stack_outputs
+from infra.quota_mail import CONCERN as QUOTA_MAIL
+from infra.quota_mail import HANDLER as QUOTA_MAIL_HANDLER
+from infra.quota_mail import QuotaMail, QuotaMailArgs
 from infra.routes import PRODUCT, WEBHOOK, WEBHOOK_ROUTE, all_routes
 from infra.schema_guard import (
     DEPLOYED_ATTRIBUTES_OUTPUT,
@@ -55,6 +58,7 @@ class Stack:
     web_base_url: pulumi.Output[str]
     monitoring: Monitoring
     sweep: SweepSchedule
+    quota_mail: QuotaMail | None = None
 
 
 def build_stack(
@@ -186,6 +190,27 @@ def build_stack(
         ),
     )
 
+    quota_mail = None
+    if config.quota_mail:  # the seller opted in (api-sales:quotaMail)
+        quota_mail = QuotaMail("quota-mail", QuotaMailArgs(
+            config=config.quota_mail,
+            archive=(archives or {}).get(QUOTA_MAIL)
+            or build_function_archive(QUOTA_MAIL, QUOTA_MAIL_HANDLER),
+            context=context,
+            users_table_name=data.tables["users"].name,
+            users_table_arn=data.tables["users"].arn,
+            user_pool_id=identity.user_pool_id,
+            user_pool_arn=identity.user_pool_arn,
+            usage_plan_ids=api.usage_plan_ids,
+            plan_catalog=plan_catalog(config, api.usage_plan_ids),
+            web_base_url=web_base_url,
+            function_name=function_name(QUOTA_MAIL),
+            log_retention_days=config.log_retention_days,
+        ))  # fmt: skip
+    function_names = {c: f.name for c, f in functions.functions.items()}
+    if quota_mail:
+        function_names[QUOTA_MAIL] = quota_mail.function.name
+
     monitoring = Monitoring(
         "monitoring",
         MonitoringArgs(
@@ -195,7 +220,7 @@ def build_stack(
             account_id=context.account_id,
             region=context.region,
             metrics_service=physical_name(),  # one stack's figures apart from another's
-            function_names={c: f.name for c, f in functions.functions.items()},
+            function_names=function_names,
             webhook_concern=WEBHOOK,
             table_names={k: t.name for k, t in data.tables.items()},
             api_name=api.rest_api.name,
@@ -226,5 +251,7 @@ def build_stack(
     pulumi.export(ROUTE_KEYS_OUTPUT, api.route_keys)
     if upstream:
         pulumi.export("upstreamSecretArn", upstream.arn)
+    if quota_mail:
+        pulumi.export("quotaMailFunctionName", quota_mail.function.name)
     return Stack(config, identity, data, secrets, api, functions, stripe, console,
-                 console_content, web_base_url, monitoring, sweep)  # fmt: skip
+                 console_content, web_base_url, monitoring, sweep, quota_mail)  # fmt: skip

@@ -120,6 +120,8 @@ class AwsStack:
             "CORS_ALLOW_ORIGIN": "https://app.example.test",
             "POWERTOOLS_SERVICE_NAME": "api-sales-test",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "METRICS_SERVICE": "api-sales-test",  # the stack's name on every business metric
+            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here (off outside Lambda too)
         }
 
     # -- helpers for assertions -------------------------------------------------------------

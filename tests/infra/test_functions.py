@@ -164,3 +164,24 @@ def test_functions_are_invocable_only_by_this_api(dev_run):
 def test_grace_on_past_due_reaches_the_handlers(value):
     run = run_program({"graceOnPastDue": value})
     assert _functions(run)["webhook"]["environment"]["variables"]["GRACE_ON_PAST_DUE"] == value
+
+
+def test_every_function_emits_metrics_as_the_alarms_and_dashboard_read_them(dev_run):
+    """The namespace and ``service`` dimension the functions write are the ones the
+    dashboard and alarms query (MonitoringArgs.metrics_service is the stack's name)."""
+    dashboard = dev_run.of_type("aws:cloudwatch/dashboard:Dashboard")[0].inputs
+    body = dashboard["dashboardBody"]
+    for concern, fn in _functions(dev_run).items():
+        env = fn["environment"]["variables"]
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == "ApiSales", concern
+        assert env["METRICS_SERVICE"] == "api-sales-dev", concern
+        # A response may carry an API key's value: it must never be copied into a trace.
+        assert env["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false", concern
+        assert "POWERTOOLS_TRACE_DISABLED" not in env, concern
+    assert '"ApiSales"' in body and '"api-sales-dev"' in body
+
+
+def test_every_role_may_write_traces(dev_run):
+    for concern in _functions(dev_run):
+        xray = _statements(dev_run, concern)["XRayTraces"]
+        assert set(xray["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}

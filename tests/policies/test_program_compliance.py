@@ -36,10 +36,14 @@ from tests.policies.policy_support import violations
 
 harness = pytest.importorskip("tests.infra.harness", reason="harness not yet landed")
 
-CONFIGS: dict[str, dict[str, str]] = {
+CONFIGS: dict[str, dict[str, Any]] = {
     "dev": {},
     # The other product shape: an API-key-required proxy to the seller's own API.
     "upstream-proxy": {"upstreamUrl": "https://api.seller.example.com"},
+    # The quota mail function, its schedule and their roles (off in the dev stack).
+    "quota-mail": {"quotaMail": {
+        "from": "no-reply@seller.example",
+        "sourceArn": "arn:aws:ses:ap-northeast-1:123456789012:identity/seller.example"}},
 }
 
 

@@ -175,3 +175,12 @@ def test_a_stale_endpoint_from_an_earlier_run_stops_receiving_events(sandbox: Sa
     lost = replace(sandbox.stack, stripe_webhook_endpoint_id="we_gone")
     with pytest.raises(DeployError, match="deploy fresh"):
         reconcile_webhook_endpoints(sandbox.stripe, lost)
+
+
+def test_the_quota_mails_types_have_creators_too() -> None:
+    """Off in the dev stack, so checked with it on (tests/sandbox/test_quota_mail.py deploys it)."""
+    identity = "arn:aws:ses:ap-northeast-1:123456789012:identity/seller.example"
+    run = run_program({"quotaMail": {"from": "q@seller.example", "sourceArn": identity}})
+    declared = {r.type for r in run if not r.type.startswith(COMPONENT_PREFIX)}
+    assert "aws:scheduler/schedule:Schedule" in declared
+    assert not declared - set(CREATORS) - set(SKIPPED_TYPES)

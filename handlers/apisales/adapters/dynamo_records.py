@@ -75,10 +75,11 @@ class CheckoutSessions:
         record = self.get(session_id)
         return record["user_id"] if record else None
 
-    def mark_fulfilled(self, session_id: str, user_id: str) -> None:
-        """Status ``complete`` with the first fulfilment time; creates the row if it was lost."""
+    def mark_fulfilled(self, session_id: str, user_id: str) -> bool:
+        """Status ``complete`` with the first fulfilment time; creates the row if it was lost.
+        True for the first fulfilment only (of concurrent ones, exactly one)."""
         now = int(time.time())
-        client("dynamodb").update_item(
+        old = client("dynamodb").update_item(
             TableName=self.table,
             Key={"session_id": {"S": session_id}},
             UpdateExpression="SET #s = :s, user_id = if_not_exists(user_id, :u), "
@@ -91,4 +92,6 @@ class CheckoutSessions:
                 ":now": {"N": str(now)},
                 ":exp": {"N": str(now + SESSION_RETENTION_SECONDS)},
             },
-        )
+            ReturnValues="UPDATED_OLD",
+        ).get("Attributes", {})
+        return "fulfilled_at" not in old

@@ -32,6 +32,8 @@ def _record(item: dict[str, Any]) -> UserRecord:
         plan=s("plan"),
         api_key_id=s("api_key_id"),
         key_plan=s("key_plan"),
+        language=s("language"),
+        first_seen_at=int(item["first_seen_at"]["N"]) if "first_seen_at" in item else None,
     )
 
 
@@ -44,6 +46,20 @@ class DynamoUserStore:
             TableName=self.table, Key={"user_id": _s(user_id)}, ConsistentRead=True
         ).get("Item")
         return _record(item) if item else None
+
+    def record_visit(self, user_id: str, language: str) -> bool:
+        """Store the user's language and first visit; True only for the very first visit
+        (of concurrent first visits exactly one sees no earlier ``first_seen_at``)."""
+        old = client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"user_id": _s(user_id)},
+            UpdateExpression="SET first_seen_at = if_not_exists(first_seen_at, :now), "
+            "#lang = :lang",
+            ExpressionAttributeNames={"#lang": "language"},
+            ExpressionAttributeValues={":now": {"N": str(int(time.time()))}, ":lang": _s(language)},
+            ReturnValues="UPDATED_OLD",
+        ).get("Attributes", {})
+        return "first_seen_at" not in old
 
     def users_of_customer(self, customer_id: str) -> tuple[str, ...]:
         # Two are enough to tell "one" from "more than one" (which the ownership rule refuses).

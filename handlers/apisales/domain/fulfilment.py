@@ -18,7 +18,7 @@ repaired by running the whole path again (Stripe redelivers on 5xx). Downgrade i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from apisales.domain.api_key import KeyService
 from apisales.domain.entitlements import (
@@ -39,6 +39,12 @@ class Outcome:
     plan: str
     key_id: str
     subscription: SubscriptionSnapshot | None
+    previous_plan: str = ""  # the plan the key was on before (the default plan if no key)
+    key_created: bool = False  # the user's first key was issued on this path
+
+    @property
+    def plan_changed(self) -> bool:
+        return self.plan != self.previous_plan
 
 
 @dataclass
@@ -57,20 +63,27 @@ class Fulfilment:
 
     def sync(self, user_id: str, customer_id: str) -> Outcome:
         """Make the user agree with Stripe's current state for ``customer_id``."""
+        before = self.users.get(user_id)
+        previous = (before and (before.key_plan or before.plan)) or self.catalog.default_plan
         sub = self._current(customer_id)
+        created = False
         for _ in range(MAX_ROUNDS):
             outcome = self.apply(user_id, customer_id, sub)
+            created = created or outcome.key_created
             latest = self._current(customer_id)
             if latest == sub:
-                return outcome
+                break
             sub = latest
-        return self.apply(user_id, customer_id, sub)
+        else:
+            outcome = self.apply(user_id, customer_id, sub)
+            created = created or outcome.key_created
+        return replace(outcome, previous_plan=previous, key_created=created)
 
     def apply(
         self, user_id: str, customer_id: str, sub: SubscriptionSnapshot | None
     ) -> Outcome:
         plan: Plan = entitled_plan(sub, self.catalog, self.grace_on_past_due())
         self.users.record_subscription(user_id, customer_id, sub, plan.name)
-        key_id, _ = self.key_service.ensure_key(user_id, plan)
+        key_id, created = self.key_service.ensure_key(user_id, plan)
         self.identity.set_plan(user_id, plan.name, customer_id)
-        return Outcome(user_id, plan.name, key_id, sub)
+        return Outcome(user_id, plan.name, key_id, sub, key_created=created)

@@ -16,3 +16,5 @@ class UserRecord:
     plan: str | None = None
     api_key_id: str | None = None
     key_plan: str | None = None
+    language: str | None = None  # for mails: the console's language (domain/language.py)
+    first_seen_at: int | None = None  # the account function's first answer to this user

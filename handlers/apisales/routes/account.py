@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales import container, settings
+from apisales.business_metrics import Metric
 from apisales.domain.entitlements import Plan
+from apisales.domain.language import from_accept_language
 from apisales.domain.usage import (
     Quota,
     QuotaPeriod,
@@ -21,9 +24,11 @@ from apisales.domain.usage import (
 from apisales.domain.users import UserRecord
 from apisales.http.claims import caller_from_event
 from apisales.http.errors import ApiError, NotFound
+from apisales.observability import AWS_SDK, count, tracer_for
 from apisales.routes.common import make_app
 
 logger = Logger()
+tracer = tracer_for([AWS_SDK])
 app = make_app(logger)
 # What this function's role may call (infra/functions.py), made in Lambda's init phase.
 container.create_clients(("dynamodb", "apigateway"))
@@ -69,10 +74,21 @@ def _subscription(record: UserRecord | None) -> dict[str, Any] | None:
     }
 
 
+def _remember(user_id: str, record: UserRecord | None) -> None:
+    """Keep the reader's language for the mails we send them (Accept-Language: the browser's
+    languages, or the console's choice); a first visit is a sign-up. Written only on change."""
+    language = from_accept_language(app.current_event.headers.get("Accept-Language"))
+    if record and record.first_seen_at and record.language == language:
+        return
+    if container.users().record_visit(user_id, language):
+        count(Metric.SIGN_UPS)
+
+
 @app.get("/account")
 def get_account() -> dict[str, Any]:
     user_id = _caller_id()
     record = container.users().get(user_id)
+    _remember(user_id, record)
     key = None
     if record and record.api_key_id:
         key = {"id": record.api_key_id, "plan": _key_plan_of(record)}
@@ -90,6 +106,8 @@ def issue_api_key() -> tuple[dict[str, Any], int]:
     record = container.users().get(user_id)
     plan = settings.plan_catalog().plan(_plan_of(record))
     key_id, created = container.key_service().ensure_key(user_id, plan)
+    if created:
+        count(Metric.KEYS_ISSUED)
     return _key_with_value(user_id, key_id), 201 if created else 200
 
 
@@ -106,6 +124,7 @@ def rotate_api_key() -> dict[str, Any]:
     record = _record_with_key(user_id)
     plan = settings.plan_catalog().plan(_plan_of(record))
     key_id = container.key_service().rotate(user_id, record.api_key_id, plan)
+    count(Metric.KEYS_ISSUED)
     return _key_with_value(user_id, key_id)
 
 
@@ -151,6 +170,8 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST,
+                              clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -7,9 +7,11 @@ from typing import Any
 
 import stripe
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales import container, settings
+from apisales.business_metrics import Cause, Metric
 from apisales.domain.billing_object import BillingObject
 from apisales.domain.entitlements import SUBSCRIBED_STATUSES, current_subscription
 from apisales.domain.errors import CustomerConflict
@@ -19,9 +21,11 @@ from apisales.domain.users import UserRecord
 from apisales.http.boundary import request_body
 from apisales.http.claims import Caller, caller_from_event
 from apisales.http.errors import BadRequest, Conflict, NotFound
+from apisales.observability import AWS_SDK, HTTP, count, count_sync, tracer_for
 from apisales.routes.common import make_app
 
 logger = Logger()
+tracer = tracer_for([AWS_SDK, HTTP])
 app = make_app(logger, (stripe.StripeError,))
 # What this function's role may call (infra/functions.py), made in Lambda's init phase.
 container.create_clients(("dynamodb", "apigateway", "secretsmanager", "cognito-idp"))
@@ -83,6 +87,7 @@ def create_checkout() -> dict[str, Any]:
         cancel_url=f"{base}/upgrade/canceled?plan={plan.name}",
     )
     container.checkout_sessions().record_created(session["id"], caller.user_id)
+    count(Metric.CHECKOUTS_STARTED)
     return {"url": session["url"], "session_id": session["id"]}
 
 
@@ -135,7 +140,8 @@ def checkout_status(session_id: str) -> dict[str, Any]:
             raise _security_refusal(Refusal("user_bound_to_another_customer", True, {
                 "user_id": conflict.user_id, "customer_id": conflict.customer_id}),
                 session_id) from None
-        container.checkout_sessions().mark_fulfilled(session_id, owner.user_id)
+        first = container.checkout_sessions().mark_fulfilled(session_id, owner.user_id)
+        count_sync(outcome, Cause.CHECKOUT_STATUS, first_fulfilment=first)
         plan = outcome.plan
     return {
         "session_id": session_id,
@@ -165,6 +171,8 @@ def create_portal() -> dict[str, Any]:
     return {"url": url}
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST,
+                              clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

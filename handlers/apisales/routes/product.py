@@ -13,13 +13,17 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales.http.boundary import install_boundary, request_body
 from apisales.http.errors import error_response, install_error_handlers
 from apisales.mail.errors import MailError
 from apisales.mail.limits import MAX_REQUEST_BYTES
+from apisales.observability import tracer_for
 
 logger = Logger()
+tracer = tracer_for([])  # no AWS or HTTP library: the handler's span, the IMAP call's below
 app = APIGatewayRestResolver()
 install_error_handlers(app, logger)
 install_boundary(app, MAX_REQUEST_BYTES)  # size, JSON, depth, surrogates, schema: before routes
@@ -63,7 +67,9 @@ def _run(operation: str, call: Any, query: Any, host: str) -> dict[str, Any]:
     # Log the operation, target host and outcome only: never credentials or mail content.
     started = time.monotonic()
     try:
-        result = call(query)
+        with tracer.provider.in_subsegment(f"## imap {operation}") as span:
+            span.put_annotation("imap_host", host)
+            result = call(query)
     except MailError as exc:
         logger.info(
             "mail call failed",
@@ -105,5 +111,8 @@ def attachment() -> dict[str, Any]:
     return _run("attachment", service.get_attachment, query, query.imap.host)
 
 
-def lambda_handler(event: dict, context: Any) -> dict:
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST,
+                              clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -15,23 +15,29 @@ effects succeeded, so a failure (503) leaves the event to Stripe's retry.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import stripe
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales import container
 from apisales.adapters.stripe_objects import billing_object, object_id
+from apisales.business_metrics import EVENT_TYPE, OUTCOME, Cause, Metric, Outcome
 from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.errors import CustomerConflict
 from apisales.domain.ownership import Owner, Refusal, body_disagrees, disagreements
 from apisales.http.errors import BadRequest
 from apisales.http.requests import raw_body
 from apisales.http.stripe_events import verified_event
+from apisales.observability import AWS_SDK, HTTP, count, count_sync, tracer_for
 from apisales.routes.common import make_app
 
 logger = Logger()
+tracer = tracer_for([AWS_SDK, HTTP])
 app = make_app(logger, (stripe.StripeError,))
 # What this function's role may call (infra/functions.py), made in Lambda's init phase.
 container.create_clients(("dynamodb", "apigateway", "secretsmanager", "cognito-idp"))
@@ -56,6 +62,25 @@ OBJECT_KINDS = {
 }
 
 
+@dataclass
+class Delivery:
+    """What became of one delivery, for the ``WebhookEvents`` metric."""
+
+    type: str = "unknown"  # Stripe's event type, once the signature is verified
+    outcome: Outcome = Outcome.APPLIED
+
+
+_delivery: ContextVar[Delivery] = ContextVar("delivery")
+
+
+def _outcome(status: int) -> Outcome:
+    if status >= 500:
+        return Outcome.FAILED
+    if status >= 400:
+        return Outcome.REFUSED
+    return _delivery.get().outcome
+
+
 def _retrieve(kind: ObjectKind, oid: str) -> BillingObject | None:
     billing = container.stripe_billing()
     if kind is ObjectKind.CHECKOUT_SESSION:
@@ -74,6 +99,10 @@ def _owner(kind: ObjectKind, body: dict[str, Any], actual: BillingObject) -> Own
 
 
 def _ack(**extra: Any) -> dict[str, Any]:
+    if "ignored" in extra:
+        _delivery.get().outcome = Outcome.IGNORED
+    elif extra.get("duplicate"):
+        _delivery.get().outcome = Outcome.DUPLICATE
     return {"received": True, **extra}
 
 
@@ -95,6 +124,7 @@ def receive() -> dict[str, Any]:
     event = verified_event(payload, signature, container.webhook_secret())
     event_id, event_type = event["id"], event["type"]
     logger.append_keys(stripe_event_id=event_id, stripe_event_type=event_type)
+    _delivery.get().type = event_type
     if event_type not in HANDLED_TYPES:
         return _ack(ignored="unhandled_type")
     events = container.processed_events()
@@ -121,13 +151,25 @@ def receive() -> dict[str, Any]:
     except CustomerConflict as conflict:  # bound to another customer since the check
         return _refused(Refusal("user_bound_to_another_customer", True, {
             "user_id": conflict.user_id, "customer_id": conflict.customer_id}))
+    first = False
     if kind is ObjectKind.CHECKOUT_SESSION:
-        container.checkout_sessions().mark_fulfilled(actual.id, owner.user_id)
+        first = container.checkout_sessions().mark_fulfilled(actual.id, owner.user_id)
+    count_sync(outcome, Cause.WEBHOOK, first_fulfilment=first)
     events.mark_processed(event_id, event_type)
     logger.info("customer synced", extra={"user_id": owner.user_id, "plan": outcome.plan})
     return _ack(plan=outcome.plan)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST,
+                              clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    delivery = Delivery()
+    token = _delivery.set(delivery)
+    try:
+        response = app.resolve(event, context)
+        count(Metric.WEBHOOK_EVENTS, **{EVENT_TYPE: delivery.type,
+                                       OUTCOME: _outcome(response["statusCode"])})
+        return response
+    finally:
+        _delivery.reset(token)
