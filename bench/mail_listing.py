@@ -18,7 +18,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "handlers"), str(ROOT / "tests" / "mail")]
+sys.path[:0] = [
+    str(ROOT / "handlers"),
+    str(ROOT / "products" / "fm_mail"),
+    str(ROOT / "tests" / "products" / "fm_mail"),
+]
 
 import fm_corpus  # noqa: E402
 from fm_dovecot import Dovecot  # noqa: E402
@@ -60,7 +64,7 @@ def main() -> None:
         os.environ["ALLOW_LOOPBACK_IMAP"] = "true"
         os.environ["IMAP_CA_BUNDLE"] = dovecot.ca_file
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-        from apisales.routes import product
+        from fm_mail import handler as product
 
         port = dovecot.tls_port if args.security == "tls" else dovecot.starttls_port
         imap = {

@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from apisales.mail.charsets import decode_bytes
-from apisales.mail.limits import MAX_BODY_CHARS
+from fm_mail.charsets import decode_bytes
+from fm_mail.limits import MAX_BODY_CHARS
 
 _MAX_HEADER_CHARS = 4_000
 _MAX_ADDRESSES = 100

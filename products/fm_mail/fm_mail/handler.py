@@ -16,8 +16,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from apisales.http.boundary import install_boundary, request_body
 from apisales.http.errors import error_response, install_error_handlers
-from apisales.mail.errors import MailError
-from apisales.mail.limits import MAX_REQUEST_BYTES
+from fm_mail.errors import MailError
+from fm_mail.limits import MAX_REQUEST_BYTES
 
 logger = Logger()
 app = APIGatewayRestResolver()
@@ -83,7 +83,7 @@ def _run(operation: str, call: Any, query: Any, host: str) -> dict[str, Any]:
 
 @app.post("/v1/mail/mailboxes")
 def mailboxes() -> dict[str, Any]:
-    from apisales.mail import request, service
+    from fm_mail import request, service
 
     settings = request.parse_mailboxes(_body())
     return _run("mailboxes", service.list_mailboxes, settings, settings.host)
@@ -91,7 +91,7 @@ def mailboxes() -> dict[str, Any]:
 
 @app.post("/v1/mail/messages")
 def messages() -> dict[str, Any]:
-    from apisales.mail import request, service
+    from fm_mail import request, service
 
     query = request.parse_list(_body())
     return _run("messages", service.list_messages, query, query.imap.host)
@@ -99,7 +99,7 @@ def messages() -> dict[str, Any]:
 
 @app.post("/v1/mail/attachment")
 def attachment() -> dict[str, Any]:
-    from apisales.mail import request, service
+    from fm_mail import request, service
 
     query = request.parse_attachment(_body())
     return _run("attachment", service.get_attachment, query, query.imap.host)
