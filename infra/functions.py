@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -13,20 +14,21 @@ import pulumi_aws as aws
 from infra import iam
 from infra.aws_context import AwsContext
 from infra.config import StackConfig, url_origin
+from infra.config_errors import NAMESPACE
 from infra.data import CUSTOMER_INDEX, Data
 from infra.naming import physical_name
-from infra.packaging import LambdaArchive
-from infra.routes import ACCOUNT, BILLING, PRODUCT, WEBHOOK
+from infra.packaging import ArchiveSource, LambdaArchive
+from infra.products import Product, discover_products
+from infra.routes import ACCOUNT, BILLING, WEBHOOK
 from infra.secrets import StripeSecrets
 
 RUNTIME = "python3.12"
 ARCHITECTURE = "arm64"
 FUNCTION_NAME_MAX = 64  # Lambda's limit on a function name
 # API Gateway gives up on an integration after 29 s (and answers 504); a function still
-# running then is billed for nothing, so the product function must finish before.
+# running then is billed for nothing, so a product's function must finish before
+# (infra.products refuses a longer timeout).
 API_GATEWAY_INTEGRATION_TIMEOUT_S = 29
-PRODUCT_TIMEOUT_S = 25
-IMAP_DEADLINE_S = 20  # the whole IMAP session, inside the function's own timeout
 
 _TABLE_READ = ["dynamodb:GetItem", "dynamodb:Query"]
 _TABLE_WRITE = ["dynamodb:PutItem", "dynamodb:UpdateItem"]  # records expire; none is deleted
@@ -47,6 +49,15 @@ class FunctionSpec:
     manages_keys: bool = False  # API Gateway keys and usage-plan membership
     cognito_attributes: bool = False  # writes custom:plan_type / custom:stripe_customer_id
     extra_env: dict[str, str] = field(default_factory=dict)
+    # A product's function (docs/products.md): env name -> boolean stack config key, its
+    # own requirements file and the folder of its runtime package.
+    config_flags: dict[str, str] = field(default_factory=dict)
+    requirements: Path | None = None
+    source_root: Path | None = None
+
+    @property
+    def archive_source(self) -> ArchiveSource:
+        return ArchiveSource(self.handler, self.requirements, self.source_root)
 
 
 FUNCTION_SPECS: dict[str, FunctionSpec] = {
@@ -64,12 +75,35 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
         timeout_s=20, tables=("users", "checkout-sessions", "stripe-events"), stripe=True,
         customer_lookup=True, webhook_secret=True, manages_keys=True, cognito_attributes=True,
     ),
-    PRODUCT: FunctionSpec(
-        PRODUCT, "apisales.routes.product.lambda_handler", "FM Mail: IMAP mail and attachments",
-        memory_mb=512, timeout_s=PRODUCT_TIMEOUT_S,
-        extra_env={"IMAP_DEADLINE": str(IMAP_DEADLINE_S)},
-    ),
 }  # fmt: skip
+
+
+def product_function_specs(products: tuple[Product, ...]) -> dict[str, FunctionSpec]:
+    """The functions the product plug-ins declare: no table, secret or key of the core."""
+    return {
+        function.name: FunctionSpec(
+            function.name, function.handler, function.description,
+            memory_mb=function.memory_mb, timeout_s=function.timeout_s,
+            extra_env=dict(function.environment), config_flags=dict(function.config_flags),
+            requirements=function.requirements, source_root=product.root,
+        )
+        for product in products
+        for function in product.functions
+    }  # fmt: skip
+
+
+def all_function_specs(products_dir: Path | None = None) -> dict[str, FunctionSpec]:
+    """The core's functions and every product's, by name (a clash is refused)."""
+    products = product_function_specs(discover_products(products_dir))
+    if clash := sorted(set(products) & set(FUNCTION_SPECS)):
+        raise ValueError(f"a product declares a function the core has: {', '.join(clash)}")
+    return {**FUNCTION_SPECS, **products}
+
+
+def archive_sources(concerns: list[str] | None = None) -> dict[str, ArchiveSource]:
+    """What to build each function's archive from (all functions, or ``concerns``)."""
+    specs = all_function_specs()
+    return {c: specs[c].archive_source for c in (specs if concerns is None else concerns)}
 
 
 def function_name(concern: str) -> str:
@@ -117,9 +151,10 @@ class Functions(pulumi.ComponentResource):
         self._portal_configuration_id = stripe_portal_configuration_id
         self._archives = archives
         self._plan_catalog = plan_catalog(config, usage_plan_ids)
+        specs = all_function_specs()
         self.functions = {}
         for concern in concerns:
-            function = self._function(name, FUNCTION_SPECS[concern])
+            function = self._function(name, specs[concern])
             aws.lambda_.Permission(
                 f"{name}-{concern}-from-api",
                 action="lambda:InvokeFunction",
@@ -269,9 +304,10 @@ class Functions(pulumi.ComponentResource):
             env["STRIPE_PORTAL_CONFIGURATION"] = self._portal_configuration_id
         if spec.webhook_secret:
             env["STRIPE_WEBHOOK_SECRET_ARN"] = self._secrets.webhook_secret_arn
-        if spec.concern == PRODUCT:
-            env["ALLOW_LOOPBACK_IMAP"] = "true" if config.allow_loopback_imap else "false"
         env.update(spec.extra_env)
+        flags = pulumi.Config(NAMESPACE)
+        for variable, key in spec.config_flags.items():
+            env[variable] = "true" if flags.get_bool(key) else "false"
         return env
 
 

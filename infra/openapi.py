@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from infra import request_contract
-from infra.routes import ACCOUNT_ROUTES, FM_MAIL_ROUTES, Auth, Route
+from infra.products import discover_products
+from infra.routes import ACCOUNT_ROUTES, Auth, Route, plugin_routes
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -40,34 +42,35 @@ SECURITY_SCHEMES: dict[str, Any] = {
                "description": "Your API key (console: Account)"},
 }  # fmt: skip
 _SECURITY = {Auth.COGNITO: "cognito", Auth.API_KEY: "apiKey"}
-# Errors a route of each kind can answer besides 400 (its own refusals are all documented).
+# Errors a route of each kind can answer besides 400 (its own refusals are all documented);
+# a product adds its own (its declaration's ``errors``).
 _ERRORS = {
     Auth.COGNITO: {"401": "No or an invalid token", "404": "Nothing to show yet",
                    "409": "Conflicts with the current state", "413": "Body too large",
                    "415": "Body is not JSON", "429": "Too many requests",
                    "503": "A dependency failed; try again"},
-    Auth.API_KEY: {"403": "No or an unknown API key", "404": "No such mailbox, message or part",
-                   "409": "The mailbox changed (UIDVALIDITY)", "413": "Too large",
-                   "415": "Body is not JSON",
-                   "422": "The IMAP server refused the username or password",
-                   "429": "Over the plan's quota or rate",
-                   "502": "The IMAP server could not be reached or answered badly",
-                   "504": "The IMAP server did not answer in time"},
+    Auth.API_KEY: {"403": "No or an unknown API key", "413": "Too large",
+                   "415": "Body is not JSON", "429": "Over the plan's quota or rate"},
 }  # fmt: skip
 
 
 def customer_routes() -> tuple[Route, ...]:
-    return ACCOUNT_ROUTES + FM_MAIL_ROUTES
+    return ACCOUNT_ROUTES + plugin_routes()
 
 
 def openapi_document(server_url: str | None = None) -> dict[str, Any]:
+    products = discover_products()
+    titles = [p.title for p in products]
+    errors = {p.name: p.errors for p in products}
+    product_of = {(r.method, r.path): p.name for p in products for r in p.routes}
     paths: dict[str, dict[str, Any]] = {}
     for route in customer_routes():
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+        own = errors.get(product_of.get((route.method, route.path), ""), {})
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, own)
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {
-            "title": "api-sales: account, billing and FM Mail",
+            "title": "api-sales: " + ", ".join(["account", "billing", *titles]),
             "version": "1",
             "description": "Every refusal is a JSON 4xx {\"error\": {\"code\", \"message\"}}, "
                            "naming the field when there is one.",
@@ -83,12 +86,13 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
     return document
 
 
-def _operation(route: Route) -> dict[str, Any]:
+def _operation(route: Route, product_errors: Mapping[str, str]) -> dict[str, Any]:
     spec = request_contract.operation(route.method, route.path) or {}
     ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     responses: dict[str, Any] = {status: ok for status in spec.get("success", ["200"])}
     responses["400"] = _error("The request breaks the schema; error.field names the input")
-    responses.update({status: _error(text) for status, text in _ERRORS[route.auth].items()})
+    errors = {**_ERRORS[route.auth], **product_errors}
+    responses.update({status: _error(text) for status, text in sorted(errors.items())})
     operation: dict[str, Any] = {
         "operationId": request_contract.model_name(route.method, route.path),
         "summary": spec.get("summary", route.resource_name),

@@ -14,13 +14,13 @@ from infra.console import WebConsole, WebConsoleArgs
 from infra.console_content import ConsoleContent, ConsoleContentArgs, console_settings
 from infra.console_edge import aws_connect_sources
 from infra.data import Data
-from infra.functions import FUNCTION_SPECS, Functions, function_name
+from infra.functions import Functions, archive_sources, function_name
 from infra.identity import Identity, domain_prefix, hosted_ui_domain_name
 from infra.monitoring import Monitoring, MonitoringArgs
 from infra.naming import physical_name, qualified_stack_name
 from infra.packaging import LambdaArchive, build_function_archives
 from infra.previous_run import previous_stack_outputs
-from infra.routes import PRODUCT, WEBHOOK, WEBHOOK_ROUTE, all_routes
+from infra.routes import UPSTREAM, WEBHOOK, WEBHOOK_ROUTE, all_routes
 from infra.schema_guard import (
     DEPLOYED_ATTRIBUTES_OUTPUT,
     guard_user_pool_schema,
@@ -60,7 +60,7 @@ def build_stack(
     routes = all_routes(config.upstream_url)
     concerns = sorted({route.function for route in routes})
     if config.upstream_url:  # the seller's API answers the product routes itself
-        concerns.remove(PRODUCT)
+        concerns.remove(UPSTREAM)
 
     previous = previous_stack_outputs()
     # The guard's verdict is the pool's `schemas` input: a refused change fails the program
@@ -125,7 +125,7 @@ def build_stack(
         "functions",
         config,
         context,
-        archives or build_function_archives({c: FUNCTION_SPECS[c].handler for c in concerns}),
+        archives or build_function_archives(archive_sources(concerns)),
         concerns,
         data,
         secrets,

@@ -174,9 +174,9 @@ def dev_config() -> dict[str, Any]:
 @cache
 def shared_archives() -> dict[str, LambdaArchive]:
     """Every function's archive, built once per test process."""
-    from infra.functions import FUNCTION_SPECS
+    from infra.functions import archive_sources
 
-    return build_function_archives({c: spec.handler for c, spec in FUNCTION_SPECS.items()})
+    return build_function_archives(archive_sources())
 
 
 def _to_config_value(value: Any) -> str:

@@ -14,7 +14,7 @@ import yaml
 from infra import functions as infra_functions
 from infra.functions import API_GATEWAY_INTEGRATION_TIMEOUT_S, function_name
 from infra.identity import default_domain_prefix
-from infra.routes import FM_MAIL_ROUTES, PRODUCT
+from infra.routes import plugin_routes
 from tests.infra.harness import PROJECT_ROOT, SECRET_SIGNATURE, reveal, run_program
 
 DOMAIN = "aws:cognito/userPoolDomain:UserPoolDomain"
@@ -187,6 +187,9 @@ def test_a_removed_route_is_redeployed_once_its_method_is_gone(dev_run):
     assert _redeployment(after) == _redeployment(dev_run), "a settled API is not redeployed"
 
 
+PRODUCT = "product"  # FM Mail's function (products/fm_mail/product.toml)
+
+
 # --- DynamoDB, Lambda ---------------------------------------------------------------------
 
 
@@ -200,7 +203,7 @@ def test_product_function_finishes_before_api_gateway_gives_up(dev_run):
 def test_function_names_stay_distinct_and_legal_for_long_stack_names(monkeypatch):
     long_stack = "customer-facing-production-eu-central-1-blue-green-2026"
     monkeypatch.setattr(pulumi, "get_stack", lambda: long_stack)
-    names = {concern: function_name(concern) for concern in infra_functions.FUNCTION_SPECS}
+    names = {concern: function_name(concern) for concern in infra_functions.all_function_specs()}
     assert all(len(name) <= 64 for name in names.values()), names
     assert len(set(names.values())) == len(names), names
     full = f"api-sales-{long_stack}-{PRODUCT}"
@@ -225,7 +228,7 @@ def test_a_long_stack_wires_the_api_to_the_functions_it_creates():
 
 def test_product_urls_carry_the_version_once(dev_run):
     api_url = dev_run.exports["apiUrl"]
-    for route in FM_MAIL_ROUTES:
+    for route in plugin_routes():
         url = api_url + route.path
         assert "/v1/v1/" not in url and url.count("/v1/") == 1, url
 

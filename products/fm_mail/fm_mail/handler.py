@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import time
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
+from apisales.contract import RequestContract
 from apisales.http.boundary import install_boundary, request_body
 from apisales.http.errors import error_response, install_error_handlers
 from fm_mail.errors import MailError
@@ -22,7 +24,8 @@ from fm_mail.limits import MAX_REQUEST_BYTES
 logger = Logger()
 app = APIGatewayRestResolver()
 install_error_handlers(app, logger)
-install_boundary(app, MAX_REQUEST_BYTES)  # size, JSON, depth, surrogates, schema: before routes
+# Size, JSON, depth, surrogates and the schema of FM Mail's own contract: before the routes.
+install_boundary(app, MAX_REQUEST_BYTES, RequestContract(Path(__file__).with_name("requests.json")))
 
 # One table from machine-readable code to HTTP status. IMAP credential failures use 422,
 # not 401/403, which clients read as "your API key is wrong".
