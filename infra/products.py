@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infra.config_errors import NAMESPACE
-
 PRODUCTS_DIR = Path(__file__).resolve().parent.parent / "products"
 DECLARATION = "product.toml"
 PATH_PREFIX = "/v1/"  # product routes live under the API version; the core's never do
@@ -30,6 +28,7 @@ _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _CONFIG_KEY = re.compile(r"^[a-z][A-Za-z0-9]*$")
 # Environment every function gets from the core (infra/functions.py): a product cannot
 # override what the boundary and Powertools rely on.
+CORE_PACKAGES = ("apisales", "infra", "sandbox", "tests", "policies")
 _RESERVED_ENV = ("POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL", "CORS_ALLOW_ORIGIN")
 
 
@@ -105,6 +104,8 @@ def load_product(declaration: Path) -> Product:
     if name != folder.name:
         raise ProductError(declaration, "name", f"must be the folder's name ({folder.name!r})")
     package = _text(raw, "package", declaration, _NAME)
+    if package in CORE_PACKAGES:
+        raise ProductError(declaration, "package", f"{package!r} is the core's")
     if not (folder / package / "__init__.py").is_file():
         raise ProductError(declaration, "package", f"{folder / package} is not a package")
     schemas = _file(folder, raw, "request_schemas", declaration)
@@ -196,6 +197,9 @@ def _check_operations(product: Product, source: Path) -> None:
 
 
 def _check_unique(products: tuple[Product, ...]) -> None:
+    packages = [product.package for product in products]
+    if len(set(packages)) != len(packages):
+        raise ProductError(products[0].root.parent, "package", "two products share a package")
     seen_functions: dict[str, str] = {}
     seen_routes: dict[tuple[str, str], str] = {}
     for product in products:
@@ -256,8 +260,3 @@ def _file(folder: Path, raw: Any, name: str, source: Path, key: str | None = Non
 def _project_path(folder: Path, raw: Any, name: str, source: Path) -> Path:
     """A path relative to the repository (the folder holding ``products/``)."""
     return (folder.parent.parent / _text(raw, name, source)).resolve()
-
-
-def config_key(key: str) -> str:
-    """``allowLoopbackImap`` -> ``api-sales:allowLoopbackImap`` (how docs name a setting)."""
-    return f"{NAMESPACE}:{key}"
