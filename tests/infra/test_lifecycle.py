@@ -15,7 +15,7 @@ from infra import functions as infra_functions
 from infra.functions import API_GATEWAY_INTEGRATION_TIMEOUT_S, function_name
 from infra.identity import default_domain_prefix
 from infra.routes import plugin_routes
-from tests.infra.harness import PROJECT_ROOT, SECRET_SIGNATURE, reveal, run_program
+from tests.infra.harness import PROJECT_ROOT, is_secret, reveal, run_program
 
 DOMAIN = "aws:cognito/userPoolDomain:UserPoolDomain"
 POOL = "aws:cognito/userPool:UserPool"
@@ -242,7 +242,7 @@ def test_upstream_receives_a_generated_secret_header():
     assert password.inputs["length"] >= 32 and password.inputs["special"] is False
     value = password.outputs["result"]
     integration = run.named(INTEGRATION, "ANY /v1/{proxy+}").inputs
-    assert SECRET_SIGNATURE in integration["requestParameters"], "kept secret in the state"
+    assert is_secret(integration["requestParameters"]), "kept secret in the state"
     assert reveal(integration["requestParameters"]) == {
         "integration.request.path.proxy": "method.request.path.proxy",
         "integration.request.header.X-Gateway-Secret": f"'{value}'",
@@ -251,7 +251,7 @@ def test_upstream_receives_a_generated_secret_header():
     secret = run.named(SECRET, "upstream-secret")
     assert secret.inputs["name"] == "api-sales/dev/upstream-gateway-secret"
     version = run.named(SECRET_VERSION, "upstream-secret").inputs
-    assert SECRET_SIGNATURE in version["secretString"]
+    assert is_secret(version["secretString"])
     assert reveal(version["secretString"]) == value
     assert run.exports["upstreamSecretArn"] == secret.outputs["arn"]
     assert value not in repr(run.exports)
