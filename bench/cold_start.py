@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from infra.functions import FUNCTION_SPECS  # noqa: E402
+from infra.functions import all_function_specs, archive_sources  # noqa: E402
 from infra.packaging import LambdaArchive, build_function_archives  # noqa: E402
 from sandbox.deploy.lambda_imports import handler_module, lambda_code  # noqa: E402
 
@@ -99,11 +99,11 @@ def allowed_services() -> dict[str, list[str]]:
     from tests.infra.harness import code_services, run_program
 
     by_handler = code_services(run_program())
-    return {concern: by_handler[spec.handler] for concern, spec in FUNCTION_SPECS.items()}
+    return {concern: by_handler[spec.handler] for concern, spec in all_function_specs().items()}
 
 
 def handler_code(subject: Subject) -> str:
-    module = handler_module(FUNCTION_SPECS[subject.function].handler)
+    module = handler_module(all_function_specs()[subject.function].handler)
     clients = (
         "from apisales.adapters import aws\n"
         f"for service in {subject.services!r}:\n    aws.client(service)\n"
@@ -156,7 +156,7 @@ def main() -> None:
         parser.error("--runs: at least 5")
     bytecode = not args.no_bytecode
 
-    archives = build_function_archives({c: s.handler for c, s in FUNCTION_SPECS.items()})
+    archives = build_function_archives(archive_sources())
     services = allowed_services()
     with ExitStack() as stack:
         subjects = []

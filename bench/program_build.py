@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from infra.functions import FUNCTION_SPECS  # noqa: E402
+from infra.functions import archive_sources  # noqa: E402
 from infra.packaging import build_function_archives  # noqa: E402
 from tests.infra.harness import run_program  # noqa: E402
 
@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
 
-    handlers = {concern: spec.handler for concern, spec in FUNCTION_SPECS.items()}
+    handlers = archive_sources()
     with tempfile.TemporaryDirectory() as build_dir:
         started = time.perf_counter()
         archives = build_function_archives(handlers, build_dir=Path(build_dir))

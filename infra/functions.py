@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -13,21 +14,22 @@ import pulumi_aws as aws
 from infra import iam
 from infra.aws_context import AwsContext
 from infra.config import StackConfig, url_origin
+from infra.config_errors import NAMESPACE
 from infra.data import CUSTOMER_INDEX, Data
 from infra.metric_vocabulary import vocabulary
 from infra.naming import physical_name
-from infra.packaging import LambdaArchive
-from infra.routes import ACCOUNT, BILLING, PRODUCT, WEBHOOK
+from infra.packaging import ArchiveSource, LambdaArchive
+from infra.products import Product, discover_products
+from infra.routes import ACCOUNT, BILLING, WEBHOOK
 from infra.secrets import StripeSecrets
 
 RUNTIME = "python3.12"
 ARCHITECTURE = "arm64"
 FUNCTION_NAME_MAX = 64  # Lambda's limit on a function name
 # API Gateway gives up on an integration after 29 s (and answers 504); a function still
-# running then is billed for nothing, so the product function must finish before.
+# running then is billed for nothing, so a product's function must finish before
+# (infra.products refuses a longer timeout).
 API_GATEWAY_INTEGRATION_TIMEOUT_S = 29
-PRODUCT_TIMEOUT_S = 25
-IMAP_DEADLINE_S = 20  # the whole IMAP session, inside the function's own timeout
 # The reconciliation sweep: run by EventBridge Scheduler, not by the API. It stops itself
 # SWEEP_STOP_MARGIN_S before its timeout with its cursor stored (domain/sweep.py), and its
 # lease outlives the timeout, so two runs never sweep at once.
@@ -57,6 +59,15 @@ class FunctionSpec:
     scans_users: bool = False  # walks the whole users table (the sweep)
     invoked_by_api: bool = True  # False: no API Gateway permission (a scheduled function)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # A product's function (docs/products.md): env name -> boolean stack config key, its
+    # own requirements file and the folder of its runtime package.
+    config_flags: dict[str, str] = field(default_factory=dict)
+    requirements: Path | None = None
+    source_root: Path | None = None
+
+    @property
+    def archive_source(self) -> ArchiveSource:
+        return ArchiveSource(self.handler, self.requirements, self.source_root)
 
 
 FUNCTION_SPECS: dict[str, FunctionSpec] = {
@@ -76,11 +87,6 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
         timeout_s=20, tables=("users", "checkout-sessions", "stripe-events"), stripe=True,
         customer_lookup=True, webhook_secret=True, manages_keys=True, cognito_attributes=True,
     ),
-    PRODUCT: FunctionSpec(
-        PRODUCT, "apisales.routes.product.lambda_handler", "FM Mail: IMAP mail and attachments",
-        memory_mb=512, timeout_s=PRODUCT_TIMEOUT_S,
-        extra_env={"IMAP_DEADLINE": str(IMAP_DEADLINE_S)},
-    ),
     SWEEP: FunctionSpec(
         SWEEP, "apisales.routes.sweep.lambda_handler", "Reconciliation sweep: Stripe to keys",
         timeout_s=SWEEP_TIMEOUT_S, tables=("users", "sweep-state"), stripe=True,
@@ -88,6 +94,34 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
         invoked_by_api=False, extra_env={"SWEEP_CONCURRENCY": str(SWEEP_CONCURRENCY)},
     ),
 }  # fmt: skip
+
+
+def product_function_specs(products: tuple[Product, ...]) -> dict[str, FunctionSpec]:
+    """The functions the product plug-ins declare: no table, secret or key of the core."""
+    return {
+        function.name: FunctionSpec(
+            function.name, function.handler, function.description,
+            memory_mb=function.memory_mb, timeout_s=function.timeout_s,
+            extra_env=dict(function.environment), config_flags=dict(function.config_flags),
+            requirements=function.requirements, source_root=product.root,
+        )
+        for product in products
+        for function in product.functions
+    }  # fmt: skip
+
+
+def all_function_specs(products_dir: Path | None = None) -> dict[str, FunctionSpec]:
+    """The core's functions and every product's, by name (a clash is refused)."""
+    products = product_function_specs(discover_products(products_dir))
+    if clash := sorted(set(products) & set(FUNCTION_SPECS)):
+        raise ValueError(f"a product declares a function the core has: {', '.join(clash)}")
+    return {**FUNCTION_SPECS, **products}
+
+
+def archive_sources(concerns: list[str] | None = None) -> dict[str, ArchiveSource]:
+    """What to build each function's archive from (all functions, or ``concerns``)."""
+    specs = all_function_specs()
+    return {c: specs[c].archive_source for c in (specs if concerns is None else concerns)}
 
 
 def function_name(concern: str) -> str:
@@ -135,9 +169,10 @@ class Functions(pulumi.ComponentResource):
         self._portal_configuration_id = stripe_portal_configuration_id
         self._archives = archives
         self._plan_catalog = plan_catalog(config, usage_plan_ids)
+        specs = all_function_specs()
         self.functions = {}
         for concern in concerns:
-            spec = FUNCTION_SPECS[concern]
+            spec = specs[concern]
             function = self._function(name, spec)
             self.functions[concern] = function
             if not spec.invoked_by_api:
@@ -316,11 +351,10 @@ class Functions(pulumi.ComponentResource):
             env["STRIPE_WEBHOOK_SECRET_ARN"] = self._secrets.webhook_secret_arn
         if spec.concern == SWEEP:
             env["SWEEP_STRIPE_READS_PER_SECOND"] = f"{config.sweep_stripe_reads_per_second:g}"
-            # The business metrics' `service` dimension: this stack's name (docs/operations.md).
-            env[vocabulary().SERVICE_ENV] = physical_name()
-        if spec.concern == PRODUCT:
-            env["ALLOW_LOOPBACK_IMAP"] = "true" if config.allow_loopback_imap else "false"
         env.update(spec.extra_env)
+        flags = pulumi.Config(NAMESPACE)
+        for variable, key in spec.config_flags.items():
+            env[variable] = "true" if flags.get_bool(key) else "false"
         return env
 
 

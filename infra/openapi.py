@@ -23,7 +23,8 @@ from typing import Any
 
 from infra import request_contract
 from infra.config import PlanConfig
-from infra.routes import ACCOUNT_ROUTES, FM_MAIL_ROUTES, Auth, Route, product_routes
+from infra.products import discover_products
+from infra.routes import ACCOUNT_ROUTES, Auth, Route, plugin_routes, product_routes
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -60,7 +61,7 @@ _COGNITO_ERRORS = {
 
 
 def customer_routes() -> tuple[Route, ...]:
-    return ACCOUNT_ROUTES + FM_MAIL_ROUTES
+    return ACCOUNT_ROUTES + plugin_routes()
 
 
 def openapi_document(server_url: str | None = None) -> dict[str, Any]:
@@ -73,7 +74,8 @@ def openapi_document(server_url: str | None = None) -> dict[str, Any]:
     document: dict[str, Any] = {
         "openapi": OPENAPI_VERSION,
         "info": {
-            "title": "api-sales: account, billing and FM Mail",
+            "title": "api-sales: " + ", ".join(
+                ["account", "billing", *(p.title for p in discover_products())]),
             "version": "1",
             "description": "Every refusal is a JSON 4xx {\"error\": {\"code\", \"message\"}}, "
                            "naming the field when there is one.",

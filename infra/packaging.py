@@ -2,11 +2,13 @@
 
 What goes into a function's archive:
 
-- the modules of ``handlers/apisales`` its handler module reaches through ``import``
-  statements (module level or inside functions, so lazily imported modules come along), their
-  parent packages, and the non-Python files of those packages;
+- the modules of ``handlers/apisales`` (and, for a product's function, of the product's own
+  package, docs/products.md) its handler module reaches through ``import`` statements (module
+  level or inside functions, so lazily imported modules come along), their parent packages,
+  and the non-Python files of those packages;
 - the dependencies every function needs (``handlers/requirements.txt``) plus the function's
-  own (``handlers/requirements/<function>.txt``): pinned, transitive ones included.
+  own (``handlers/requirements/<function>.txt``, or the product's ``requirements.txt``):
+  pinned, transitive ones included.
   ``boto3``/``botocore`` are not shipped: the Lambda Python runtime provides them, and
   :data:`UNUSED_DEPENDENCY_FILES` (files of those dependencies no function loads) are left out.
 
@@ -57,6 +59,21 @@ UNUSED_DEPENDENCY_FILES = (
 
 
 @dataclass(frozen=True)
+class ArchiveSource:
+    """What one function's archive is built from, beyond ``handlers/`` and its requirements.
+
+    ``source_root``: a folder holding another top-level package (a product's, such as
+    ``products/fm_mail`` for ``fm_mail``) whose modules the handler may import as well.
+    ``requirements``: the function's own pinned requirements file, when it is not
+    ``handlers/requirements/<function>.txt``.
+    """
+
+    handler: str
+    requirements: Path | None = None
+    source_root: Path | None = None
+
+
+@dataclass(frozen=True)
 class LambdaArchive:
     path: Path
     sha256: str
@@ -64,10 +81,12 @@ class LambdaArchive:
 
 
 def build_function_archives(
-    handlers: Mapping[str, str], handlers_dir: Path = HANDLERS_DIR, build_dir: Path = BUILD_DIR
+    handlers: Mapping[str, str | ArchiveSource],
+    handlers_dir: Path = HANDLERS_DIR,
+    build_dir: Path = BUILD_DIR,
 ) -> dict[str, LambdaArchive]:
     """One archive per function; ``handlers`` maps each function to its Lambda handler
-    string (``apisales.routes.account.lambda_handler``)."""
+    string (``apisales.routes.account.lambda_handler``) or its :class:`ArchiveSource`."""
     return {
         function: build_function_archive(function, handler, handlers_dir, build_dir)
         for function, handler in sorted(handlers.items())
@@ -75,24 +94,41 @@ def build_function_archives(
 
 
 def build_function_archive(
-    function: str, handler: str, handlers_dir: Path = HANDLERS_DIR, build_dir: Path = BUILD_DIR
+    function: str,
+    handler: str | ArchiveSource,
+    handlers_dir: Path = HANDLERS_DIR,
+    build_dir: Path = BUILD_DIR,
 ) -> LambdaArchive:
     """Return the archive of ``function``, building it (and its deps) if needed."""
+    source = handler if isinstance(handler, ArchiveSource) else ArchiveSource(handler)
+    roots = source_roots(handlers_dir, source.source_root)
     entries: dict[str, Path] = {}
-    for requirements in requirement_files(function, handlers_dir):
+    for requirements in requirement_files(function, handlers_dir, source.requirements):
         deps_dir = _install_dependencies(requirements, build_dir / "deps")
         used = {
             name: path for name, path in _tree_entries(deps_dir).items()
             if not any(fnmatch.fnmatchcase(name, unused) for unused in UNUSED_DEPENDENCY_FILES)
         }  # fmt: skip
         _merge(entries, used, requirements.name)
-    _merge(entries, source_files(handler.rsplit(".", 1)[0], handlers_dir), "handlers")
+    _merge(entries, source_files(source.handler.rsplit(".", 1)[0], roots), "handlers")
     return _write_archive(entries, build_dir, f"lambda-{function}")
 
 
-def requirement_files(function: str, handlers_dir: Path = HANDLERS_DIR) -> list[Path]:
+def source_roots(handlers_dir: Path = HANDLERS_DIR, extra: Path | None = None) -> dict[str, Path]:
+    """Top-level package -> the folder it is in: ``apisales`` in ``handlers/``, plus every
+    package of ``extra`` (a product's folder)."""
+    roots = {SOURCE_PACKAGE: handlers_dir}
+    if extra is not None:
+        for init in sorted(extra.glob("*/__init__.py")):
+            roots.setdefault(init.parent.name, extra)
+    return roots
+
+
+def requirement_files(
+    function: str, handlers_dir: Path = HANDLERS_DIR, own: Path | None = None
+) -> list[Path]:
     """The pinned requirements files of ``function``: the common one, then its own."""
-    own = handlers_dir / FUNCTION_REQUIREMENTS / f"{function}.txt"
+    own = own or handlers_dir / FUNCTION_REQUIREMENTS / f"{function}.txt"
     if not own.is_file():
         raise FileNotFoundError(
             f"{own} is missing: each function lists its own dependencies there "
@@ -101,32 +137,43 @@ def requirement_files(function: str, handlers_dir: Path = HANDLERS_DIR) -> list[
     return [handlers_dir / COMMON_REQUIREMENTS, own]
 
 
-def source_files(module: str, handlers_dir: Path = HANDLERS_DIR) -> dict[str, Path]:
-    """Archive name -> file for ``module`` and every module of the runtime package it reaches
-    through ``import`` statements, with the data files of the packages involved."""
+def source_files(
+    module: str, handlers_dir: Path | Mapping[str, Path] = HANDLERS_DIR
+) -> dict[str, Path]:
+    """Archive name -> file for ``module`` and every module of the runtime package(s) it
+    reaches through ``import`` statements, with the data files of the packages involved.
+    ``handlers_dir``: ``handlers/``, or top-level package -> folder (:func:`source_roots`)."""
+    roots = _roots(handlers_dir)
     files: dict[str, Path] = {}
-    for name in imported_modules(module, handlers_dir):
-        path = _module_path(name, handlers_dir)
+    for name in imported_modules(module, roots):
+        root = roots[name.split(".", 1)[0]]
+        path = _module_path(name, root)
         assert path is not None  # imported_modules only yields modules that exist
-        files[path.relative_to(handlers_dir).as_posix()] = path
+        files[path.relative_to(root).as_posix()] = path
         if path.name == "__init__.py":
-            files.update(_package_data(path.parent, handlers_dir))
+            files.update(_package_data(path.parent, root))
     return files
 
 
-def imported_modules(module: str, handlers_dir: Path = HANDLERS_DIR) -> set[str]:
+def imported_modules(
+    module: str, handlers_dir: Path | Mapping[str, Path] = HANDLERS_DIR
+) -> set[str]:
     """``module`` and the runtime-package modules it imports, directly or not (with their
     parent packages). Static: every ``import`` counts, including ones inside functions."""
+    roots = _roots(handlers_dir)
+    if module.split(".", 1)[0] not in roots:
+        raise ModuleNotFoundError(f"{module} is in none of {sorted(roots)}")
     found: set[str] = set()
     pending = [module]
     while pending:
         name = pending.pop()
-        if name in found or not _in_package(name):
+        root = roots.get(name.split(".", 1)[0])
+        if name in found or root is None:
             continue
-        path = _module_path(name, handlers_dir)
+        path = _module_path(name, root)
         if path is None:
             if name == module:
-                raise ModuleNotFoundError(f"{module} is not under {handlers_dir}")
+                raise ModuleNotFoundError(f"{module} is not under {root}")
             continue  # ``from package import name`` where name is not a module
         found.add(name)
         parts = name.split(".")
@@ -154,8 +201,8 @@ def _imports_of(path: Path, name: str) -> list[str]:
     return names
 
 
-def _in_package(name: str) -> bool:
-    return name == SOURCE_PACKAGE or name.startswith(f"{SOURCE_PACKAGE}.")
+def _roots(handlers_dir: Path | Mapping[str, Path]) -> Mapping[str, Path]:
+    return source_roots(handlers_dir) if isinstance(handlers_dir, Path) else handlers_dir
 
 
 def _module_path(name: str, handlers_dir: Path) -> Path | None:

@@ -1,5 +1,6 @@
-"""The request contract of the handlers (``handlers/apisales/contract/requests.json``), read as
-a file: the Pulumi program never imports the Lambda package, nor the other way round.
+"""The request contract of the handlers (``handlers/apisales/contract/requests.json``) and of
+every product plug-in (its declared ``request_schemas``, docs/products.md), read as files:
+the Pulumi program never imports the Lambda packages, nor the other way round.
 
 The same schemas become API Gateway models (JSON Schema draft 4) here and the OpenAPI 3.1
 document in :mod:`infra.openapi`; docs/input-boundary.md lists the subset both understand.
@@ -13,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from infra import products
+
 CONTRACT_FILE = (
     Path(__file__).resolve().parent.parent / "handlers" / "apisales" / "contract" / "requests.json"
 )
@@ -20,9 +23,21 @@ DRAFT_04 = "http://json-schema.org/draft-04/schema#"
 _PATH_PARAMETER = re.compile(r"\{(\w+)\+?\}")
 
 
-@functools.cache
 def load() -> dict[str, Any]:
-    return json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
+    """The core's contract with every product's operations added."""
+    return _load(products.PRODUCTS_DIR)
+
+
+@functools.cache
+def _load(products_dir: Path) -> dict[str, Any]:
+    contract = json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
+    operations = dict(contract["operations"])
+    for product in products.discover_products(products_dir):
+        for key, spec in product.operations().items():
+            if key in operations:
+                raise ValueError(f"{product.name} declares {key}, which is already declared")
+            operations[key] = spec
+    return {**contract, "operations": operations}
 
 
 def operation(method: str, path: str) -> dict[str, Any] | None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
+
+from infra.products import discover_products
 
 
 class Auth(StrEnum):
@@ -32,7 +35,7 @@ class Route:
 ACCOUNT = "account"
 BILLING = "billing"
 WEBHOOK = "webhook"
-PRODUCT = "product"
+UPSTREAM = "upstream"  # no Lambda: API Gateway proxies the route to the seller's own API
 
 ACCOUNT_ROUTES: tuple[Route, ...] = (
     Route("GET", "/account", Auth.COGNITO, ACCOUNT),
@@ -47,23 +50,29 @@ ACCOUNT_ROUTES: tuple[Route, ...] = (
 
 WEBHOOK_ROUTE = Route("POST", "/stripe/webhook", Auth.PUBLIC, WEBHOOK)
 
-# FM Mail, the example product. POST because IMAP credentials travel in the body.
-FM_MAIL_ROUTES: tuple[Route, ...] = (
-    Route("POST", "/v1/mail/messages", Auth.API_KEY, PRODUCT),
-    Route("POST", "/v1/mail/attachment", Auth.API_KEY, PRODUCT),
-    Route("POST", "/v1/mail/mailboxes", Auth.API_KEY, PRODUCT),
-)
-
 # With `upstreamUrl` set, every method under /v1 is proxied to the seller's own API.
-UPSTREAM_PROXY_ROUTE = Route("ANY", "/v1/{proxy+}", Auth.API_KEY, PRODUCT)
+UPSTREAM_PROXY_ROUTE = Route("ANY", "/v1/{proxy+}", Auth.API_KEY, UPSTREAM)
+
+
+def plugin_routes(products_dir: Path | None = None) -> tuple[Route, ...]:
+    """The routes the product plug-ins declare (docs/products.md), behind the API key."""
+    return tuple(
+        Route(route.method, route.path, Auth.API_KEY, route.function)
+        for product in discover_products(products_dir)
+        for route in product.routes
+    )
 
 
 def product_routes(upstream_url: str | None) -> tuple[Route, ...]:
-    return (UPSTREAM_PROXY_ROUTE,) if upstream_url else FM_MAIL_ROUTES
+    return (UPSTREAM_PROXY_ROUTE,) if upstream_url else plugin_routes()
 
 
 def all_routes(upstream_url: str | None) -> tuple[Route, ...]:
-    return ACCOUNT_ROUTES + (WEBHOOK_ROUTE,) + product_routes(upstream_url)
+    routes = ACCOUNT_ROUTES + (WEBHOOK_ROUTE,) + product_routes(upstream_url)
+    keys = [(route.method, route.path) for route in routes]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a product declares a route the core already serves")
+    return routes
 
 
 def path_prefixes(routes: tuple[Route, ...]) -> list[str]:

@@ -20,7 +20,7 @@ from infra.console_content import (
 )
 from infra.console_edge import aws_connect_sources
 from infra.data import Data
-from infra.functions import FUNCTION_SPECS, SWEEP, Functions, function_name, plan_catalog
+from infra.functions import SWEEP, Functions, archive_sources, function_name, plan_catalog
 from infra.identity import Identity, domain_prefix, hosted_ui_domain_name
 from infra.monitoring import Monitoring, MonitoringArgs
 from infra.naming import physical_name, qualified_stack_name
@@ -30,7 +30,7 @@ from infra.previous_run import previous_stack_outputs
 from infra.quota_mail import CONCERN as QUOTA_MAIL
 from infra.quota_mail import HANDLER as QUOTA_MAIL_HANDLER
 from infra.quota_mail import QuotaMail, QuotaMailArgs
-from infra.routes import PRODUCT, WEBHOOK, WEBHOOK_ROUTE, all_routes
+from infra.routes import UPSTREAM, WEBHOOK, WEBHOOK_ROUTE, all_routes
 from infra.schema_guard import (
     DEPLOYED_ATTRIBUTES_OUTPUT,
     guard_user_pool_schema,
@@ -73,7 +73,7 @@ def build_stack(
     routes = all_routes(config.upstream_url)
     concerns = sorted({route.function for route in routes})
     if config.upstream_url:  # the seller's API answers the product routes itself
-        concerns.remove(PRODUCT)
+        concerns.remove(UPSTREAM)
     functions_deployed = [*concerns, SWEEP]  # the sweep is scheduled, behind no route
 
     previous = previous_stack_outputs()
@@ -140,8 +140,7 @@ def build_stack(
         "functions",
         config,
         context,
-        archives
-        or build_function_archives({c: FUNCTION_SPECS[c].handler for c in functions_deployed}),
+        archives or build_function_archives(archive_sources(functions_deployed)),
         functions_deployed,
         data,
         secrets,

@@ -6,18 +6,16 @@ import copy
 from pathlib import Path
 from typing import Any
 
-import yaml
+from sandbox.program_runner import NAMESPACE, PROJECT_ROOT, SECRET_KEYS, stack_config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-NAMESPACE = "api-sales"
-SECRET_KEYS = ("stripeSecretKey",)
+__all__ = ["NAMESPACE", "SECRET_KEYS", "dev_stack_config", "sandbox_config"]
 # Only ever valid against the Stripe double (a double accepts the key it was started with).
 SANDBOX_STRIPE_SECRET_KEY = "sk_test_sandbox_0000000000000000000000"
 
 
 def dev_stack_config(path: Path = PROJECT_ROOT / "Pulumi.dev.yaml") -> dict[str, Any]:
     """Pulumi.dev.yaml's config, full keys (``api-sales:plans``, ``aws:region``)."""
-    return dict(yaml.safe_load(path.read_text())["config"])
+    return stack_config(path.name.removeprefix("Pulumi.").removesuffix(".yaml"), path.parent)
 
 
 def sandbox_config(

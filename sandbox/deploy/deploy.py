@@ -14,11 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
-import pulumi
-from pulumi.runtime.stack import wait_for_rpcs
-from pulumi.runtime.sync_await import _sync_await
 
-from sandbox.deploy.config import NAMESPACE, SECRET_KEYS
+from sandbox import program_runner
+from sandbox.deploy.config import NAMESPACE
 from sandbox.deploy.context import DeployContext
 from sandbox.deploy.ministack import reset_ministack
 from sandbox.deploy.mocks import DeployingMocks, SkippedResource
@@ -106,25 +104,19 @@ def deploy_stack(
     ``config`` uses full keys (``api-sales:plans``, ``aws:region``); structured values are
     passed as JSON, as ``pulumi config`` would. Writes ``<workdir>/deployed.json``.
     """
-    from infra.stack import build_stack  # after set_mocks: the components read settings
-
     region = str(config.get("aws:region") or DEFAULT_REGION)
     context = DeployContext(
         endpoint_url, region, stripe_api_base=config.get(f"{NAMESPACE}:stripeApiBase")
     )
-    values = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-    pulumi.runtime.set_all_config(values, [f"{NAMESPACE}:{k}" for k in SECRET_KEYS])
     mocks = DeployingMocks(context)
-    pulumi.runtime.set_mocks(mocks, project="api-sales", stack="sandbox", preview=False)
     try:
-        stack = build_stack(archives=archives)  # None: one archive per function, built
-        _sync_await(wait_for_rpcs())
+        # archives None: one archive per function, built
+        result = program_runner.run_program(mocks, config, stack="sandbox", archives=archives)
     except Exception as error:
         raise DeployError(_failure_message(mocks, error)) from error
     if mocks.failed:
         raise DeployError(_failure_message(mocks, None))
-
-    exports = _resolve(getattr(pulumi.runtime.settings.get_root_resource(), "outputs", {}))
+    stack, exports = result.stack, result.exports
     deployed = DeployedStack(
         endpoint_url=context.endpoint_url,
         region=region,
@@ -212,14 +204,7 @@ def resume_stack(endpoint_url: str, workdir: Path) -> DeployedStack:
     return deployed
 
 
-def _resolve(value: Any) -> Any:
-    if isinstance(value, pulumi.Output):
-        return _resolve(_sync_await(value.future()))
-    if isinstance(value, dict):
-        return {k: _resolve(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v) for v in value]
-    return value
+_resolve = program_runner.resolve
 
 
 def _failure_message(mocks: DeployingMocks, error: Exception | None) -> str:

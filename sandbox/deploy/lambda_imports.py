@@ -52,10 +52,11 @@ def check_function_archives(
     archives: Mapping[str, Path], *, lambda_like: bool = True, python: str = sys.executable
 ) -> None:
     """Each function's handler module imports from that function's archive."""
-    from infra.functions import FUNCTION_SPECS
+    from infra.functions import all_function_specs
 
+    specs = all_function_specs()
     for function, archive in sorted(archives.items()):
-        module = handler_module(FUNCTION_SPECS[function].handler)
+        module = handler_module(specs[function].handler)
         check_lambda_imports(archive, [module], lambda_like=lambda_like, python=python)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from typing import Any
 
 from sandbox.deploy.context import DeployContext
 from sandbox.deploy.values import as_int, drop_none, unwrap
@@ -16,8 +17,18 @@ def _tags(tags: dict | None, key: str = "Key", value: str = "Value") -> list[dic
 
 
 def table(ctx: DeployContext, name: str, inputs: dict) -> Created:
-    client = ctx.client("dynamodb")
     table_name = inputs.get("name") or ctx.physical_name(name, max_length=255)
+    created = create_table(ctx.client("dynamodb"), table_name, inputs)
+    return table_name, {
+        "name": table_name,
+        "arn": created.get("TableArn") or ctx.arn("dynamodb", f"table/{table_name}"),
+        "streamArn": created.get("LatestStreamArn", ""),
+    }
+
+
+def create_table(client: Any, table_name: str, inputs: dict) -> dict[str, Any]:
+    """Create the table the program declared (its ``aws.dynamodb.Table`` inputs) under
+    ``table_name``; the handler tests make theirs this way too. Returns its description."""
     keys = [{"AttributeName": inputs["hashKey"], "KeyType": "HASH"}]
     if inputs.get("rangeKey"):
         keys.append({"AttributeName": inputs["rangeKey"], "KeyType": "RANGE"})
@@ -48,11 +59,7 @@ def table(ctx: DeployContext, name: str, inputs: dict) -> Created:
     if (inputs.get("pointInTimeRecovery") or {}).get("enabled"):
         client.update_continuous_backups(TableName=table_name, PointInTimeRecoverySpecification={
             "PointInTimeRecoveryEnabled": True})  # fmt: skip
-    return table_name, {
-        "name": table_name,
-        "arn": created.get("TableArn") or ctx.arn("dynamodb", f"table/{table_name}"),
-        "streamArn": created.get("LatestStreamArn", ""),
-    }
+    return created
 
 
 def secret(ctx: DeployContext, name: str, inputs: dict) -> Created:

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-
-# Pulumi marks a secret value on the wire with this key (see pulumi.runtime.rpc).
-_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+from pulumi.runtime import rpc
 
 
 def unwrap(value: Any) -> Any:
     """The plain value of a (possibly secret-wrapped) input."""
-    if isinstance(value, dict) and _SECRET_SIG_KEY in value:
-        return unwrap(value.get("value"))
+    while rpc.is_rpc_secret(value):
+        value = rpc.unwrap_rpc_secret(value)
     return value
 
 

@@ -7,6 +7,7 @@ Cognito admin attribute updates, DynamoDB conditional writes and GSI queries, Se
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -23,9 +24,12 @@ from typing import Any
 
 import boto3
 
+from sandbox.deploy.storage import create_table
+
 REGION = "us-east-1"
 PORTAL_CONFIGURATION = "bpc_test_stack_portal"  # what the stack passes (a Stripe id)
 CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+DATA_COMPONENT = "data"  # infra/stack.py: Data("data", ...) names each table data-<key>
 
 
 def free_port() -> int:
@@ -171,28 +175,32 @@ class AwsStack:
         return tables
 
 
+@functools.cache
+def program_tables() -> dict[str, dict[str, Any]]:
+    """The DynamoDB tables as the program declares them (``users``, ``checkout-sessions``,
+    ``stripe-events`` -> the ``aws.dynamodb.Table`` inputs), from the program run under
+    the recording mocks: the tests' tables cannot drift from the stack's."""
+    from infra.functions import all_function_specs
+    from infra.packaging import LambdaArchive
+    from tests.infra.harness import run_program
+
+    # The recording mocks never open an archive: the program only passes its path along.
+    archives = {name: LambdaArchive(Path("unbuilt.zip"), "", 0) for name in all_function_specs()}
+    run = run_program({"protectStatefulResources": "false"}, archives=archives)
+    return {
+        table.name.removeprefix(f"{DATA_COMPONENT}-"): table.inputs
+        for table in run.of_type("aws:dynamodb/table:Table")
+    }
+
+
 def create_stack(endpoint: str, webhook_secret: str = "whsec_test_secret") -> AwsStack:
     suffix = uuid.uuid4().hex[:8]
     kw = {"endpoint_url": endpoint, "region_name": REGION, **CREDENTIALS}
     db = boto3.client("dynamodb", **kw)
     users, sessions, events = f"users-{suffix}", f"sessions-{suffix}", f"events-{suffix}"
-    db.create_table(
-        TableName=users, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"},
-                              {"AttributeName": "stripe_customer_id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "by_stripe_customer_id",
-            "KeySchema": [{"AttributeName": "stripe_customer_id", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "ALL"},
-        }],
-    )
-    for name, key in ((sessions, "session_id"), (events, "event_id")):
-        db.create_table(
-            TableName=name, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-        )
+    tables = program_tables()
+    for name, key in ((users, "users"), (sessions, "checkout-sessions"), (events, "stripe-events")):
+        create_table(db, name, tables[key])
     cognito = boto3.client("cognito-idp", **kw)
     pool = cognito.create_user_pool(
         PoolName=f"pool-{suffix}",

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apisales.routes import account, billing, product, webhook
+from apisales.routes import account, billing, webhook
+from fm_mail import handler as product
 from tests.handlers.aws_env import AwsStack
 from tests.handlers.events import api_event, call
 from tests.handlers.fake_stripe import FakeStripe

@@ -11,7 +11,8 @@ from botocore.exceptions import ClientError
 
 from apisales.http.dependencies import install_dependency_handlers
 from apisales.http.errors import install_error_handlers
-from apisales.routes import account, billing, product
+from apisales.routes import account, billing
+from fm_mail import handler as product
 from tests.handlers.aws_env import AwsStack
 from tests.handlers.events import FakeContext, api_event, call
 from tests.handlers.fake_stripe import FakeStripe

@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
-from pulumi.runtime.stack import wait_for_rpcs
-from pulumi.runtime.sync_await import _sync_await
 
 from infra.packaging import LambdaArchive, build_function_archives
+from sandbox import program_runner
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_ID = "123456789012"
@@ -30,7 +28,6 @@ REGION = "ap-northeast-1"
 TEST_SECRETS = {"stripeSecretKey": "sk_test_51Example0000000000000000000000"}
 MOCK_WEBHOOK_SECRET = "whsec_mockedByTheHarness0000000000000000"
 DELETE = object()  # an override value that removes the key from the config
-SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # how the SDK marks a secret value
 
 
 @dataclass
@@ -120,12 +117,7 @@ CONSOLE_OUTPUTS: dict[str, Any] = {
 }  # fmt: skip
 
 
-_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # how Pulumi marks a secret on the wire
-
-
-def is_secret(value: Any) -> bool:
-    """Whether a registered input arrived as a Pulumi secret (encrypted in state)."""
-    return isinstance(value, dict) and _SECRET_SIG_KEY in value
+is_secret = program_runner.is_secret  # whether an input arrived as a Pulumi secret
 
 
 def _computed_outputs(typ: str, name: str, resource_id: str, inputs: dict) -> dict[str, Any]:
@@ -163,8 +155,7 @@ def _computed_outputs(typ: str, name: str, resource_id: str, inputs: dict) -> di
 @cache
 def stack_config(stack: str = "dev") -> dict[str, Any]:
     """The config values of ``Pulumi.<stack>.yaml``, with their full keys."""
-    raw = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
-    return dict(raw)
+    return program_runner.stack_config(stack, PROJECT_ROOT)
 
 
 def dev_config() -> dict[str, Any]:
@@ -174,13 +165,9 @@ def dev_config() -> dict[str, Any]:
 @cache
 def shared_archives() -> dict[str, LambdaArchive]:
     """Every function's archive, built once per test process."""
-    from infra.functions import FUNCTION_SPECS
+    from infra.functions import archive_sources
 
-    return build_function_archives({c: spec.handler for c, spec in FUNCTION_SPECS.items()})
-
-
-def _to_config_value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+    return build_function_archives(archive_sources())
 
 
 def run_program(
@@ -198,8 +185,6 @@ def run_program(
     ``config_stack`` names the ``Pulumi.<x>.yaml`` to read when it is not ``stack``'s own.
     ``registered``, if given, receives each registration as it happens, so a test of a
     program that fails can still see what reached the engine before it failed."""
-    from infra.stack import build_stack  # after set_mocks: components read the settings
-
     values: dict[str, Any] = {
         **stack_config(config_stack or stack),
         **{f"api-sales:{k}": v for k, v in TEST_SECRETS.items()},
@@ -210,57 +195,28 @@ def run_program(
             values.pop(full_key, None)
         else:
             values[full_key] = value
-    secret_keys = [f"api-sales:{k}" for k in TEST_SECRETS]
-    pulumi.runtime.set_all_config({k: _to_config_value(v) for k, v in values.items()}, secret_keys)
 
     mocks = RecordingMocks(previous_outputs, registered)
-    # A fresh root stack each run: the SDK keeps the last one, and with it the last run's
-    # exports and stack transformations.
-    pulumi.runtime.settings.set_root_resource(None)  # type: ignore[arg-type]
-    pulumi.runtime.set_mocks(
-        mocks, project="api-sales", stack=stack, preview=False, organization=organization
-    )
     options: dict[tuple[str, str], pulumi.ResourceOptions] = {}
 
     def record_options(args: pulumi.ResourceTransformationArgs):
         options[(args.type_, args.name)] = args.opts or pulumi.ResourceOptions()
         return None
 
-    pulumi.runtime.register_stack_transformation(record_options)
-    try:
-        build_stack(archives=archives or shared_archives())
-        _sync_await(wait_for_rpcs())
-    except Exception:
-        _settle_failed_program()
-        raise
-
+    result = program_runner.run_program(
+        mocks, values, stack=stack, organization=organization,
+        archives=archives or shared_archives(),
+        before_build=lambda: pulumi.runtime.register_stack_transformation(record_options),
+    )  # fmt: skip
     run = ProgramRun()
     for resource in mocks.resources:
         _apply_options(resource, options.get((resource.type, resource.name)))
         run.append(resource)
-    root = pulumi.runtime.settings.get_root_resource()
-    run.exports = _resolve_exports(getattr(root, "outputs", {}))
+    run.exports = result.exports
     return run
 
 
-def reveal(value: Any) -> Any:
-    """The plain value of an input the SDK sent as a secret (``{<sig>: ..., "value": v}``)."""
-    if isinstance(value, dict) and SECRET_SIGNATURE in value:
-        return value["value"]
-    return value
-
-
-def _settle_failed_program() -> None:
-    """Let the rest of a failed program finish failing, so that none of its pending tasks
-    reports its error into the next program run by the same test process."""
-    manager = pulumi.runtime.settings._get_rpc_manager()
-    for _ in range(1000):
-        manager.unhandled_exception = None
-        try:
-            _sync_await(wait_for_rpcs())
-            return
-        except Exception:  # noqa: S112 - each failure is the program's, already reported
-            continue
+reveal = program_runner.reveal  # the plain value of an input the SDK sent as a secret
 
 
 def _apply_options(resource: RegisteredResource, opts: pulumi.ResourceOptions | None) -> None:
@@ -275,21 +231,6 @@ def _apply_options(resource: RegisteredResource, opts: pulumi.ResourceOptions | 
         depends_on = [depends_on]
     resource.depends_on = [getattr(r, "_name", repr(r)) for r in depends_on]
     resource.replace_on_changes = list(opts.replace_on_changes or [])
-
-
-def _resolve_exports(outputs: dict[str, Any]) -> dict[str, Any]:
-    resolved: dict[str, Any] = {}
-    for key, value in outputs.items():
-        if isinstance(value, pulumi.Output):
-            resolved[key] = _sync_await(value.future())
-        elif isinstance(value, dict):
-            resolved[key] = {
-                k: _sync_await(v.future()) if isinstance(v, pulumi.Output) else v
-                for k, v in value.items()
-            }
-        else:
-            resolved[key] = value
-    return resolved
 
 
 # Services in a function's role that Lambda uses on the function's behalf (log delivery,

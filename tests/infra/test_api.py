@@ -1,8 +1,8 @@
 """API Gateway: every route guarded as DESIGN.md says, plans metered, changes deployed."""
 
 import json
-from pathlib import Path
 
+from infra import request_contract
 from tests.infra.harness import run_program
 
 METHOD = "aws:apigateway/method:Method"
@@ -194,9 +194,9 @@ def test_deployment_hash_is_stable_and_follows_route_changes(dev_run, monkeypatc
 
     import infra.routes as routes
 
-    changed = routes.FM_MAIL_ROUTES + (routes.Route("POST", "/v1/mail/search", routes.Auth.API_KEY,
-                                                     routes.PRODUCT),)  # fmt: skip
-    monkeypatch.setattr(routes, "FM_MAIL_ROUTES", changed)
+    changed = routes.plugin_routes() + (routes.Route("POST", "/v1/mail/search", routes.Auth.API_KEY,
+                                                     "product"),)  # fmt: skip
+    monkeypatch.setattr(routes, "plugin_routes", lambda: changed)
     run = run_program()
     assert "POST /v1/mail/search" in _methods(run)
     assert _redeployment(run) != _redeployment(dev_run)
@@ -225,9 +225,7 @@ def test_upstream_url_proxies_product_routes_without_a_product_function():
 
 MODEL = "aws:apigateway/model:Model"
 VALIDATOR = "aws:apigateway/requestValidator:RequestValidator"
-CONTRACT = json.loads(
-    (Path(__file__).resolve().parents[2] / "handlers/apisales/contract/requests.json").read_text()
-)
+CONTRACT = request_contract.load()  # the core's operations and every product's
 
 
 def test_every_method_has_a_request_validator_and_required_bodies_a_model(dev_run):

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from infra.functions import FUNCTION_SPECS
+from infra.functions import all_function_specs
 from infra.packaging import HANDLERS_DIR, build_function_archive
 from sandbox.deploy.lambda_imports import (
     LambdaImportError,
@@ -21,6 +21,8 @@ from sandbox.deploy.lambda_imports import (
     lambda_code,
 )
 from tests.infra.harness import code_services, shared_archives
+
+SPECS = all_function_specs()
 
 LAMBDA_ENV = {
     "AWS_REGION": "us-east-1",  # Lambda sets both; boto3 reads the second
@@ -54,7 +56,7 @@ print(json.dumps({
 
 def init_phase(function: str) -> dict:
     """What importing ``function``'s handler from its archive alone did."""
-    module = handler_module(FUNCTION_SPECS[function].handler)
+    module = handler_module(SPECS[function].handler)
     with lambda_code(shared_archives()[function].path) as (path, flags):
         result = subprocess.run(
             [sys.executable, *flags, "-c", _INIT_PROBE, "\n".join(map(str, path)), module],
@@ -68,9 +70,9 @@ def test_every_handler_imports_from_its_archive_alone():
     check_function_archives({f: a.path for f, a in shared_archives().items()})
 
 
-@pytest.mark.parametrize("function", sorted(FUNCTION_SPECS))
+@pytest.mark.parametrize("function", sorted(SPECS))
 def test_init_makes_the_clients_the_role_allows_from_one_session(dev_run, function):
-    allowed = code_services(dev_run)[FUNCTION_SPECS[function].handler]
+    allowed = code_services(dev_run)[SPECS[function].handler]
     init = init_phase(function)
     assert init["clients"] == allowed
     assert init["sessions"] == (1 if allowed else 0)
@@ -82,7 +84,7 @@ def test_a_dependency_missing_from_a_functions_archive_is_caught(tmp_path):
     handlers = tmp_path / "handlers"
     shutil.copytree(HANDLERS_DIR, handlers, ignore=shutil.ignore_patterns("__pycache__"))
     (handlers / "requirements" / "billing.txt").write_text("")
-    archive = build_function_archive("billing", FUNCTION_SPECS["billing"].handler, handlers)
+    archive = build_function_archive("billing", SPECS["billing"].handler, handlers)
     with pytest.raises(LambdaImportError, match="stripe"):
         check_function_archives({"billing": archive.path})
     check_function_archives({"billing": archive.path}, lambda_like=False)  # masked there

@@ -31,7 +31,8 @@ def test_one_function_per_concern_on_python312_arm64(dev_run):
     for concern, fn in functions.items():
         assert fn["runtime"] == "python3.12"
         assert fn["architectures"] == ["arm64"]
-        assert fn["handler"] == f"apisales.routes.{concern}.lambda_handler"
+        expected = "fm_mail.handler" if concern == "product" else f"apisales.routes.{concern}"
+        assert fn["handler"] == f"{expected}.lambda_handler"
         assert fn["tracingConfig"] == {"mode": "Active"}
         assert fn["loggingConfig"]["logFormat"] == "JSON"
 

@@ -8,13 +8,13 @@ from typing import Any
 import pulumi
 import pytest
 from pulumi.runtime.stack import wait_for_rpcs
-from pulumi.runtime.sync_await import _sync_await
 
 from apisales import business_metrics
 from infra.alarm_config import AlarmsConfig
 from infra.alarms import DYNAMODB_OPERATIONS
 from infra.config import ConfigError
 from infra.monitoring import Monitoring, MonitoringArgs
+from sandbox.program_runner import wait
 from tests.infra.harness import ProgramRun, RecordingMocks, RegisteredResource, run_program
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -308,7 +308,7 @@ def _monitoring(
             sweep_interval_minutes=sweep_interval_minutes,
         ),
     )  # fmt: skip
-    _sync_await(wait_for_rpcs())
+    wait(wait_for_rpcs())
     return mocks.resources
 
 

@@ -22,7 +22,7 @@ from infra.openapi import (
     customer_routes,
     openapi_document,
 )
-from infra.routes import FM_MAIL_ROUTES, WEBHOOK_ROUTE
+from infra.routes import WEBHOOK_ROUTE, plugin_routes
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:
@@ -91,7 +91,7 @@ def test_the_customer_document_is_valid_openapi_3_1() -> None:
 def test_the_customer_document_has_the_product_routes_and_nothing_else() -> None:
     document = customer_document(None, PLANS)
     documented = {f"{m.upper()} {p}" for p, ops in document["paths"].items() for m in ops}
-    assert documented == {route.resource_name for route in FM_MAIL_ROUTES}
+    assert documented == {route.resource_name for route in plugin_routes()}
     assert not [p for p in document["paths"] if not p.startswith("/v1/")]
     # One credential: the x-api-key header, for every operation (none overrides it).
     assert document["components"]["securitySchemes"] == {
@@ -103,7 +103,7 @@ def test_the_customer_document_has_the_product_routes_and_nothing_else() -> None
 
 def test_the_customer_document_takes_the_contracts_request_schemas() -> None:
     document = customer_document(None, PLANS)
-    for route in FM_MAIL_ROUTES:
+    for route in plugin_routes():
         body = document["paths"][route.path]["post"]["requestBody"]
         contract = request_contract.operation(route.method, route.path)["body"]
         assert body["content"]["application/json"]["schema"] == contract["schema"]

@@ -2,23 +2,28 @@
 reproducible byte for byte."""
 
 import ast
+import dataclasses
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from infra.functions import FUNCTION_SPECS
+from infra.functions import all_function_specs
 from infra.packaging import (
     HANDLERS_DIR,
     UNUSED_DEPENDENCY_FILES,
+    ArchiveSource,
     build_function_archive,
     build_function_archives,
     imported_modules,
     requirement_files,
+    source_roots,
 )
+from infra.products import PRODUCTS_DIR
 
-HANDLERS = {concern: spec.handler for concern, spec in FUNCTION_SPECS.items()}
+SPECS = all_function_specs()
+HANDLERS = {concern: spec.archive_source for concern, spec in SPECS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +34,32 @@ def handlers_copy(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def fm_mail_copy(tmp_path_factory):
+    """FM Mail's folder (products/fm_mail), copied so a test may change it."""
+    target = tmp_path_factory.mktemp("products") / "fm_mail"
+    shutil.copytree(PRODUCTS_DIR / "fm_mail", target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def sources(fm_mail_copy) -> dict[str, ArchiveSource]:
+    """Every function's archive source, FM Mail's pointing at the copy."""
+    return {
+        concern: dataclasses.replace(
+            source, source_root=fm_mail_copy, requirements=fm_mail_copy / "requirements.txt"
+        ) if source.source_root else source
+        for concern, source in HANDLERS.items()
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
 def build_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("build")  # dependencies installed once for the module
 
 
 @pytest.fixture(scope="module")
-def archives(handlers_copy, build_dir):
-    return build_function_archives(HANDLERS, handlers_copy, build_dir)
+def archives(handlers_copy, build_dir, sources):
+    return build_function_archives(sources, handlers_copy, build_dir)
 
 
 def names_in(archive) -> set[str]:
@@ -43,26 +67,33 @@ def names_in(archive) -> set[str]:
         return set(zipped.namelist())
 
 
-def test_two_independent_builds_are_identical(handlers_copy, archives, tmp_path):
-    again = build_function_archives(HANDLERS, handlers_copy, tmp_path)  # fresh pip installs too
+def test_two_independent_builds_are_identical(handlers_copy, sources, archives, tmp_path):
+    again = build_function_archives(sources, handlers_copy, tmp_path)  # fresh pip installs too
     for function, archive in archives.items():
         assert again[function].sha256 == archive.sha256, function
         assert again[function].path.read_bytes() == archive.path.read_bytes()
     assert len({a.sha256 for a in archives.values()}) == len(archives), "one archive each"
 
 
+@pytest.mark.parametrize(
+    ("module", "expected"),
+    [("fm_mail/mime.py", {"product"}),
+     ("apisales/routes/billing.py", {"billing"}),
+     ("apisales/http/errors.py", {"account", "billing", "webhook", "product"})],
+)  # fmt: skip
 def test_a_changed_module_changes_only_the_archives_that_import_it(
-    handlers_copy, build_dir, archives
+    handlers_copy, fm_mail_copy, sources, build_dir, archives, module, expected
 ):
-    touched = handlers_copy / "apisales" / "mail" / "mime.py"
+    root = fm_mail_copy if module.startswith("fm_mail/") else handlers_copy
+    touched = root / module
     original = touched.read_text()
     touched.write_text(original + "# changed\n")
     try:
-        after = build_function_archives(HANDLERS, handlers_copy, build_dir)
+        after = build_function_archives(sources, handlers_copy, build_dir)
     finally:
         touched.write_text(original)
     changed = {f for f in HANDLERS if after[f].sha256 != archives[f].sha256}
-    assert changed == {"product"}
+    assert changed == expected
 
 
 @pytest.mark.parametrize(
@@ -72,24 +103,26 @@ def test_a_changed_module_changes_only_the_archives_that_import_it(
             "account",
             {"apisales/routes/account.py", "aws_lambda_powertools/__init__.py"},
             {"stripe/__init__.py", "imapclient/__init__.py", "requests/__init__.py",
-             "apisales/mail/__init__.py", "apisales/routes/billing.py",
-             "apisales/routes/webhook.py", "apisales/routes/product.py",
+             "fm_mail/__init__.py", "apisales/routes/billing.py",
+             "apisales/routes/webhook.py", "fm_mail/handler.py", "fm_mail/requests.json",
              "apisales/http/stripe_events.py"},
         ),
         (
             "billing",
             {"apisales/routes/billing.py", "stripe/__init__.py", "requests/__init__.py"},
-            {"imapclient/__init__.py", "apisales/mail/__init__.py", "apisales/routes/account.py",
+            {"imapclient/__init__.py", "fm_mail/__init__.py", "apisales/routes/account.py",
              "apisales/routes/webhook.py", "apisales/http/stripe_events.py"},
         ),
         (
             "webhook",
             {"apisales/routes/webhook.py", "apisales/http/stripe_events.py", "stripe/__init__.py"},
-            {"imapclient/__init__.py", "apisales/mail/__init__.py", "apisales/routes/billing.py"},
+            {"imapclient/__init__.py", "fm_mail/__init__.py", "apisales/routes/billing.py"},
         ),
         (
             "product",
-            {"apisales/routes/product.py", "apisales/mail/service.py", "imapclient/__init__.py"},
+            {"fm_mail/handler.py", "fm_mail/service.py", "fm_mail/requests.json",
+             "imapclient/__init__.py", "apisales/http/boundary.py",
+             "apisales/contract/requests.json"},
             {"stripe/__init__.py", "requests/__init__.py", "apisales/adapters/__init__.py",
              "apisales/container.py", "apisales/domain/__init__.py",
              "apisales/routes/account.py"},
@@ -118,29 +151,38 @@ def test_archive_entries_are_pure_python_and_machine_independent(archives):
         assert not [n for n in names if n.startswith("requirements")]
 
 
-def test_the_module_set_follows_lazy_imports(handlers_copy):
+def test_the_module_set_follows_lazy_imports(handlers_copy, fm_mail_copy):
     """The product imports its mail service inside route functions: it must still ship."""
-    modules = imported_modules("apisales.routes.product", handlers_copy)
-    assert {"apisales.mail.service", "apisales.mail.connection", "apisales.mail.mime"} <= modules
+    roots = source_roots(handlers_copy, fm_mail_copy)
+    modules = imported_modules("fm_mail.handler", roots)
+    assert {"fm_mail.service", "fm_mail.connection", "fm_mail.mime"} <= modules
+    assert {"apisales.http.boundary", "apisales.contract"} <= modules  # the core's HTTP edge
     assert not {m for m in modules if m.startswith(("apisales.adapters", "apisales.domain"))}
 
 
-def test_package_data_files_travel_with_their_package(handlers_copy, build_dir):
-    schema = handlers_copy / "apisales" / "mail" / "schemas" / "request.json"
+def test_package_data_files_travel_with_their_package(
+    handlers_copy, fm_mail_copy, sources, build_dir
+):
+    schema = fm_mail_copy / "fm_mail" / "schemas" / "extra.json"
     schema.parent.mkdir()
     schema.write_text("{}")
     try:
-        product = build_function_archive("product", HANDLERS["product"], handlers_copy, build_dir)
-        account = build_function_archive("account", HANDLERS["account"], handlers_copy, build_dir)
+        product = build_function_archive("product", sources["product"], handlers_copy, build_dir)
+        account = build_function_archive("account", sources["account"], handlers_copy, build_dir)
     finally:
         shutil.rmtree(schema.parent)
-    assert "apisales/mail/schemas/request.json" in names_in(product)
-    assert "apisales/mail/schemas/request.json" not in names_in(account)
+    assert "fm_mail/schemas/extra.json" in names_in(product)
+    assert "fm_mail/schemas/extra.json" not in names_in(account)
 
 
 def test_a_function_without_its_requirements_file_does_not_build(handlers_copy, tmp_path):
-    with pytest.raises(FileNotFoundError, match="requirements/newproduct.txt"):
-        build_function_archive("newproduct", HANDLERS["product"], handlers_copy, tmp_path)
+    with pytest.raises(FileNotFoundError, match="requirements/newfunction.txt"):
+        build_function_archive("newfunction", HANDLERS["account"].handler, handlers_copy, tmp_path)
+
+
+def test_a_handler_outside_every_source_root_does_not_build(handlers_copy, tmp_path):
+    with pytest.raises(ModuleNotFoundError, match="fm_mail.handler"):
+        build_function_archive("account", "fm_mail.handler.lambda_handler", handlers_copy, tmp_path)
 
 
 def _pins(path: Path) -> dict[str, str]:
@@ -155,8 +197,8 @@ def _pins(path: Path) -> dict[str, str]:
 
 def test_requirements_are_pinned_and_agree_across_functions():
     seen: dict[str, str] = {}
-    for function in HANDLERS:
-        common, own = requirement_files(function)
+    for function, source in HANDLERS.items():
+        common, own = requirement_files(function, own=source.requirements)
         assert not set(_pins(common)) & set(_pins(own)), f"{own.name} repeats a common pin"
         for name, version in {**_pins(common), **_pins(own)}.items():
             assert seen.setdefault(name, version) == version, f"{name} pinned twice, differently"
@@ -173,7 +215,8 @@ def test_left_out_dependency_files_are_really_unused(archives):
     assert not {n for n in everything if n.startswith("stripe/params/")}
     assert not {n for n in everything if "/swagger_ui/" in n and n.endswith((".js", ".css"))}
     assert "aws_lambda_powertools/event_handler/openapi/swagger_ui/__init__.py" in everything
-    handler_code = "\n".join(p.read_text() for p in (HANDLERS_DIR / "apisales").rglob("*.py"))
+    roots = (HANDLERS_DIR / "apisales", PRODUCTS_DIR)
+    handler_code = "\n".join(p.read_text() for root in roots for p in root.rglob("*.py"))
     assert "enable_swagger" not in handler_code and "stripe.params" not in handler_code
     powertools = Path(aws_lambda_powertools.__file__).parent
     swagger = powertools / "event_handler" / "openapi" / "swagger_ui"
@@ -240,7 +283,7 @@ def _imported_names(node: ast.Import | ast.ImportFrom) -> set[str]:
 def test_program_deploys_each_function_its_own_archive(dev_run):
     from tests.infra.harness import shared_archives
 
-    by_handler = {spec.handler: concern for concern, spec in FUNCTION_SPECS.items()}
+    by_handler = {spec.handler: concern for concern, spec in SPECS.items()}
     functions = dev_run.of_type("aws:lambda/function:Function")
     assert functions
     for fn in functions:

@@ -2,9 +2,10 @@
 
 One definition, three readers: API Gateway's models and request validators (``infra/api.py``
 reads the JSON file as a file), the Lambda-side boundary (:mod:`apisales.http.boundary`) and
-the OpenAPI document (``infra/openapi.py``). Only the JSON Schema subset documented in
-``docs/input-boundary.md`` may be used, so that the same schema means the same thing to API
-Gateway (draft 4) and to OpenAPI 3.1 (draft 2020-12).
+the OpenAPI document (``infra/openapi.py``). A product plug-in ships its own file in the same
+format and hands it to the boundary as a :class:`RequestContract` (docs/products.md). Only the
+JSON Schema subset documented in ``docs/input-boundary.md`` may be used, so that the same
+schema means the same thing to API Gateway (draft 4) and to OpenAPI 3.1 (draft 2020-12).
 """
 
 from __future__ import annotations
@@ -24,9 +25,51 @@ Validator = Callable[[Any], Any]
 _POWERTOOLS_PARAMETER = re.compile(r"<(\w+)>")
 
 
-@functools.cache
+class RequestContract:
+    """One ``requests.json``: its operations and their checks, each compiled once, on use."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self._validators: dict[tuple[str, ...], Validator] = {}
+
+    @functools.cached_property
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.file.read_text(encoding="utf-8"))
+
+    def operation(self, key: str) -> dict[str, Any] | None:
+        return self.document["operations"].get(key)
+
+    def validator(self, *path: str) -> Validator:
+        """The compiled check for the schema at ``path`` in the contract."""
+        if path not in self._validators:
+            schema: Any = self.document
+            for part in path:
+                schema = schema[part]
+            self._validators[path] = fastjsonschema.compile(schema, use_default=False)
+        return self._validators[path]
+
+    def parameters_validator(self, key: str, location: str) -> Validator:
+        """One object schema for the path (or query) parameters of operation ``key``."""
+        cache_key = ("(parameters)", key, location)
+        if cache_key not in self._validators:
+            params = (self.operation(key) or {}).get(location) or {}
+            schema = {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": params,
+                "required": sorted(params) if location == "path" else [],
+            }
+            if not schema["required"]:
+                del schema["required"]  # draft 4: "required" must not be empty
+            self._validators[cache_key] = fastjsonschema.compile(schema, use_default=False)
+        return self._validators[cache_key]
+
+
+CORE = RequestContract(CONTRACT_FILE)  # the account, billing and webhook routes
+
+
 def contract() -> dict[str, Any]:
-    return json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
+    return CORE.document
 
 
 def operation_key(method: str, path: str) -> str:
@@ -35,32 +78,17 @@ def operation_key(method: str, path: str) -> str:
 
 
 def operation(key: str) -> dict[str, Any] | None:
-    return contract()["operations"].get(key)
+    return CORE.operation(key)
 
 
 def max_depth() -> int:
+    """Nesting depth any body may reach, products' included (the core's safety rule)."""
     return int(contract()["max_depth"])
 
 
-@functools.cache
 def validator(*path: str) -> Validator:
-    """The compiled check for the schema at ``path`` in the contract (compiled once, on use)."""
-    schema: Any = contract()
-    for part in path:
-        schema = schema[part]
-    return fastjsonschema.compile(schema, use_default=False)
+    return CORE.validator(*path)
 
 
-@functools.cache
 def parameters_validator(key: str, location: str) -> Validator:
-    """One object schema for the path (or query) parameters of operation ``key``."""
-    params = (operation(key) or {}).get(location) or {}
-    schema = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": params,
-        "required": sorted(params) if location == "path" else [],
-    }
-    if not schema["required"]:
-        del schema["required"]  # draft 4: "required" must not be empty
-    return fastjsonschema.compile(schema, use_default=False)
+    return CORE.parameters_validator(key, location)

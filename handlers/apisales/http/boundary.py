@@ -33,17 +33,23 @@ _PRINTABLE_TEXT = "^[^\\u0000-\\u001f\\u007f]+$"  # the contract's "no control c
 
 
 def install_boundary(
-    app: APIGatewayRestResolver, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    app: APIGatewayRestResolver,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    request_contract: contract.RequestContract = contract.CORE,
 ) -> None:
+    """``request_contract``: the core's, or a product's own ``requests.json``."""
+
     def boundary(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
         route = app.context.get("_route")
         key = contract.operation_key(route.method, route.path) if route else ""
-        operation = contract.operation(key)
+        operation = request_contract.operation(key)
         if operation is not None:
             event = app.current_event.raw_event
-            _check_parameters(key, "path", app.context.get("_route_args") or {})
-            _check_parameters(key, "query", event.get("queryStringParameters") or {})
-            app.append_context(**{_BODY: _checked_body(key, operation, event, max_body_bytes)})
+            raw = event.get("queryStringParameters") or {}
+            _check_parameters(request_contract, key, "path", app.context.get("_route_args") or {})
+            _check_parameters(request_contract, key, "query", raw)
+            body = _checked_body(request_contract, key, operation, event, max_body_bytes)
+            app.append_context(**{_BODY: body})
         return next_middleware(app)
 
     app.use(middlewares=[boundary])
@@ -54,18 +60,24 @@ def request_body(app: APIGatewayRestResolver) -> dict[str, Any]:
     return app.context.get(_BODY) or {}
 
 
-def _check_parameters(key: str, location: str, values: dict[str, Any]) -> None:
+def _check_parameters(
+    request_contract: contract.RequestContract, key: str, location: str, values: dict[str, Any]
+) -> None:
     if not values and location == "query":
         return
     check_text(values)
     try:
-        contract.parameters_validator(key, location)(values)
+        request_contract.parameters_validator(key, location)(values)
     except JsonSchemaValueException as exc:
         raise schema_error(exc, code_prefix="parameter") from None
 
 
 def _checked_body(
-    key: str, operation: dict[str, Any], event: dict[str, Any], max_bytes: int
+    request_contract: contract.RequestContract,
+    key: str,
+    operation: dict[str, Any],
+    event: dict[str, Any],
+    max_bytes: int,
 ) -> Any:
     body = operation.get("body")
     data = raw_body(event, max_bytes)
@@ -78,7 +90,7 @@ def _checked_body(
     _check_content_type(event)
     document = parse_document(data, contract.max_depth())
     try:
-        contract.validator("operations", key, "body", "schema")(document)
+        request_contract.validator("operations", key, "body", "schema")(document)
     except JsonSchemaValueException as exc:
         raise schema_error(exc) from None
     return document

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from apisales.mail import mime, service
+from fm_mail import mime, service
 
 MESSAGES = "/v1/mail/messages"
 

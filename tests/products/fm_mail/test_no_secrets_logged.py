@@ -12,7 +12,7 @@ import pytest
 from conftest import USERS
 from fm_events import rest_event
 
-from apisales.routes import product
+from fm_mail import handler as product
 from tests.log_secrets import captured_logs, leaks
 
 API_KEY = "test-api-key-value"  # fm_events puts it in every event's x-api-key header

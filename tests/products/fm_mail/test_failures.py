@@ -208,8 +208,8 @@ def test_a_lone_surrogate_in_the_mailbox_is_400_not_502(mail_env, call):
 ])  # fmt: skip
 def test_the_plug_in_itself_refuses_text_it_cannot_send(field, body):
     """Called without the HTTP boundary (another host of the plug-in), it still refuses."""
-    from apisales.mail import request
-    from apisales.mail.errors import InvalidRequest
+    from fm_mail import request
+    from fm_mail.errors import InvalidRequest
 
     with pytest.raises(InvalidRequest) as refused:
         request.parse_list(body)

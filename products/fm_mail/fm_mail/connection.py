@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from imapclient import IMAPClient, SocketTimeout, imap4, tls
 from imapclient import exceptions as imap_exc
 
-from apisales.mail import guard, limits
-from apisales.mail.errors import (
+from fm_mail import guard, limits
+from fm_mail.errors import (
     ImapAuthFailed,
     ImapProtocolError,
     ImapTimeout,
@@ -29,7 +29,7 @@ from apisales.mail.errors import (
     ImapUnreachable,
     MailError,
 )
-from apisales.mail.request import ImapSettings
+from fm_mail.request import ImapSettings
 
 # imapclient logs the username and, through its imaplib adapter, every protocol line (mail
 # content included) at DEBUG. Keep that out of the function's logs even at DEBUG level.

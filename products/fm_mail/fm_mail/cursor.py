@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from apisales.mail.errors import CursorInvalid, StaleState
+from fm_mail.errors import CursorInvalid, StaleState
 
 
 @dataclass(frozen=True)

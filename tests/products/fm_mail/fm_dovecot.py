@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 # bench/mail_listing.py imports this module by path without the project root on sys.path.
-_ROOT = str(Path(__file__).resolve().parents[2])
+_ROOT = str(Path(__file__).resolve().parents[3])
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
 

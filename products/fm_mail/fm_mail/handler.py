@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -16,17 +17,19 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from apisales.contract import RequestContract
 from apisales.http.boundary import install_boundary, request_body
 from apisales.http.errors import error_response, install_error_handlers
-from apisales.mail.errors import MailError
-from apisales.mail.limits import MAX_REQUEST_BYTES
 from apisales.observability import tracer_for
+from fm_mail.errors import MailError
+from fm_mail.limits import MAX_REQUEST_BYTES
 
 logger = Logger()
 tracer = tracer_for([])  # no AWS or HTTP library: the handler's span, the IMAP call's below
 app = APIGatewayRestResolver()
 install_error_handlers(app, logger)
-install_boundary(app, MAX_REQUEST_BYTES)  # size, JSON, depth, surrogates, schema: before routes
+# Size, JSON, depth, surrogates and the schema of FM Mail's own contract: before the routes.
+install_boundary(app, MAX_REQUEST_BYTES, RequestContract(Path(__file__).with_name("requests.json")))
 
 # One table from machine-readable code to HTTP status. IMAP credential failures use 422,
 # not 401/403, which clients read as "your API key is wrong".
@@ -89,7 +92,7 @@ def _run(operation: str, call: Any, query: Any, host: str) -> dict[str, Any]:
 
 @app.post("/v1/mail/mailboxes")
 def mailboxes() -> dict[str, Any]:
-    from apisales.mail import request, service
+    from fm_mail import request, service
 
     settings = request.parse_mailboxes(_body())
     return _run("mailboxes", service.list_mailboxes, settings, settings.host)
@@ -97,7 +100,7 @@ def mailboxes() -> dict[str, Any]:
 
 @app.post("/v1/mail/messages")
 def messages() -> dict[str, Any]:
-    from apisales.mail import request, service
+    from fm_mail import request, service
 
     query = request.parse_list(_body())
     return _run("messages", service.list_messages, query, query.imap.host)
@@ -105,7 +108,7 @@ def messages() -> dict[str, Any]:
 
 @app.post("/v1/mail/attachment")
 def attachment() -> dict[str, Any]:
-    from apisales.mail import request, service
+    from fm_mail import request, service
 
     query = request.parse_attachment(_body())
     return _run("attachment", service.get_attachment, query, query.imap.host)

@@ -13,23 +13,23 @@ from typing import Any
 
 from imapclient import IMAPClient
 
-from apisales.mail import cursor, mime
-from apisales.mail.connection import session
-from apisales.mail.errors import (
+from fm_mail import cursor, mime
+from fm_mail.connection import session
+from fm_mail.errors import (
     AttachmentNotFound,
     MailboxNotFound,
     MessageNotFound,
     StaleState,
     TooLarge,
 )
-from apisales.mail.limits import (
+from fm_mail.limits import (
     MAX_ATTACHMENT_BYTES,
     MAX_MAILBOXES,
     MAX_MESSAGE_FETCH_BYTES,
     MAX_PAGE_FETCH_BYTES,
     MAX_RESPONSE_BYTES,
 )
-from apisales.mail.request import AttachmentQuery, ImapSettings, ListQuery
+from fm_mail.request import AttachmentQuery, ImapSettings, ListQuery
 
 _MAX_ATTACHMENTS_LISTED = 500
 

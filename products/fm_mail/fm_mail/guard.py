@@ -13,7 +13,7 @@ import os
 import socket
 from dataclasses import dataclass
 
-from apisales.mail.errors import AddressNotAllowed, HostNotFound, PortNotAllowed
+from fm_mail.errors import AddressNotAllowed, HostNotFound, PortNotAllowed
 
 IMAP_PORTS = frozenset({143, 993})
 

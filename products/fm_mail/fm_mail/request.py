@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from apisales.mail.errors import InvalidRequest
-from apisales.mail.limits import DEFAULT_LIMIT, MAX_LIMIT
+from fm_mail.errors import InvalidRequest
+from fm_mail.limits import DEFAULT_LIMIT, MAX_LIMIT
 
 _HOST_RE = re.compile(r"^[A-Za-z0-9._:-]{1,253}$")
 _PART_RE = re.compile(r"^[1-9][0-9]{0,3}(\.[1-9][0-9]{0,3}){0,15}$")

@@ -74,7 +74,7 @@ Call = Callable[..., tuple[int, dict[str, Any]]]
 @pytest.fixture
 def call() -> Call:
     """POST ``body`` to ``path`` through the Lambda handler; return (status, JSON body)."""
-    from apisales.routes import product
+    from fm_mail import handler as product
 
     def _call(path: str, body: Any = None, **event_kw: Any) -> tuple[int, dict[str, Any]]:
         response = product.lambda_handler(rest_event(path, body, **event_kw), FakeContext())

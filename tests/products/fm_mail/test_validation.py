@@ -94,7 +94,7 @@ def test_the_body_limit_counts_bytes_not_characters(call):
     "encoded", ["!!!not base64", base64.b64encode(b'\xff{"imap": 1}').decode()]
 )
 def test_undecodable_base64_body_is_400(encoded):
-    from apisales.routes import product
+    from fm_mail import handler as product
 
     event = rest_event(MESSAGES, raw_body="{}", base64_body=True)
     event["body"] = encoded

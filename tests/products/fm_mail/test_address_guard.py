@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from apisales.mail import guard
+from fm_mail import guard
 
 MESSAGES = "/v1/mail/messages"
 
