@@ -128,7 +128,7 @@ def _error(description: str) -> dict[str, Any]:
 
 # ---- the customer document ---------------------------------------------------------------
 CUSTOMER_TITLE = "FM Mail API"
-# apisales.mail.limits.MAX_REQUEST_BYTES (a test keeps the two equal)
+# fm_mail.limits.MAX_REQUEST_BYTES (a test keeps the two equal)
 PRODUCT_REQUEST_LIMIT_BYTES = 16_384
 # The API key is the only credential a customer sends: API Gateway checks it, then meters it
 # against the usage plan of the key's plan (quota per period, requests per second).

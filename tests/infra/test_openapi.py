@@ -77,7 +77,7 @@ PLANS = (
     PlanConfig("PRO", 100_000, "MONTH", 50.0, 100,
                PriceConfig("pro-monthly", 980, "jpy", "month")),
 )  # fmt: skip
-LIMITS = Path(__file__).resolve().parents[2] / "handlers" / "apisales" / "mail" / "limits.py"
+LIMITS = Path(__file__).resolve().parents[2] / "products" / "fm_mail" / "fm_mail" / "limits.py"
 
 
 def test_the_customer_document_is_valid_openapi_3_1() -> None:

@@ -30,7 +30,7 @@ def _statements(run: ProgramRun, name: str) -> dict[str, dict]:
 
 
 def test_off_unless_the_seller_opts_in(dev_run: ProgramRun) -> None:
-    assert dev_run.of_type(SCHEDULE) == []
+    assert [s.name for s in dev_run.of_type(SCHEDULE)] == ["sweep-schedule"]  # the sweep's only
     assert all("quota" not in f.name for f in dev_run.of_type(FUNCTION))
 
 
