@@ -1,4 +1,4 @@
-"""An in-memory stand-in for the Stripe *port* (``adapters.stripe_billing.StripeBilling``).
+"""An in-memory fake of the Stripe port (``domain.ports.Billing``; real: ``StripeBilling``).
 
 Used where the test is about our concurrency, ordering and fault handling, not about Stripe's
 wire format: it lets a test set Stripe's "current state" directly and fast. The journey tests
@@ -12,9 +12,10 @@ import threading
 import time
 from typing import Any
 
-from apisales.adapters.stripe_objects import billing_object
+from apisales.adapters.stripe_objects import billing_object, subscription_snapshot
 from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.entitlements import SubscriptionSnapshot
+from apisales.domain.ports import CheckoutLink
 
 _ids = itertools.count(1)
 
@@ -37,7 +38,7 @@ class FakeStripe:
     def subscriptions_of(self, customer_id: str) -> list[SubscriptionSnapshot]:
         with self.lock:
             self.calls.append("subscriptions_of")
-            return [SubscriptionSnapshot.from_stripe(s) for s in self.subscriptions.values()
+            return [subscription_snapshot(s) for s in self.subscriptions.values()
                     if s["customer"] == customer_id]
 
     def price_id(self, lookup_key: str) -> str:
@@ -51,7 +52,7 @@ class FakeStripe:
             return cid
 
     def create_checkout_session(self, *, user_id: str, customer_id: str, price_id: str,
-                                success_url: str, cancel_url: str) -> dict[str, Any]:
+                                success_url: str, cancel_url: str) -> CheckoutLink:
         with self.lock:
             sid = _id("cs_test")
             session = {"id": sid, "object": "checkout.session", "mode": "subscription",
@@ -61,7 +62,7 @@ class FakeStripe:
                        "url": f"https://checkout.example.test/{sid}", "price": price_id,
                        "success_url": success_url, "cancel_url": cancel_url}
             self.sessions[sid] = session
-            return dict(session)
+            return CheckoutLink(sid, session["url"])
 
     def _retrieve(self, kind: ObjectKind, objects: dict[str, dict[str, Any]],
                   object_id: str) -> BillingObject | None:

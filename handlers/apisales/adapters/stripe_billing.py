@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import stripe
 
-from apisales.adapters.stripe_objects import billing_object
+if TYPE_CHECKING:
+    from stripe.params import CustomerCreateParams
+
+from apisales.adapters.stripe_objects import billing_object, subscription_snapshot
 from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.entitlements import SubscriptionSnapshot
+from apisales.domain.ports import CheckoutLink
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -31,7 +35,7 @@ class StripeBilling:
         page = self.client.v1.subscriptions.list(
             params={"customer": customer_id, "status": "all", "limit": 100}
         )
-        return [SubscriptionSnapshot.from_stripe(_plain(s)) for s in page.auto_paging_iter()]
+        return [subscription_snapshot(_plain(s)) for s in page.auto_paging_iter()]
 
     @functools.lru_cache(maxsize=16)  # noqa: B019 - one instance per container; prices are stable
     def price_id(self, lookup_key: str) -> str:
@@ -40,22 +44,22 @@ class StripeBilling:
         )
         if not prices.data:
             raise LookupError(f"no active Stripe price with lookup key {lookup_key!r}")
-        return prices.data[0]["id"]
+        return str(prices.data[0]["id"])
 
     def create_customer(self, user_id: str, email: str | None) -> str:
-        params: dict[str, Any] = {"metadata": {"user_id": user_id}}
+        params: CustomerCreateParams = {"metadata": {"user_id": user_id}}
         if email:
             params["email"] = email
         # Same key for the same user: concurrent first checkouts get one customer from Stripe.
         customer = self.client.v1.customers.create(
             params=params, options={"idempotency_key": f"apisales-customer-{user_id}"}
         )
-        return customer["id"]
+        return str(customer["id"])
 
     def create_checkout_session(
         self, *, user_id: str, customer_id: str, price_id: str, success_url: str,
         cancel_url: str,
-    ) -> dict[str, Any]:
+    ) -> CheckoutLink:
         session = self.client.v1.checkout.sessions.create(
             params={
                 "mode": "subscription",
@@ -67,7 +71,7 @@ class StripeBilling:
                 "metadata": {"user_id": user_id},
             }
         )
-        return _plain(session)
+        return CheckoutLink(str(session["id"]), str(session["url"]))
 
     def retrieve_checkout_session(self, session_id: str) -> BillingObject | None:
         """The session as Stripe has it, or None when Stripe has no session with that id."""
@@ -110,4 +114,4 @@ class StripeBilling:
                 "customer": customer_id, "return_url": return_url, "configuration": configuration,
             }
         )  # fmt: skip
-        return session["url"]
+        return str(session["url"])

@@ -26,7 +26,8 @@ _POWERTOOLS_PARAMETER = re.compile(r"<(\w+)>")
 
 @functools.cache
 def contract() -> dict[str, Any]:
-    return json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
+    return document
 
 
 def operation_key(method: str, path: str) -> str:
@@ -35,7 +36,8 @@ def operation_key(method: str, path: str) -> str:
 
 
 def operation(key: str) -> dict[str, Any] | None:
-    return contract()["operations"].get(key)
+    found: dict[str, Any] | None = contract()["operations"].get(key)
+    return found
 
 
 def max_depth() -> int:

@@ -9,9 +9,8 @@ subscription, and that is when the plan drops.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 ENTITLED_STATUSES = frozenset({"active", "trialing"})
 GRACE_STATUSES = frozenset({"past_due"})
@@ -87,28 +86,6 @@ class SubscriptionSnapshot:
     price_lookup_key: str | None
     created: int
     price_plan: str | None = None  # price metadata "plan": the stack tags each price it makes
-
-    @classmethod
-    def from_stripe(cls, sub: Mapping[str, Any]) -> SubscriptionSnapshot:
-        items = ((sub.get("items") or {}).get("data")) or [{}]
-        first = items[0] or {}
-        price = first.get("price") or {}
-        # Recent API versions keep current_period_end on the item, older ones on the subscription.
-        period_end = first.get("current_period_end") or sub.get("current_period_end")
-        metadata = price.get("metadata")
-        customer = sub.get("customer")
-        if isinstance(customer, Mapping):
-            customer = customer.get("id")
-        return cls(
-            id=str(sub["id"]),
-            customer_id=str(customer or ""),
-            status=str(sub.get("status") or ""),
-            cancel_at_period_end=bool(sub.get("cancel_at_period_end")),
-            current_period_end=int(period_end) if period_end else None,
-            price_lookup_key=price.get("lookup_key"),
-            created=int(sub.get("created") or 0),
-            price_plan=metadata.get("plan") if isinstance(metadata, Mapping) else None,
-        )
 
 
 def is_entitled(snapshot: SubscriptionSnapshot, grace_on_past_due: bool) -> bool:

@@ -46,18 +46,7 @@ def _customer_for(caller: Caller, record: UserRecord | None) -> str:
 @app.post("/billing/checkout")
 def create_checkout() -> dict[str, Any]:
     caller = _caller()
-    body = request_body(app)
-    catalog = settings.plan_catalog()
-    requested = body.get("plan")
-    if requested is None:
-        paid = catalog.paid_plans
-        if len(paid) != 1:
-            raise BadRequest("say which plan: {\"plan\": \"...\"}", "plan_required")
-        plan = paid[0]
-    else:
-        plan = next((p for p in catalog.paid_plans if p.name == requested), None)
-        if plan is None:
-            raise BadRequest(f"no paid plan named {requested!r}", "unknown_plan")
+    lookup_key = _price_lookup_key(request_body(app).get("plan"))
     record = container.users().get(caller.user_id)
     if record and record.subscription_status in SUBSCRIBED_STATUSES:
         raise _already_subscribed()
@@ -74,12 +63,25 @@ def create_checkout() -> dict[str, Any]:
     session = billing.create_checkout_session(
         user_id=caller.user_id,
         customer_id=customer_id,
-        price_id=billing.price_id(plan.price_lookup_key),
+        price_id=billing.price_id(lookup_key),
         success_url=f"{base}/upgrade/thanks?session_id={{CHECKOUT_SESSION_ID}}",
         cancel_url=f"{base}/upgrade/canceled",
     )
-    container.checkout_sessions().record_created(session["id"], caller.user_id)
-    return {"url": session["url"], "session_id": session["id"]}
+    container.checkout_sessions().record_created(session.id, caller.user_id)
+    return {"url": session.url, "session_id": session.id}
+
+
+def _price_lookup_key(requested: object) -> str:
+    """The price of the paid plan the body names (without a name: the only paid plan)."""
+    paid = {p.name: key for p in settings.plan_catalog().paid_plans
+            if (key := p.price_lookup_key) is not None}  # fmt: skip
+    if requested is None:
+        if len(paid) != 1:
+            raise BadRequest("say which plan: {\"plan\": \"...\"}", "plan_required")
+        return next(iter(paid.values()))
+    if not isinstance(requested, str) or requested not in paid:
+        raise BadRequest(f"no paid plan named {requested!r}", "unknown_plan")
+    return paid[requested]
 
 
 def _already_subscribed() -> Conflict:
@@ -107,15 +109,13 @@ def _owned_session(session_id: str, caller: Caller) -> tuple[BillingObject, Owne
     session = container.stripe_billing().retrieve_checkout_session(session_id)
     if session is None or session.user_id != caller.user_id:
         raise unknown
-    owner = container.ownership().owner_of(session)
-    if isinstance(owner, Refusal):
-        if owner.security:
-            raise _security_refusal(owner, session_id)
-        owner = None
+    judged = container.ownership().owner_of(session)
+    if isinstance(judged, Refusal) and judged.security:
+        raise _security_refusal(judged, session_id)
     if recorded_owner is None:
         # Stripe created it for this caller but recording it failed: record it now.
         sessions.record_created(session_id, caller.user_id)
-    return session, owner
+    return session, judged if isinstance(judged, Owner) else None
 
 
 @app.get("/billing/checkout/<session_id>")
@@ -158,4 +158,5 @@ def create_portal() -> dict[str, Any]:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    response: dict[str, Any] = app.resolve(event, context)
+    return response

@@ -130,4 +130,5 @@ def receive() -> dict[str, Any]:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    response: dict[str, Any] = app.resolve(event, context)
+    return response
