@@ -22,11 +22,13 @@ _PATH_PARAMETER = re.compile(r"\{(\w+)\+?\}")
 
 @functools.cache
 def load() -> dict[str, Any]:
-    return json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
+    return document
 
 
 def operation(method: str, path: str) -> dict[str, Any] | None:
-    return load()["operations"].get(f"{method} {path}")
+    found: dict[str, Any] | None = load()["operations"].get(f"{method} {path}")
+    return found
 
 
 def path_parameters(path: str) -> list[str]:
