@@ -55,14 +55,16 @@ class FakeStripe:
                                 success_url: str, cancel_url: str) -> CheckoutLink:
         with self.lock:
             sid = _id("cs_test")
-            session = {"id": sid, "object": "checkout.session", "mode": "subscription",
+            url = f"https://checkout.example.test/{sid}"
+            session: dict[str, Any] = {
+                       "id": sid, "object": "checkout.session", "mode": "subscription",
                        "status": "open", "payment_status": "unpaid", "customer": customer_id,
                        "client_reference_id": user_id, "metadata": {"user_id": user_id},
                        "subscription": None,
-                       "url": f"https://checkout.example.test/{sid}", "price": price_id,
+                       "url": url, "price": price_id,
                        "success_url": success_url, "cancel_url": cancel_url}
             self.sessions[sid] = session
-            return CheckoutLink(sid, session["url"])
+            return CheckoutLink(sid, url)
 
     def _retrieve(self, kind: ObjectKind, objects: dict[str, dict[str, Any]],
                   object_id: str) -> BillingObject | None:

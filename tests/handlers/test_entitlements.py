@@ -16,6 +16,8 @@ from apisales.domain.entitlements import (
     entitled_plan,
 )
 
+pytestmark = pytest.mark.fast  # pure rules: part of the fast tier
+
 CATALOG = PlanCatalog.from_json(json.dumps({
     "default_plan": "FREE",
     "plans": [{"name": "FREE", "usage_plan_id": "f", "price_lookup_key": None},
