@@ -84,7 +84,7 @@ def payer(aws: AwsStack, stripe: FakeStripe, user: str, *, canceled: bool = Fals
     sub_id = session["subscription"]
     invoice = next(i for i in stripe.invoices.values()
                    if i["parent"]["subscription_details"]["subscription"] == sub_id)
-    return Payer(user, session["customer"], dict(stripe.sessions[session.id]),
+    return Payer(user, session["customer"], dict(stripe.sessions[session["id"]]),
                  dict(stripe.subscriptions[sub_id]), dict(invoice))
 
 
