@@ -32,6 +32,7 @@ class FakeStripe:
         self.sessions: dict[str, dict[str, Any]] = {}
         self.invoices: dict[str, dict[str, Any]] = {}
         self.calls: list[str] = []
+        self.lookup_keys = {"FMMailPro", "FMMailTeam"}  # the active prices
 
     # -- the port --------------------------------------------------------------------------
 
@@ -42,6 +43,8 @@ class FakeStripe:
                     if s["customer"] == customer_id]
 
     def price_id(self, lookup_key: str) -> str:
+        if lookup_key not in self.lookup_keys:
+            raise LookupError(f"no active Stripe price with lookup key {lookup_key!r}")
         return f"price_{lookup_key}"
 
     def create_customer(self, user_id: str, email: str | None) -> str:

@@ -11,6 +11,7 @@ import pytest
 from apisales.domain.entitlements import Plan
 from apisales.domain.ports import (
     ApiKeys,
+    Billing,
     CheckoutSessions,
     IdentityAttributes,
     ProcessedEvents,
@@ -24,6 +25,7 @@ from tests.fakes import (
     InMemoryUserStore,
 )
 from tests.handlers.aws_env import AwsStack
+from tests.handlers.fake_stripe import FakeStripe
 
 IMPLEMENTATIONS = [pytest.param("fake", marks=pytest.mark.fast), "ministack"]
 
@@ -118,3 +120,35 @@ def checkout_sessions(request: pytest.FixtureRequest) -> CheckoutSessions:
     from apisales.adapters.dynamo_records import CheckoutSessions as DynamoCheckoutSessions
 
     return DynamoCheckoutSessions(_aws(request).sessions_table)
+
+
+@dataclass
+class BillingUnderTest:
+    billing: Billing
+    pay: Callable[[str], None]  # the customer pays a Checkout Session on the hosted page
+    portal_configuration: str  # the stack's (infra/stripe_catalog.py)
+
+
+@pytest.fixture(params=[pytest.param("fake", marks=pytest.mark.fast), "stripe_double"])
+def billing(request: pytest.FixtureRequest) -> BillingUnderTest:
+    """The Stripe port: its fake, or the real adapter through the SDK on the Stripe double."""
+    if request.param == "fake":
+        fake = FakeStripe()
+        def pay_fake(session_id: str) -> None:
+            fake.pay(session_id)
+
+        return BillingUnderTest(fake, pay_fake, "bpc_test_stack_portal")
+    from apisales.adapters.stripe_billing import StripeBilling
+    from sandbox.stripe_double import StripeDouble
+    from tests.fixtures.stripe_double import client_for
+
+    double: StripeDouble = request.getfixturevalue("stripe_double")
+
+    def pay(session_id: str) -> None:
+        double.pay_checkout_session(session_id)
+
+    portal = client_for(double).v1.billing_portal.configurations.create(params={"features": {
+        "subscription_cancel": {"enabled": True, "mode": "at_period_end"},
+        "payment_method_update": {"enabled": True}, "invoice_history": {"enabled": True},
+    }})  # fmt: skip
+    return BillingUnderTest(StripeBilling(double.api_key, double.url), pay, portal.id)
