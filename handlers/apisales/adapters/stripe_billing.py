@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import stripe
-
-if TYPE_CHECKING:
-    from stripe.params import CustomerCreateParams
 
 from apisales.adapters.stripe_objects import billing_object, subscription_snapshot
 from apisales.domain.billing_object import BillingObject, ObjectKind
@@ -47,12 +44,11 @@ class StripeBilling:
         return str(prices.data[0]["id"])
 
     def create_customer(self, user_id: str, email: str | None) -> str:
-        params: CustomerCreateParams = {"metadata": {"user_id": user_id}}
-        if email:
-            params["email"] = email
+        metadata = {"user_id": user_id}
         # Same key for the same user: concurrent first checkouts get one customer from Stripe.
         customer = self.client.v1.customers.create(
-            params=params, options={"idempotency_key": f"apisales-customer-{user_id}"}
+            params={"metadata": metadata, "email": email} if email else {"metadata": metadata},
+            options={"idempotency_key": f"apisales-customer-{user_id}"},
         )
         return str(customer["id"])
 
