@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import pulumi
 
@@ -52,6 +53,15 @@ class AlarmSpec:
     metrics: Mapping[str, MetricRef] = field(default_factory=dict)
 
 
+class _Shared(TypedDict):
+    """The fields every health alarm has in common."""
+
+    period_s: int
+    evaluation_periods: int
+    treat_missing_data: str
+    comparison: str
+
+
 def health_alarms(
     alarms: AlarmsConfig,
     function_names: Mapping[str, pulumi.Input[str]],
@@ -65,7 +75,7 @@ def health_alarms(
     """Errors and throttles of every function, the webhook's 5xx, the API's 5xx rate, and
     throttles and system errors of every table."""
     period = alarms.period_minutes * 60
-    common = {
+    common: _Shared = {
         "period_s": period,
         "evaluation_periods": alarms.evaluation_periods,
         "treat_missing_data": NOT_BREACHING,

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -104,6 +104,15 @@ _ACCESS_LOG_FORMAT = json.dumps(
     separators=(",", ":"),
 )
 _CORS_ALLOW_HEADERS = "Authorization,Content-Type,X-Api-Key"
+class _IntegrationTarget(TypedDict, total=False):
+    """What differs between a Lambda route's integration and a pass-through to the upstream."""
+
+    type: str
+    integration_http_method: str
+    uri: pulumi.Input[str]
+    request_parameters: Mapping[str, pulumi.Input[str]]
+
+
 _AUTHORIZER = {
     "type": "COGNITO_USER_POOLS",
     "identity_source": "method.request.header.Authorization",
@@ -160,7 +169,8 @@ class Api(pulumi.ComponentResource):
             rest_api=api_id,
             provider_arns=[user_pool_arn],
             opts=child,
-            **_AUTHORIZER,
+            type=_AUTHORIZER["type"],
+            identity_source=_AUTHORIZER["identity_source"],
         )
 
         resource_ids = self._resources(name, routes)
@@ -216,7 +226,7 @@ class Api(pulumi.ComponentResource):
         # API Gateway refuses access (and execution) logging until the account-wide
         # CloudWatch role is set: a stack that neither sets it nor is told it is set by
         # `accessLogs` must not ask for logs, or the stage cannot be created.
-        access_log_settings = None
+        access_log_settings: aws.apigateway.StageAccessLogSettingsArgsDict | None = None
         if config.access_logs:
             access_logs = aws.cloudwatch.LogGroup(
                 f"{name}-access-logs",
@@ -325,6 +335,7 @@ class Api(pulumi.ComponentResource):
             request_validator_id=validators[model is not None].id,
             opts=child,
         )
+        target: _IntegrationTarget
         if upstream:
             target = {
                 "type": "HTTP_PROXY",

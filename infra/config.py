@@ -387,7 +387,7 @@ def _parse_plans(raw: Any) -> tuple[PlanConfig, ...]:
     return tuple(plans)
 
 
-def _parse_price(item: dict, key: str, seen_lookup_keys: set[str]) -> PriceConfig | None:
+def _parse_price(item: dict[str, Any], key: str, seen_lookup_keys: set[str]) -> PriceConfig | None:
     paid = item.get("paid", "price" in item)
     price = item.get("price")
     if not paid:

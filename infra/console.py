@@ -200,8 +200,12 @@ def bucket_policy(bucket_arn: str, distribution_arn: str) -> str:
     })  # fmt: skip
 
 
-def _security_headers_config(connect_sources: pulumi.Input[Sequence[str]]) -> pulumi.Output:
-    def render(sources: Sequence[str]) -> dict:
+def _security_headers_config(
+    connect_sources: pulumi.Input[Sequence[str]],
+) -> pulumi.Output[aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgsDict]:
+    def render(
+        sources: Sequence[str],
+    ) -> aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgsDict:
         return {
             "strict_transport_security": {
                 "access_control_max_age_sec": console_edge.HSTS_MAX_AGE_SECONDS,

@@ -66,8 +66,8 @@ def _table(
     protect: bool,
     parent: pulumi.Resource,
 ) -> aws.dynamodb.Table:
-    attributes = [{"name": spec.key, "type": "S"}]
-    indexes = []
+    attributes: list[aws.dynamodb.TableAttributeArgsDict] = [{"name": spec.key, "type": "S"}]
+    indexes: list[aws.dynamodb.TableGlobalSecondaryIndexArgsDict] = []
     if spec.customer_index:
         attributes.append({"name": "stripe_customer_id", "type": "S"})
         # Webhooks name a Stripe customer; this finds the user it belongs to.
@@ -79,13 +79,16 @@ def _table(
                 "projection_type": "ALL",
             }
         )
+    ttl: aws.dynamodb.TableTtlArgsDict | None = (
+        {"attribute_name": spec.ttl_attribute, "enabled": True} if spec.ttl_attribute else None
+    )
     return aws.dynamodb.Table(
         resource_name,
         billing_mode="PAY_PER_REQUEST",
         hash_key=spec.key,
         attributes=attributes,
         global_secondary_indexes=indexes or None,
-        ttl={"attribute_name": spec.ttl_attribute, "enabled": True} if spec.ttl_attribute else None,
+        ttl=ttl,
         point_in_time_recovery={"enabled": True},
         server_side_encryption={"enabled": True},
         deletion_protection_enabled=protect,

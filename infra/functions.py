@@ -229,7 +229,7 @@ class Functions(pulumi.ComponentResource):
     def _statements(
         self, spec: FunctionSpec, log_group: aws.cloudwatch.LogGroup
     ) -> pulumi.Output[list[iam.Statement]]:
-        parts: list[pulumi.Output] = [
+        parts: list[pulumi.Output[iam.Statement]] = [
             log_group.arn.apply(
                 lambda arn: iam.allow(
                     "Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [f"{arn}:*"]
@@ -358,7 +358,9 @@ class Functions(pulumi.ComponentResource):
         return env
 
 
-def plan_catalog(config: StackConfig, usage_plan_ids: dict[str, pulumi.Output[str]]):
+def plan_catalog(
+    config: StackConfig, usage_plan_ids: dict[str, pulumi.Output[str]]
+) -> pulumi.Output[str]:
     """The ``PLAN_CATALOG`` JSON the handlers use to map prices and plans to usage plans."""
     names = [p.name for p in config.plans]
 

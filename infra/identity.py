@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -32,7 +33,7 @@ class Identity(pulumi.ComponentResource):
         name: str,
         config: StackConfig,
         context: AwsContext,
-        schema: pulumi.Input[list[aws.cognito.UserPoolSchemaArgs]],
+        schema: pulumi.Input[Sequence[aws.cognito.UserPoolSchemaArgsDict]],
         web_base_url: pulumi.Input[str],  # the console: OAuth callback and sign-out target
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -125,18 +126,18 @@ class Identity(pulumi.ComponentResource):
         )
 
 
-def _email_configuration(config: StackConfig) -> dict[str, str]:
+def _email_configuration(config: StackConfig) -> aws.cognito.UserPoolEmailConfigurationArgsDict:
     """Cognito's own sender allows about 50 mails a day; SES when the seller configured it."""
     ses = config.ses_email
     if ses is None:
         return {"email_sending_account": "COGNITO_DEFAULT"}
-    settings = {
-        "email_sending_account": "DEVELOPER",
-        "source_arn": ses.source_arn,
-        "from_email_address": ses.from_address,
-        "configuration_set": ses.configuration_set,
-    }
-    return {key: value for key, value in settings.items() if value is not None}
+    settings: aws.cognito.UserPoolEmailConfigurationArgsDict = {
+        "email_sending_account": "DEVELOPER", "source_arn": ses.source_arn}
+    if ses.from_address is not None:
+        settings["from_email_address"] = ses.from_address
+    if ses.configuration_set is not None:
+        settings["configuration_set"] = ses.configuration_set
+    return settings
 
 
 def domain_prefix(config: StackConfig, context: AwsContext) -> pulumi.Input[str]:

@@ -113,16 +113,9 @@ class Monitoring(pulumi.ComponentResource):
         self, name: str, args: MonitoringArgs, spec: AlarmSpec
     ) -> aws.cloudwatch.MetricAlarm:
         actions = [self.topic.arn]
-        single: dict[str, object] = {}
-        if spec.metric is not None:
-            single = {
-                "namespace": spec.metric.namespace,
-                "metric_name": spec.metric.name,
-                "dimensions": dict(spec.metric.dimensions),
-                "statistic": spec.metric.stat,
-                "period": spec.period_s,
-            }
-        else:
+        metric = spec.metric  # a single-metric alarm, else metric math over spec.metrics
+        queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] | None = None
+        if metric is None:
             queries = [{"id": "alarmed", "expression": spec.expression, "label": spec.title,
                         "return_data": True}]  # fmt: skip
             queries += [
@@ -132,7 +125,7 @@ class Monitoring(pulumi.ComponentResource):
                 }}
                 for metric_id, m in spec.metrics.items()
             ]  # fmt: skip
-            single = {"metric_queries": queries}
+        # Inputs left None are not sent: each alarm has either the metric or the queries.
         return aws.cloudwatch.MetricAlarm(
             f"{name}-{spec.key}",
             name=f"{args.name_prefix}-{spec.key}",
@@ -144,8 +137,13 @@ class Monitoring(pulumi.ComponentResource):
             actions_enabled=True,
             alarm_actions=actions,
             ok_actions=actions,  # the seller also learns when it is over
+            namespace=metric.namespace if metric else None,
+            metric_name=metric.name if metric else None,
+            dimensions=dict(metric.dimensions) if metric else None,
+            statistic=metric.stat if metric else None,
+            period=spec.period_s if metric else None,
+            metric_queries=queries,
             opts=pulumi.ResourceOptions(parent=self),
-            **single,
         )
 
 

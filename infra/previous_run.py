@@ -6,12 +6,14 @@ new one: the schema guard (custom attributes) and the API's retired routes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 
 from infra.naming import qualified_stack_name
 
 
-def previous_stack_outputs() -> pulumi.Output[dict]:
+def previous_stack_outputs() -> pulumi.Output[dict[str, Any]]:
     """The outputs of this stack's last update; empty on the first."""
     # The logical name predates the API's use of it; renaming would only churn the state.
     previous = pulumi.StackReference(

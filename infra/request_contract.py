@@ -30,7 +30,7 @@ def load() -> dict[str, Any]:
 
 @functools.cache
 def _load(products_dir: Path) -> dict[str, Any]:
-    contract = json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
+    contract: dict[str, Any] = json.loads(CONTRACT_FILE.read_text(encoding="utf-8"))
     operations = dict(contract["operations"])
     for product in products.discover_products(products_dir):
         for key, spec in product.operations().items():
@@ -41,7 +41,8 @@ def _load(products_dir: Path) -> dict[str, Any]:
 
 
 def operation(method: str, path: str) -> dict[str, Any] | None:
-    return load()["operations"].get(f"{method} {path}")
+    found: dict[str, Any] | None = load()["operations"].get(f"{method} {path}")
+    return found
 
 
 def path_parameters(path: str) -> list[str]:

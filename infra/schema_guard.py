@@ -13,14 +13,15 @@ Output returned here, so a refused change never reaches the engine as a planned 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
 DEPLOYED_ATTRIBUTES_OUTPUT = "userPoolCustomAttributes"
 
-AttributeSpec = dict[str, Any]  # one entry of the pool's `schemas`, snake_case keys
+AttributeSpec = aws.cognito.UserPoolSchemaArgsDict  # one entry of the pool's `schemas`
 
 
 class UserPoolSchemaChangeError(Exception):
@@ -44,7 +45,7 @@ def string_attribute_spec(name: str) -> AttributeSpec:
 
 
 def check_attributes_kept(
-    deployed: Iterable[AttributeSpec | str] | None, desired: Sequence[AttributeSpec]
+    deployed: Iterable[Mapping[str, Any] | str] | None, desired: Sequence[AttributeSpec]
 ) -> None:
     """Raise if a deployed attribute is missing from ``desired`` or specified differently.
 
@@ -57,7 +58,7 @@ def check_attributes_kept(
         name = entry if isinstance(entry, str) else entry.get("name")
         if name not in by_name:
             missing.append(str(name))
-        elif isinstance(entry, dict):
+        elif isinstance(entry, Mapping):
             changed += _differences(entry, by_name[name])
     if missing or changed:
         problems = []
@@ -75,7 +76,7 @@ def check_attributes_kept(
 
 
 def guard_user_pool_schema(
-    desired: Sequence[AttributeSpec], previous_outputs: pulumi.Output[dict]
+    desired: Sequence[AttributeSpec], previous_outputs: pulumi.Output[dict[str, Any]]
 ) -> pulumi.Output[list[AttributeSpec]]:
     """``desired``, once checked against what this stack deployed last time.
 
@@ -83,14 +84,14 @@ def guard_user_pool_schema(
     when an attribute would be lost or changed.
     """
 
-    def check(outputs: dict | None) -> list[AttributeSpec]:
+    def check(outputs: dict[str, Any] | None) -> list[AttributeSpec]:
         check_attributes_kept((outputs or {}).get(DEPLOYED_ATTRIBUTES_OUTPUT), desired)
-        return [dict(spec) for spec in desired]
+        return [spec.copy() for spec in desired]
 
     return previous_outputs.apply(check)
 
 
-def _differences(deployed: AttributeSpec, desired: AttributeSpec) -> list[str]:
+def _differences(deployed: Mapping[str, Any], desired: AttributeSpec) -> list[str]:
     """``name.field: deployed -> desired`` for each field that differs."""
     before, after = _canonical(deployed), _canonical(desired)
     return [
@@ -100,7 +101,7 @@ def _differences(deployed: AttributeSpec, desired: AttributeSpec) -> list[str]:
     ]
 
 
-def _canonical(spec: AttributeSpec) -> dict[str, Any]:
+def _canonical(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Spec as compared: values as strings (the engine may hand back "256" or 256)."""
 
     def normalise(value: Any) -> Any:
@@ -108,4 +109,5 @@ def _canonical(spec: AttributeSpec) -> dict[str, Any]:
             return {k: normalise(v) for k, v in value.items() if v is not None}
         return str(value).lower() if isinstance(value, bool) else str(value)
 
-    return normalise(spec)
+    canonical: dict[str, Any] = normalise(spec)
+    return canonical

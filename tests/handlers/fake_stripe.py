@@ -1,4 +1,4 @@
-"""An in-memory stand-in for the Stripe *port* (``adapters.stripe_billing.StripeBilling``).
+"""An in-memory fake of the Stripe port (``domain.ports.Billing``; real: ``StripeBilling``).
 
 Used where the test is about our concurrency, ordering and fault handling, not about Stripe's
 wire format: it lets a test set Stripe's "current state" directly and fast. The journey tests
@@ -12,10 +12,11 @@ import threading
 import time
 from typing import Any
 
-from apisales.adapters.stripe_objects import billing_object
+from apisales.adapters.stripe_objects import billing_object, subscription_snapshot
 from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.entitlements import SubscriptionSnapshot
 from apisales.domain.portal import PortalFlow
+from apisales.domain.ports import CheckoutLink
 
 _ids = itertools.count(1)
 
@@ -32,16 +33,19 @@ class FakeStripe:
         self.sessions: dict[str, dict[str, Any]] = {}
         self.invoices: dict[str, dict[str, Any]] = {}
         self.calls: list[str] = []
+        self.lookup_keys = {"FMMailPro", "FMMailTeam"}  # the active prices
 
     # -- the port --------------------------------------------------------------------------
 
     def subscriptions_of(self, customer_id: str) -> list[SubscriptionSnapshot]:
         with self.lock:
             self.calls.append("subscriptions_of")
-            return [SubscriptionSnapshot.from_stripe(s) for s in self.subscriptions.values()
+            return [subscription_snapshot(s) for s in self.subscriptions.values()
                     if s["customer"] == customer_id]
 
     def price_id(self, lookup_key: str) -> str:
+        if lookup_key not in self.lookup_keys:
+            raise LookupError(f"no active Stripe price with lookup key {lookup_key!r}")
         return f"price_{lookup_key}"
 
     def create_customer(self, user_id: str, email: str | None) -> str:
@@ -52,17 +56,19 @@ class FakeStripe:
             return cid
 
     def create_checkout_session(self, *, user_id: str, customer_id: str, price_id: str,
-                                success_url: str, cancel_url: str) -> dict[str, Any]:
+                                success_url: str, cancel_url: str) -> CheckoutLink:
         with self.lock:
             sid = _id("cs_test")
-            session = {"id": sid, "object": "checkout.session", "mode": "subscription",
+            url = f"https://checkout.example.test/{sid}"
+            session: dict[str, Any] = {
+                       "id": sid, "object": "checkout.session", "mode": "subscription",
                        "status": "open", "payment_status": "unpaid", "customer": customer_id,
                        "client_reference_id": user_id, "metadata": {"user_id": user_id},
                        "subscription": None,
-                       "url": f"https://checkout.example.test/{sid}", "price": price_id,
+                       "url": url, "price": price_id,
                        "success_url": success_url, "cancel_url": cancel_url}
             self.sessions[sid] = session
-            return dict(session)
+            return CheckoutLink(sid, url)
 
     def _retrieve(self, kind: ObjectKind, objects: dict[str, dict[str, Any]],
                   object_id: str) -> BillingObject | None:

@@ -45,7 +45,7 @@ def test_key_moves_between_plans_and_back_idempotently(
     monkeypatch: pytest.MonkeyPatch, conflict_code: str
 ) -> None:
     fake = StrictApiGateway(conflict_code)
-    monkeypatch.setattr(apigw_keys, "client", lambda _service: fake)
+    monkeypatch.setattr(apigw_keys, "apigateway", lambda: fake)
     keys = apigw_keys.ApiGatewayKeys()
     for plan in (FREE, FREE, PRO, PRO, FREE, PRO):
         keys.put_on_plan("k1", plan, (FREE, PRO))

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from apisales.adapters.stripe_objects import subscription_snapshot
 from apisales.domain.entitlements import (
     CatalogError,
     PlanCatalog,
@@ -14,6 +15,8 @@ from apisales.domain.entitlements import (
     current_subscription,
     entitled_plan,
 )
+
+pytestmark = pytest.mark.fast  # pure rules: part of the fast tier
 
 CATALOG = PlanCatalog.from_json(json.dumps({
     "default_plan": "FREE",
@@ -55,7 +58,7 @@ def test_a_subscriber_on_a_replaced_price_keeps_the_plan_the_price_was_made_for(
     old_price = {"id": "sub_1", "customer": "cus_1", "status": "active", "created": 5,
                  "items": {"data": [{"price": {"lookup_key": None,
                                                "metadata": {"plan": "PRO"}}}]}}
-    assert entitled_plan(SubscriptionSnapshot.from_stripe(old_price), CATALOG, False).name == "PRO"
+    assert entitled_plan(subscription_snapshot(old_price), CATALOG, False).name == "PRO"
     for tag in ("FREE", "GOLD", None):  # a free plan, an unknown one, none: nothing is guessed
         tagged = snap("active", key=None)
         assert entitled_plan(replace(tagged, price_plan=tag), CATALOG, False).name == "FREE"
@@ -69,10 +72,10 @@ def test_snapshot_reads_period_end_from_item_or_subscription() -> None:
     on_item = {**base, "items": {"data": [{"price": {"lookup_key": "FMMailPro"},
                                            "current_period_end": 123}]}}
     on_sub = {**base, "current_period_end": 456, "items": {"data": [{"price": {}}]}}
-    assert SubscriptionSnapshot.from_stripe(on_item).current_period_end == 123
-    assert SubscriptionSnapshot.from_stripe(on_item).price_lookup_key == "FMMailPro"
-    assert SubscriptionSnapshot.from_stripe(on_sub).current_period_end == 456
-    assert SubscriptionSnapshot.from_stripe({**base, "customer": {"id": "cus_9"}}).customer_id \
+    assert subscription_snapshot(on_item).current_period_end == 123
+    assert subscription_snapshot(on_item).price_lookup_key == "FMMailPro"
+    assert subscription_snapshot(on_sub).current_period_end == 456
+    assert subscription_snapshot({**base, "customer": {"id": "cus_9"}}).customer_id \
         == "cus_9"
 
 

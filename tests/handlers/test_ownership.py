@@ -11,6 +11,8 @@ from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.ownership import Owner, Ownership, Refusal, disagreements, judge
 from apisales.domain.users import UserRecord
 
+pytestmark = pytest.mark.fast  # pure rules: part of the fast tier
+
 SESSION = ObjectKind.CHECKOUT_SESSION
 
 

@@ -18,7 +18,10 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from apisales import container
 from apisales.adapters import aws as aws_clients
+from apisales.adapters.quota_mail_aws import DynamoQuotaMailMarks
+from apisales.domain.quota_mail import KeyedUser
 from apisales.routes import account, quota_mail
 from tests.handlers.aws_env import AwsStack
 from tests.handlers.emf import business_metrics
@@ -149,13 +152,28 @@ def test_a_send_that_fails_after_the_write_is_released_and_sent_by_the_next_run(
     assert len(sent_mail(mail)) == 1
 
 
-def test_overlapping_runs_send_one_mail(
-    mail: AwsStack, usage: dict[str, int], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_overlapping_runs_send_one_mail(mail: AwsStack, usage: dict[str, int]) -> None:
     """Two runs that both read the users before either wrote its mark (a slow run still going
     when the next one starts): only the conditional write decides, and it lets one through."""
     usage[customer(mail, "ann")] = 820
-    stale = list(quota_mail.aws.keyed_users(mail.users_table, (80, 100)))
-    monkeypatch.setattr(quota_mail.aws, "keyed_users", lambda *_: iter(stale))
+    marks = DynamoQuotaMailMarks(mail.users_table)
+    container.override(quota_mail_marks=StaleUsers(marks, list(marks.keyed_users((80, 100)))))
     assert run() + run() == 1
     assert len(sent_mail(mail)) == 1
+
+
+class StaleUsers:
+    """The users table's marks, but every run reads the users as they were at ``stale``."""
+
+    def __init__(self, marks: DynamoQuotaMailMarks, stale: list[KeyedUser]) -> None:
+        self.marks = marks
+        self.stale = stale
+
+    def keyed_users(self, thresholds: tuple[int, ...]) -> Iterator[KeyedUser]:
+        return iter(self.stale)
+
+    def claim_mail(self, user_id: str, threshold: int, period: str) -> bool:
+        return self.marks.claim_mail(user_id, threshold, period)
+
+    def release_mail(self, user_id: str, threshold: int, period: str) -> None:
+        self.marks.release_mail(user_id, threshold, period)

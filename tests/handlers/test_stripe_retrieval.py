@@ -24,12 +24,12 @@ def test_retrieves_what_the_double_holds_and_none_for_unknown_ids(
     created = billing.create_checkout_session(
         user_id="ann", customer_id=customer, price_id=billing.price_id("FMMailPro"),
         success_url="https://app.example.test/s", cancel_url="https://app.example.test/c")
-    paid = stripe_double.pay_checkout_session(created["id"])
+    paid = stripe_double.pay_checkout_session(created.id)
     sub_id = paid["subscription"]
     invoice_id = stripe_double.get(sub_id)["latest_invoice"]
 
-    assert billing.retrieve_checkout_session(created["id"]) == BillingObject(
-        ObjectKind.CHECKOUT_SESSION, created["id"], customer, user_id="ann",
+    assert billing.retrieve_checkout_session(created.id) == BillingObject(
+        ObjectKind.CHECKOUT_SESSION, created.id, customer, user_id="ann",
         subscription_id=sub_id, mode="subscription", status="complete", payment_status="paid")
     assert billing.retrieve_subscription(sub_id) == BillingObject(
         ObjectKind.SUBSCRIPTION, sub_id, customer, subscription_id=sub_id, status="active")

@@ -223,9 +223,9 @@ def complete_session(stripe: FakeStripe, *, user: str, customer: str, subscripti
         user_id=user, customer_id=customer, price_id="price_FMMailPro",
         success_url="https://app.example.test/s", cancel_url="https://app.example.test/c")
     with stripe.lock:
-        stripe.sessions[session["id"]].update(status="complete", payment_status="paid",
+        stripe.sessions[session.id].update(status="complete", payment_status="paid",
                                               subscription=subscription)
-        return dict(stripe.sessions[session["id"]])
+        return dict(stripe.sessions[session.id])
 
 
 def test_a_session_for_a_customer_bound_to_another_user_is_refused(

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 from botocore.exceptions import ClientError
 
-from apisales.adapters.aws import client, error_code
+from apisales.adapters.aws import apigateway, error_code
 from apisales.domain.entitlements import Plan
+from apisales.domain.ports import KeyDetails
 
 
 def _tolerate(exc: ClientError, *codes: str) -> None:
@@ -17,16 +18,16 @@ def _tolerate(exc: ClientError, *codes: str) -> None:
 
 class ApiGatewayKeys:
     def create(self, name: str) -> str:
-        return client("apigateway").create_api_key(name=name, enabled=True)["id"]
+        return str(apigateway().create_api_key(name=name, enabled=True)["id"])
 
     def find_by_name(self, name: str) -> str | None:
         # nameQuery is a prefix match: keep only the exact name.
-        items = client("apigateway").get_api_keys(nameQuery=name, limit=500).get("items", [])
-        matches = sorted(item["id"] for item in items if item.get("name") == name)
+        items = apigateway().get_api_keys(nameQuery=name, limit=500).get("items", [])
+        matches = sorted(str(item["id"]) for item in items if item.get("name") == name)
         return matches[0] if matches else None
 
     def put_on_plan(self, key_id: str, plan: Plan, all_plans: Sequence[Plan]) -> None:
-        apigw = client("apigateway")
+        apigw = apigateway()
         others = [p for p in all_plans if p.usage_plan_id != plan.usage_plan_id]
         try:
             # New plan first, so the key never stops working during an upgrade.
@@ -47,7 +48,7 @@ class ApiGatewayKeys:
 
     def _on_plan(self, key_id: str, usage_plan_id: str) -> bool:
         try:
-            client("apigateway").get_usage_plan_key(usagePlanId=usage_plan_id, keyId=key_id)
+            apigateway().get_usage_plan_key(usagePlanId=usage_plan_id, keyId=key_id)
             return True
         except ClientError as exc:
             _tolerate(exc, "NotFoundException")
@@ -56,7 +57,7 @@ class ApiGatewayKeys:
     def _leave(self, key_id: str, plans: Sequence[Plan]) -> None:
         for other in plans:
             try:
-                client("apigateway").delete_usage_plan_key(
+                apigateway().delete_usage_plan_key(
                     usagePlanId=other.usage_plan_id, keyId=key_id
                 )
             except ClientError as exc:
@@ -66,13 +67,13 @@ class ApiGatewayKeys:
         # Leave the plans explicitly: not every emulator drops a deleted key's memberships.
         self._leave(key_id, all_plans)
         try:
-            client("apigateway").delete_api_key(apiKey=key_id)
+            apigateway().delete_api_key(apiKey=key_id)
         except ClientError as exc:
             _tolerate(exc, "NotFoundException")
 
     def value(self, key_id: str) -> str:
-        return client("apigateway").get_api_key(apiKey=key_id, includeValue=True)["value"]
+        return self.describe(key_id).value
 
-    def describe(self, key_id: str) -> dict[str, object]:
-        key = client("apigateway").get_api_key(apiKey=key_id, includeValue=True)
-        return {"id": key["id"], "value": key["value"], "enabled": key.get("enabled", True)}
+    def describe(self, key_id: str) -> KeyDetails:
+        key = apigateway().get_api_key(apiKey=key_id, includeValue=True)
+        return KeyDetails(str(key["id"]), str(key["value"]), key.get("enabled", True))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
-from apisales.adapters.aws import client
+from apisales.adapters.aws import apigateway
 from apisales.domain.usage import UsageUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_apigateway.type_defs import GetUsageRequestTypeDef
 
 _PAGE_LIMIT = 500  # GetUsage's maximum page size
 _MAX_PAGES = 20  # pages are per key, and we ask for one key: never more than a few
@@ -21,8 +24,8 @@ class ApiGatewayUsage:
         fields (``startDate``) is not GetUsage: an emulator that routes the path elsewhere
         (ministack answers with the usage plan) must not be read as "no calls".
         """
-        apigw = client("apigateway")
-        request: dict[str, Any] = {
+        apigw = apigateway()
+        request: GetUsageRequestTypeDef = {
             "usagePlanId": usage_plan_id,
             "keyId": key_id,
             "startDate": first.isoformat(),
@@ -40,3 +43,13 @@ class ApiGatewayUsage:
                 return days
             request["position"] = position
         return days
+
+    def by_key(self, usage_plan_id: str, first: date, last: date) -> dict[str, int]:
+        """Calls each key of the usage plan made from ``first`` to ``last`` (paginated)."""
+        used: dict[str, int] = {}
+        for page in apigateway().get_paginator("get_usage").paginate(
+            usagePlanId=usage_plan_id, startDate=first.isoformat(), endDate=last.isoformat(),
+        ):  # fmt: skip
+            for key_id, days in page.get("items", {}).items():
+                used[key_id] = used.get(key_id, 0) + sum(day[0] for day in days if day)
+        return used

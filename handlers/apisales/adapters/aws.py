@@ -9,12 +9,18 @@ the clients and the first request does not.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, NoRegionError
+
+if TYPE_CHECKING:  # the stubs are a dev dependency, never in a function's archive
+    from mypy_boto3_apigateway import APIGatewayClient
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 # Fail fast: a hung dependency should become a 5xx that Stripe retries, not a Lambda timeout.
 _CONFIG = Config(
@@ -37,8 +43,25 @@ def client(service: str) -> Any:
         if service not in _clients:
             if _session is None:
                 _session = boto3.session.Session()
-            _clients[service] = _session.client(service, config=_CONFIG)
+            # ``service`` is a runtime name here; the typed accessors below name it.
+            _clients[service] = _session.client(service, config=_CONFIG)  # type: ignore[call-overload]
         return _clients[service]
+
+
+def dynamodb() -> DynamoDBClient:
+    return cast("DynamoDBClient", client("dynamodb"))
+
+
+def apigateway() -> APIGatewayClient:
+    return cast("APIGatewayClient", client("apigateway"))
+
+
+def cognito() -> CognitoIdentityProviderClient:
+    return cast("CognitoIdentityProviderClient", client("cognito-idp"))
+
+
+def secretsmanager() -> SecretsManagerClient:
+    return cast("SecretsManagerClient", client("secretsmanager"))
 
 
 def create_clients(services: Iterable[str]) -> None:
@@ -72,10 +95,10 @@ def error_code(exc: Exception) -> str:
     return str(response.get("Error", {}).get("Code", ""))
 
 
-def conditional_write(operation: str, **request: Any) -> bool:
-    """A DynamoDB write with a ConditionExpression; False when the condition did not hold."""
+def conditional_write(write: Callable[[], object]) -> bool:
+    """Run a DynamoDB write with a ConditionExpression; False when the condition did not hold."""
     try:
-        getattr(client("dynamodb"), operation)(**request)
+        write()
         return True
     except ClientError as exc:
         if error_code(exc) == "ConditionalCheckFailedException":

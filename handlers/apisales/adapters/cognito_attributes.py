@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from apisales.adapters.aws import client, error_code
+from apisales.adapters.aws import cognito, error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp.type_defs import AttributeTypeTypeDef
 
 logger = logging.getLogger(__name__)
 
@@ -16,11 +20,11 @@ class CognitoAttributes:
         self.user_pool_id = user_pool_id
 
     def set_plan(self, user_id: str, plan: str, customer_id: str | None) -> None:
-        attributes = [{"Name": "custom:plan_type", "Value": plan}]
+        attributes: list[AttributeTypeTypeDef] = [{"Name": "custom:plan_type", "Value": plan}]
         if customer_id:
             attributes.append({"Name": "custom:stripe_customer_id", "Value": customer_id})
         try:
-            client("cognito-idp").admin_update_user_attributes(
+            cognito().admin_update_user_attributes(
                 UserPoolId=self.user_pool_id, Username=user_id, UserAttributes=attributes
             )
         except ClientError as exc:

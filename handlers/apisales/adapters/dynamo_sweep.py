@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, fields
-from typing import Any
+from typing import TYPE_CHECKING
 
-from apisales.adapters.aws import client, conditional_write
-from apisales.adapters.dynamo_users import _record
+from apisales.adapters import dynamo_items as ddb
+from apisales.adapters.aws import conditional_write, dynamodb
+from apisales.adapters.dynamo_users import user_record
 from apisales.domain.sweep import Page, SweepCursor
 from apisales.domain.users import UserRecord
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import ScanInputTypeDef
 
 LEDGER_ID = "reconciliation"  # the one item of the sweep-state table
 USERS_PAGE = 200  # items read per Scan call (before the filter)
@@ -23,45 +27,45 @@ class DynamoSweepLedger:
         self.table = table
 
     def acquire(self, owner: str, now: int, lease_s: int) -> SweepCursor | None:
-        try:
-            item = client("dynamodb").update_item(
+        answer: dict[str, ddb.Value] = {}
+
+        def take() -> None:
+            answer.update(ddb.plain(dynamodb().update_item(
                 TableName=self.table,
-                Key={"sweep_id": {"S": LEDGER_ID}},
+                Key=ddb.item(sweep_id=LEDGER_ID),
                 UpdateExpression="SET lease_owner = :o, lease_until = :u",
                 ConditionExpression="attribute_not_exists(lease_until) OR lease_until < :now "
                                     "OR lease_owner = :o",
-                ExpressionAttributeValues={":o": {"S": owner}, ":u": {"N": str(now + lease_s)},
-                                           ":now": {"N": str(now)}},
+                ExpressionAttributeValues=ddb.values(o=owner, u=now + lease_s, now=now),
                 ReturnValues="ALL_NEW",
-            )["Attributes"]  # fmt: skip
-        except client("dynamodb").exceptions.ConditionalCheckFailedException:
+            )["Attributes"]))  # fmt: skip
+
+        if not conditional_write(take):
             return None
-        raw = json.loads(item["cursor"]["S"]) if "cursor" in item else {}
+        stored = answer.get("cursor")
+        raw = json.loads(stored) if isinstance(stored, str) else {}
         return SweepCursor(**{k: v for k, v in raw.items() if k in _CURSOR_FIELDS})
 
     def save(self, owner: str, cursor: SweepCursor, now: int, lease_s: int) -> bool:
-        return conditional_write(
-            "update_item",
+        return conditional_write(lambda: dynamodb().update_item(
             TableName=self.table,
-            Key={"sweep_id": {"S": LEDGER_ID}},
+            Key=ddb.item(sweep_id=LEDGER_ID),
             UpdateExpression="SET #c = :c, lease_until = :u",
             ConditionExpression="lease_owner = :o",
             ExpressionAttributeNames={"#c": "cursor"},
-            ExpressionAttributeValues={":c": {"S": json.dumps(asdict(cursor))},
-                                       ":u": {"N": str(now + lease_s)}, ":o": {"S": owner}},
-        )  # fmt: skip
+            ExpressionAttributeValues=ddb.values(
+                c=json.dumps(asdict(cursor)), u=now + lease_s, o=owner),
+        ))
 
     def release(self, owner: str, cursor: SweepCursor) -> None:
-        conditional_write(
-            "update_item",
+        conditional_write(lambda: dynamodb().update_item(
             TableName=self.table,
-            Key={"sweep_id": {"S": LEDGER_ID}},
+            Key=ddb.item(sweep_id=LEDGER_ID),
             UpdateExpression="SET #c = :c REMOVE lease_owner, lease_until",
             ConditionExpression="lease_owner = :o",
             ExpressionAttributeNames={"#c": "cursor"},
-            ExpressionAttributeValues={":c": {"S": json.dumps(asdict(cursor))},
-                                       ":o": {"S": owner}},
-        )  # fmt: skip
+            ExpressionAttributeValues=ddb.values(c=json.dumps(asdict(cursor)), o=owner),
+        ))
 
 
 class DynamoUserWalk:
@@ -72,7 +76,7 @@ class DynamoUserWalk:
         self.default_plan = default_plan  # the plan of a record that names none
 
     def drifted_users(self, start_after: str | None) -> Page[UserRecord]:
-        request: dict[str, Any] = {
+        request: ScanInputTypeDef = {
             "TableName": self.table,
             "Limit": USERS_PAGE,
             # A user with a key whose plan is missing or not the record's plan.
@@ -81,12 +85,12 @@ class DynamoUserWalk:
                                 "(attribute_exists(#plan) AND key_plan <> #plan) OR "
                                 "(attribute_not_exists(#plan) AND key_plan <> :default))",
             "ExpressionAttributeNames": {"#plan": "plan"},
-            "ExpressionAttributeValues": {":default": {"S": self.default_plan}},
+            "ExpressionAttributeValues": ddb.values(default=self.default_plan),
             "ConsistentRead": True,
         }  # fmt: skip
         if start_after:
-            request["ExclusiveStartKey"] = {"user_id": {"S": start_after}}
-        answer = client("dynamodb").scan(**request)
+            request["ExclusiveStartKey"] = ddb.item(user_id=start_after)
+        answer = dynamodb().scan(**request)
         last = answer.get("LastEvaluatedKey")
-        return Page(tuple(_record(i) for i in answer.get("Items", [])),
-                    last["user_id"]["S"] if last else None)  # fmt: skip
+        return Page(tuple(user_record(i) for i in answer.get("Items", [])),
+                    str(ddb.plain(last)["user_id"]) if last else None)  # fmt: skip

@@ -3,37 +3,42 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from apisales.adapters.aws import client, conditional_write
+from apisales.adapters import dynamo_items as ddb
+from apisales.adapters.aws import conditional_write, dynamodb
 from apisales.domain.entitlements import SubscriptionSnapshot
 from apisales.domain.errors import CustomerConflict
 from apisales.domain.users import UserRecord
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, UpdateItemInputTypeDef
+
 CUSTOMER_INDEX = "by_stripe_customer_id"
 
 
-def _s(value: Any) -> dict[str, str]:
-    return {"S": str(value)}
+def user_record(attributes: Mapping[str, AttributeValueTypeDef]) -> UserRecord:
+    item = ddb.plain(attributes)
 
-
-def _record(item: dict[str, Any]) -> UserRecord:
     def s(name: str) -> str | None:
-        return item[name]["S"] if name in item and "S" in item[name] else None
+        value = item.get(name)
+        return value if isinstance(value, str) else None
 
-    period_end = item.get("current_period_end", {}).get("N")
+    period_end = item.get("current_period_end")
+    first_seen = item.get("first_seen_at")
     return UserRecord(
-        user_id=item["user_id"]["S"],
+        user_id=str(item["user_id"]),
         stripe_customer_id=s("stripe_customer_id"),
         subscription_id=s("subscription_id"),
         subscription_status=s("subscription_status"),
-        cancel_at_period_end=item.get("cancel_at_period_end", {}).get("BOOL", False),
-        current_period_end=int(period_end) if period_end else None,
+        cancel_at_period_end=item.get("cancel_at_period_end") is True,
+        current_period_end=period_end if isinstance(period_end, int) else None,
         plan=s("plan"),
         api_key_id=s("api_key_id"),
         key_plan=s("key_plan"),
         language=s("language"),
-        first_seen_at=int(item["first_seen_at"]["N"]) if "first_seen_at" in item else None,
+        first_seen_at=first_seen if isinstance(first_seen, int) else None,
     )
 
 
@@ -42,49 +47,45 @@ class DynamoUserStore:
         self.table = table
 
     def get(self, user_id: str) -> UserRecord | None:
-        item = client("dynamodb").get_item(
-            TableName=self.table, Key={"user_id": _s(user_id)}, ConsistentRead=True
+        item = dynamodb().get_item(
+            TableName=self.table, Key=ddb.item(user_id=user_id), ConsistentRead=True
         ).get("Item")
-        return _record(item) if item else None
+        return user_record(item) if item else None
 
     def record_visit(self, user_id: str, language: str) -> bool:
         """Store the user's language and first visit; True only for the very first visit
         (of concurrent first visits exactly one sees no earlier ``first_seen_at``)."""
-        old = client("dynamodb").update_item(
+        old = dynamodb().update_item(
             TableName=self.table,
-            Key={"user_id": _s(user_id)},
+            Key=ddb.item(user_id=user_id),
             UpdateExpression="SET first_seen_at = if_not_exists(first_seen_at, :now), "
             "#lang = :lang",
             ExpressionAttributeNames={"#lang": "language"},
-            ExpressionAttributeValues={":now": {"N": str(int(time.time()))}, ":lang": _s(language)},
+            ExpressionAttributeValues=ddb.values(now=int(time.time()), lang=language),
             ReturnValues="UPDATED_OLD",
         ).get("Attributes", {})
         return "first_seen_at" not in old
 
     def users_of_customer(self, customer_id: str) -> tuple[str, ...]:
         # Two are enough to tell "one" from "more than one" (which the ownership rule refuses).
-        items = client("dynamodb").query(
+        items = dynamodb().query(
             TableName=self.table,
             IndexName=CUSTOMER_INDEX,
             KeyConditionExpression="stripe_customer_id = :c",
-            ExpressionAttributeValues={":c": _s(customer_id)},
+            ExpressionAttributeValues=ddb.values(c=customer_id),
             Limit=2,
         ).get("Items", [])
-        return tuple(item["user_id"]["S"] for item in items)
+        return tuple(str(ddb.plain(item)["user_id"]) for item in items)
 
     def bind_customer(self, user_id: str, customer_id: str) -> str:
         """Store the user's Stripe customer unless one is stored already; returns the stored one."""
-        if conditional_write(
-            "update_item",
+        if conditional_write(lambda: dynamodb().update_item(
             TableName=self.table,
-            Key={"user_id": _s(user_id)},
+            Key=ddb.item(user_id=user_id),
             UpdateExpression="SET stripe_customer_id = :c, updated_at = :t",
             ConditionExpression="attribute_not_exists(stripe_customer_id)",
-            ExpressionAttributeValues={
-                ":c": _s(customer_id),
-                ":t": {"N": str(int(time.time()))},
-            },
-        ):
+            ExpressionAttributeValues=ddb.values(c=customer_id, t=int(time.time())),
+        )):
             return customer_id
         record = self.get(user_id)
         assert record is not None and record.stripe_customer_id
@@ -95,65 +96,56 @@ class DynamoUserStore:
     ) -> None:
         sets = ["#plan = :plan", "updated_at = :t"]
         removes: list[str] = []
-        values: dict[str, Any] = {":plan": _s(plan), ":t": {"N": str(int(time.time()))}}
+        values: dict[str, ddb.Value] = {"plan": plan, "t": int(time.time())}
         if customer_id:
             sets.append("stripe_customer_id = :c")
-            values[":c"] = _s(customer_id)
+            values["c"] = customer_id
         if sub is None:
             removes += ["subscription_id", "subscription_status", "current_period_end"]
             sets.append("cancel_at_period_end = :cape")
-            values[":cape"] = {"BOOL": False}
+            values["cape"] = False
         else:
             sets += ["subscription_id = :sid", "subscription_status = :st",
                      "cancel_at_period_end = :cape"]
-            values.update({":sid": _s(sub.id), ":st": _s(sub.status),
-                           ":cape": {"BOOL": sub.cancel_at_period_end}})
+            values.update(sid=sub.id, st=sub.status, cape=sub.cancel_at_period_end)
             if sub.current_period_end is not None:
                 sets.append("current_period_end = :cpe")
-                values[":cpe"] = {"N": str(sub.current_period_end)}
+                values["cpe"] = sub.current_period_end
             else:
                 removes.append("current_period_end")
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        request: dict[str, Any] = {}
+        request: UpdateItemInputTypeDef = {
+            "TableName": self.table,
+            "Key": ddb.item(user_id=user_id),
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": {"#plan": "plan"},
+            "ExpressionAttributeValues": ddb.values(**values),
+        }
         if customer_id:
             # The ownership rule, again at the write: never rebind a user to another customer.
             request["ConditionExpression"] = (
                 "attribute_not_exists(stripe_customer_id) OR stripe_customer_id = :c")
-        if not conditional_write(
-            "update_item",
-            TableName=self.table,
-            Key={"user_id": _s(user_id)},
-            UpdateExpression=expression,
-            ExpressionAttributeNames={"#plan": "plan"},
-            ExpressionAttributeValues=values,
-            **request,
-        ):
+        if not conditional_write(lambda: dynamodb().update_item(**request)):
             raise CustomerConflict(user_id, str(customer_id))
 
     def claim_key_issue(self, user_id: str, token: str, now: int, ttl: int) -> bool:
-        return conditional_write(
-            "update_item",
+        return conditional_write(lambda: dynamodb().update_item(
             TableName=self.table,
-            Key={"user_id": _s(user_id)},
+            Key=ddb.item(user_id=user_id),
             UpdateExpression="SET key_claim_token = :tok, key_claim_until = :until",
             ConditionExpression="attribute_not_exists(api_key_id) AND "
             "(attribute_not_exists(key_claim_until) OR key_claim_until < :now)",
-            ExpressionAttributeValues={
-                ":tok": _s(token),
-                ":until": {"N": str(now + ttl)},
-                ":now": {"N": str(now)},
-            },
-        )
+            ExpressionAttributeValues=ddb.values(tok=token, until=now + ttl, now=now),
+        ))
 
     def release_key_claim(self, user_id: str, token: str) -> None:
-        conditional_write(
-            "update_item",
+        conditional_write(lambda: dynamodb().update_item(
             TableName=self.table,
-            Key={"user_id": _s(user_id)},
+            Key=ddb.item(user_id=user_id),
             UpdateExpression="REMOVE key_claim_token, key_claim_until",
             ConditionExpression="key_claim_token = :tok",
-            ExpressionAttributeValues={":tok": _s(token)},
-        )
+            ExpressionAttributeValues=ddb.values(tok=token),
+        ))
 
     def set_api_key(
         self, user_id: str, key_id: str, *, claim_token: str | None = None,
@@ -161,26 +153,24 @@ class DynamoUserStore:
     ) -> bool:
         if claim_token is not None:
             condition = "attribute_not_exists(api_key_id) AND key_claim_token = :tok"
-            values = {":k": _s(key_id), ":tok": _s(claim_token)}
+            values = ddb.values(k=key_id, tok=claim_token)
         else:
             condition = "api_key_id = :old"
-            values = {":k": _s(key_id), ":old": _s(replaces)}
-        return conditional_write(
-            "update_item",
+            values = ddb.values(k=key_id, old=str(replaces))
+        return conditional_write(lambda: dynamodb().update_item(
             TableName=self.table,
-            Key={"user_id": _s(user_id)},
+            Key=ddb.item(user_id=user_id),
             UpdateExpression="SET api_key_id = :k REMOVE key_claim_token, key_claim_until",
             ConditionExpression=condition,
             ExpressionAttributeValues=values,
-        )
+        ))
 
     def set_key_plan(self, user_id: str, key_id: str, plan: str) -> None:
         # Only if the key is still the user's key (a rotation may have replaced it meanwhile).
-        conditional_write(
-            "update_item",
+        conditional_write(lambda: dynamodb().update_item(
             TableName=self.table,
-            Key={"user_id": _s(user_id)},
+            Key=ddb.item(user_id=user_id),
             UpdateExpression="SET key_plan = :p",
             ConditionExpression="api_key_id = :k",
-            ExpressionAttributeValues={":p": _s(plan), ":k": _s(key_id)},
-        )
+            ExpressionAttributeValues=ddb.values(p=plan, k=key_id),
+        ))

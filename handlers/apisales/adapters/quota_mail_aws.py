@@ -1,91 +1,84 @@
-"""The quota mail's AWS side: usage from API Gateway, the users to tell, the marks that keep
-a mail from being sent twice, the address from Cognito, and SES."""
+"""The quota mail's AWS side: the users to tell and the marks that keep a mail from being
+sent twice (DynamoDB), the address (Cognito) and the mail itself (SES). The period's usage
+comes from :class:`~apisales.adapters.apigw_usage.ApiGatewayUsage`."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
-from apisales.adapters.aws import client, conditional_write
-
-
-@dataclass(frozen=True)
-class KeyedUser:
-    user_id: str
-    api_key_id: str
-    plan: str | None  # the plan the key was last put on
-    language: str | None
-    marks: dict[int, str]  # threshold -> the period it was last mailed for
+from apisales.adapters import dynamo_items as ddb
+from apisales.adapters.aws import client, cognito, conditional_write, dynamodb
+from apisales.domain.quota_mail import KeyedUser
 
 
 def _mark(threshold: int) -> str:
     return f"quota_mail_{threshold}"
 
 
-def keyed_users(table: str, thresholds: tuple[int, ...]) -> Iterator[KeyedUser]:
-    """Every user with an API key (a paginated scan: the sweep of a whole table)."""
-    names = {"#lang": "language", **{f"#m{t}": _mark(t) for t in thresholds}}
-    projection = ", ".join(["user_id", "api_key_id", "key_plan", "#lang",
-                            *(f"#m{t}" for t in thresholds)])  # fmt: skip
-    for page in client("dynamodb").get_paginator("scan").paginate(
-        TableName=table, ProjectionExpression=projection, ExpressionAttributeNames=names,
-        FilterExpression="attribute_exists(api_key_id)",
-    ):  # fmt: skip
-        for item in page.get("Items", []):
-            def s(name: str, item: dict[str, Any] = item) -> str | None:
-                return item.get(name, {}).get("S")
+class DynamoQuotaMailMarks:
+    """One attribute per threshold on the user's item: the period it was last mailed for."""
 
-            yield KeyedUser(
-                user_id=item["user_id"]["S"], api_key_id=item["api_key_id"]["S"],
-                plan=s("key_plan"), language=s("language"),
-                marks={t: item[_mark(t)]["S"] for t in thresholds if _mark(t) in item},
-            )  # fmt: skip
+    def __init__(self, table: str) -> None:
+        self.table = table
 
+    def keyed_users(self, thresholds: tuple[int, ...]) -> Iterator[KeyedUser]:
+        """Every user with an API key (a paginated scan: the sweep of a whole table)."""
+        names = {"#lang": "language", **{f"#m{t}": _mark(t) for t in thresholds}}
+        projection = ", ".join(["user_id", "api_key_id", "key_plan", "#lang",
+                                *(f"#m{t}" for t in thresholds)])  # fmt: skip
+        for page in dynamodb().get_paginator("scan").paginate(
+            TableName=self.table, ProjectionExpression=projection,
+            ExpressionAttributeNames=names, FilterExpression="attribute_exists(api_key_id)",
+        ):  # fmt: skip
+            for found in page.get("Items", []):
+                item = ddb.plain(found)
 
-def claim_mail(table: str, user_id: str, threshold: int, period: str) -> bool:
-    """Record (user, threshold, period) as mailed unless it is already; True if we did."""
-    return conditional_write(
-        "update_item", TableName=table, Key={"user_id": {"S": user_id}},
-        UpdateExpression="SET #m = :p",
-        ConditionExpression="attribute_exists(user_id) AND "
-        "(attribute_not_exists(#m) OR #m <> :p)",
-        ExpressionAttributeNames={"#m": _mark(threshold)},
-        ExpressionAttributeValues={":p": {"S": period}},
-    )  # fmt: skip
+                def s(name: str, item: dict[str, ddb.Value] = item) -> str | None:
+                    value = item.get(name)
+                    return value if isinstance(value, str) else None
 
+                yield KeyedUser(
+                    user_id=str(item["user_id"]), api_key_id=str(item["api_key_id"]),
+                    plan=s("key_plan"), language=s("language"),
+                    marks={t: mark for t in thresholds if (mark := s(_mark(t))) is not None},
+                )  # fmt: skip
 
-def release_mail(table: str, user_id: str, threshold: int, period: str) -> None:
-    """Undo our claim (only while it is still ours): the next run tries the mail again."""
-    conditional_write(
-        "update_item", TableName=table, Key={"user_id": {"S": user_id}},
-        UpdateExpression="REMOVE #m", ConditionExpression="#m = :p",
-        ExpressionAttributeNames={"#m": _mark(threshold)},
-        ExpressionAttributeValues={":p": {"S": period}},
-    )  # fmt: skip
+    def claim_mail(self, user_id: str, threshold: int, period: str) -> bool:
+        """Record (user, threshold, period) as mailed unless it is already; True if we did."""
+        return conditional_write(lambda: dynamodb().update_item(
+            TableName=self.table, Key=ddb.item(user_id=user_id),
+            UpdateExpression="SET #m = :p",
+            ConditionExpression="attribute_exists(user_id) AND "
+            "(attribute_not_exists(#m) OR #m <> :p)",
+            ExpressionAttributeNames={"#m": _mark(threshold)},
+            ExpressionAttributeValues=ddb.values(p=period),
+        ))  # fmt: skip
 
-
-def usage_by_key(usage_plan_id: str, start: dt.date, end: dt.date) -> dict[str, int]:
-    """Calls each key of the usage plan made from ``start`` to ``end`` (GetUsage, paginated)."""
-    used: dict[str, int] = {}
-    for page in client("apigateway").get_paginator("get_usage").paginate(
-        usagePlanId=usage_plan_id, startDate=start.isoformat(), endDate=end.isoformat(),
-    ):  # fmt: skip
-        for key_id, days in page.get("items", {}).items():
-            used[key_id] = used.get(key_id, 0) + sum(day[0] for day in days if day)
-    return used
+    def release_mail(self, user_id: str, threshold: int, period: str) -> None:
+        """Undo our claim (only while it is still ours): the next run tries the mail again."""
+        conditional_write(lambda: dynamodb().update_item(
+            TableName=self.table, Key=ddb.item(user_id=user_id),
+            UpdateExpression="REMOVE #m", ConditionExpression="#m = :p",
+            ExpressionAttributeNames={"#m": _mark(threshold)},
+            ExpressionAttributeValues=ddb.values(p=period),
+        ))  # fmt: skip
 
 
-def email_of(user_pool_id: str, user_id: str) -> str | None:
-    user = client("cognito-idp").admin_get_user(UserPoolId=user_pool_id, Username=user_id)
-    attributes = {a["Name"]: a["Value"] for a in user.get("UserAttributes", [])}
-    return attributes.get("email")
+class CognitoAddresses:
+    def __init__(self, user_pool_id: str) -> None:
+        self.user_pool_id = user_pool_id
+
+    def email_of(self, user_id: str) -> str | None:
+        user = cognito().admin_get_user(UserPoolId=self.user_pool_id, Username=user_id)
+        attributes = {a["Name"]: a.get("Value") for a in user.get("UserAttributes", [])}
+        return attributes.get("email")
 
 
-def send(sender: str, to: str, subject: str, body: str) -> None:
-    client("ses").send_email(
-        Source=sender, Destination={"ToAddresses": [to]},
-        Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                 "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}},
-    )  # fmt: skip
+class SesMailer:
+    def send(self, sender: str, to: str, subject: str, body: str) -> None:
+        # An untyped client: the SES stubs are not a dev dependency (one call, shaped below).
+        client("ses").send_email(
+            Source=sender, Destination={"ToAddresses": [to]},
+            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                     "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}},
+        )  # fmt: skip

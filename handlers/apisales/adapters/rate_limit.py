@@ -54,7 +54,10 @@ class RateLimitedHttpClient(stripe.RequestsClient):
         super().__init__(**kwargs)
         self.bucket = bucket
 
-    def request(self, method: str, url: str, headers: Mapping[str, str] | None,
-                post_data: Any = None) -> tuple[bytes, int, Mapping[str, str]]:  # fmt: skip
+    # RequestsClient's own signature (bytes, no ``_usage``): the SDK's HTTPClient declares
+    # ``str`` and ``_usage``, which RequestsClient itself does not keep; the SDK calls it so.
+    def request(  # type: ignore[override]
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None,
+    ) -> tuple[bytes, int, Mapping[str, str]]:  # fmt: skip
         self.bucket.acquire()
         return super().request(method, url, headers, post_data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-from apisales.adapters.aws import client
+from apisales.adapters.aws import secretsmanager
 
 MAX_AGE_SECONDS = 300
 
@@ -15,7 +15,7 @@ def secret(arn: str) -> str:
     global _provider
     if _provider is None:
         # Powertools' default provider would open a boto3 session of its own.
-        _provider = SecretsProvider(boto3_client=client("secretsmanager"))
+        _provider = SecretsProvider(boto3_client=secretsmanager())
     value = _provider.get(arn, max_age=MAX_AGE_SECONDS)
     return value.decode() if isinstance(value, bytes) else str(value)
 

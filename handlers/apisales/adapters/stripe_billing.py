@@ -7,10 +7,11 @@ from typing import Any
 
 import stripe
 
-from apisales.adapters.stripe_objects import billing_object
+from apisales.adapters.stripe_objects import billing_object, subscription_snapshot
 from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.entitlements import SubscriptionSnapshot
 from apisales.domain.portal import PortalFlow
+from apisales.domain.ports import CheckoutLink
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -33,7 +34,7 @@ class StripeBilling:
         page = self.client.v1.subscriptions.list(
             params={"customer": customer_id, "status": "all", "limit": 100}
         )
-        return [SubscriptionSnapshot.from_stripe(_plain(s)) for s in page.auto_paging_iter()]
+        return [subscription_snapshot(_plain(s)) for s in page.auto_paging_iter()]
 
     @functools.lru_cache(maxsize=16)  # noqa: B019 - one instance per container; prices are stable
     def price_id(self, lookup_key: str) -> str:
@@ -42,22 +43,21 @@ class StripeBilling:
         )
         if not prices.data:
             raise LookupError(f"no active Stripe price with lookup key {lookup_key!r}")
-        return prices.data[0]["id"]
+        return str(prices.data[0]["id"])
 
     def create_customer(self, user_id: str, email: str | None) -> str:
-        params: dict[str, Any] = {"metadata": {"user_id": user_id}}
-        if email:
-            params["email"] = email
+        metadata = {"user_id": user_id}
         # Same key for the same user: concurrent first checkouts get one customer from Stripe.
         customer = self.client.v1.customers.create(
-            params=params, options={"idempotency_key": f"apisales-customer-{user_id}"}
+            params={"metadata": metadata, "email": email} if email else {"metadata": metadata},
+            options={"idempotency_key": f"apisales-customer-{user_id}"},
         )
-        return customer["id"]
+        return str(customer["id"])
 
     def create_checkout_session(
         self, *, user_id: str, customer_id: str, price_id: str, success_url: str,
         cancel_url: str,
-    ) -> dict[str, Any]:
+    ) -> CheckoutLink:
         session = self.client.v1.checkout.sessions.create(
             params={
                 "mode": "subscription",
@@ -69,7 +69,7 @@ class StripeBilling:
                 "metadata": {"user_id": user_id},
             }
         )
-        return _plain(session)
+        return CheckoutLink(str(session["id"]), str(session["url"]))
 
     def retrieve_checkout_session(self, session_id: str) -> BillingObject | None:
         """The session as Stripe has it, or None when Stripe has no session with that id."""
@@ -110,16 +110,20 @@ class StripeBilling:
         self, customer_id: str, return_url: str, configuration: str,
         flow: PortalFlow | None = None,
     ) -> str:  # fmt: skip
-        params: dict[str, Any] = {
-            "customer": customer_id, "return_url": return_url, "configuration": configuration,
-        }  # fmt: skip
-        if flow is not None:
+        sessions = self.client.v1.billing_portal.sessions
+        if flow is None:
+            session = sessions.create(params={
+                "customer": customer_id, "return_url": return_url, "configuration": configuration,
+            })  # fmt: skip
+        else:
             # A deep link: the portal opens on this one task and, once it is done, sends the
             # customer straight back instead of to the portal's homepage.
-            params["flow_data"] = {
-                "type": flow.kind,
-                "after_completion": {"type": "redirect",
-                                     "redirect": {"return_url": flow.return_url}},
-            }  # fmt: skip
-        session = self.client.v1.billing_portal.sessions.create(params=params)
-        return session["url"]
+            session = sessions.create(params={
+                "customer": customer_id, "return_url": return_url, "configuration": configuration,
+                "flow_data": {
+                    "type": flow.kind,
+                    "after_completion": {"type": "redirect",
+                                         "redirect": {"return_url": flow.return_url}},
+                },
+            })  # fmt: skip
+        return str(session["url"])

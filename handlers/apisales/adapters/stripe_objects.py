@@ -1,4 +1,5 @@
-"""Stripe payloads (a retrieved object, or an event's ``data.object``) → :class:`BillingObject`.
+"""Stripe payloads → the domain's plain data: :class:`BillingObject` (a retrieved object, or an
+event's ``data.object``) and :class:`SubscriptionSnapshot` (a subscription as listed).
 
 One translation for both, so that comparing an event body with Stripe's object compares like
 with like. Ids may arrive as strings or as expanded objects, and some sit in different places
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from apisales.domain.billing_object import BillingObject, ObjectKind
+from apisales.domain.entitlements import SubscriptionSnapshot
 
 # Stripe ids are ``<prefix>_<alphanumerics>``; anything else is not looked up at all.
 OBJECT_ID = re.compile(r"[A-Za-z]{2,8}_[A-Za-z0-9_]{1,250}")
@@ -43,7 +45,7 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _dig(obj: Mapping[str, Any], *path: str) -> Any:
+def _dig(obj: Any, *path: str) -> Any:
     for name in path:
         if not isinstance(obj, Mapping):
             return None
@@ -82,3 +84,23 @@ def billing_object(kind: ObjectKind, obj: Mapping[str, Any]) -> BillingObject:
                                _dig(obj, "parent", "subscription_details", "subscription"))
     return BillingObject(kind, oid, customer_id, subscription_id=subscription_id,
                          status=_str(obj.get("status")), ambiguous=tuple(read.ambiguous))
+
+
+def subscription_snapshot(sub: Mapping[str, Any]) -> SubscriptionSnapshot:
+    """The facts of a listed subscription the entitlement rules need."""
+    items = _dig(sub, "items", "data") or [{}]
+    first = items[0] if isinstance(items[0], Mapping) else {}
+    price = first.get("price") or {}
+    # Recent API versions keep current_period_end on the item, older ones on the subscription.
+    period_end = first.get("current_period_end") or sub.get("current_period_end")
+    metadata = price.get("metadata")
+    return SubscriptionSnapshot(
+        id=str(sub["id"]),
+        customer_id=_id(sub.get("customer")) or "",
+        status=str(sub.get("status") or ""),
+        cancel_at_period_end=bool(sub.get("cancel_at_period_end")),
+        current_period_end=int(period_end) if period_end else None,
+        price_lookup_key=price.get("lookup_key"),
+        created=int(sub.get("created") or 0),
+        price_plan=metadata.get("plan") if isinstance(metadata, Mapping) else None,
+    )

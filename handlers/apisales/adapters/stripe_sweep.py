@@ -59,10 +59,12 @@ class StripeSweepSource:
         return ChangedCustomers(tuple(sorted(customers)), newest)
 
     def subscription_customers(self, starting_after: str | None) -> Page[str]:
-        params: dict[str, Any] = {"status": "all", "limit": PAGE_SIZE}
-        if starting_after:
-            params["starting_after"] = starting_after
-        page = self.client.v1.subscriptions.list(params=params)
+        subscriptions = self.client.v1.subscriptions
+        page = (
+            subscriptions.list(params={"status": "all", "limit": PAGE_SIZE,
+                                       "starting_after": starting_after})
+            if starting_after else subscriptions.list(params={"status": "all", "limit": PAGE_SIZE})
+        )  # fmt: skip
         customers = tuple(c for c in (_customer_of(s) for s in page.data) if c)
         last = page.data[-1]["id"] if page.data else None
         return Page(customers, last if page.has_more else None)

@@ -34,10 +34,12 @@ class RequestContract:
 
     @functools.cached_property
     def document(self) -> dict[str, Any]:
-        return json.loads(self.file.read_text(encoding="utf-8"))
+        document: dict[str, Any] = json.loads(self.file.read_text(encoding="utf-8"))
+        return document
 
     def operation(self, key: str) -> dict[str, Any] | None:
-        return self.document["operations"].get(key)
+        found: dict[str, Any] | None = self.document["operations"].get(key)
+        return found
 
     def validator(self, *path: str) -> Validator:
         """The compiled check for the schema at ``path`` in the contract."""

@@ -98,28 +98,6 @@ class SubscriptionSnapshot:
     created: int
     price_plan: str | None = None  # price metadata "plan": the stack tags each price it makes
 
-    @classmethod
-    def from_stripe(cls, sub: Mapping[str, Any]) -> SubscriptionSnapshot:
-        items = ((sub.get("items") or {}).get("data")) or [{}]
-        first = items[0] or {}
-        price = first.get("price") or {}
-        # Recent API versions keep current_period_end on the item, older ones on the subscription.
-        period_end = first.get("current_period_end") or sub.get("current_period_end")
-        metadata = price.get("metadata")
-        customer = sub.get("customer")
-        if isinstance(customer, Mapping):
-            customer = customer.get("id")
-        return cls(
-            id=str(sub["id"]),
-            customer_id=str(customer or ""),
-            status=str(sub.get("status") or ""),
-            cancel_at_period_end=bool(sub.get("cancel_at_period_end")),
-            current_period_end=int(period_end) if period_end else None,
-            price_lookup_key=price.get("lookup_key"),
-            created=int(sub.get("created") or 0),
-            price_plan=metadata.get("plan") if isinstance(metadata, Mapping) else None,
-        )
-
 
 def is_entitled(snapshot: SubscriptionSnapshot, grace_on_past_due: bool) -> bool:
     if snapshot.status in ENTITLED_STATUSES:

@@ -30,6 +30,17 @@ def crossed(used: int, limit: int) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True)
+class KeyedUser:
+    """A user with an API key, as the quota mail reads them."""
+
+    user_id: str
+    api_key_id: str
+    plan: str | None  # the plan the key was last put on
+    language: str | None
+    marks: dict[int, str]  # threshold -> the period it was last mailed for
+
+
+@dataclass(frozen=True)
 class QuotaMail:
     threshold: int  # the one the mail is about (the highest newly crossed)
     marks: tuple[int, ...]  # the thresholds recorded as mailed for this period

@@ -273,7 +273,8 @@ class Sweep:
         report.users_checked += len(records)
         self._each(list(records), self._sync_user, report)
 
-    def _each(self, items: list, work: Callable, report: SweepReport) -> None:
+    def _each(self, items: Sequence[T], work: Callable[[T], object],
+              report: SweepReport) -> None:
         """Run ``work`` on every item, ``concurrency`` at a time; the first error is raised
         once all have finished (the page then counts as not done and is walked again)."""
         if not items:
@@ -345,7 +346,7 @@ class _Stop(Exception):
         self.cursor = cursor
 
 
-def _outcome(work: Callable, item: object) -> object:
+def _outcome(work: Callable[[T], object], item: T) -> object:
     try:
         return work(item)
     except Exception as error:  # collected; raised by the caller once the page has finished

@@ -39,7 +39,7 @@ def install_boundary(
 ) -> None:
     """``request_contract``: the core's, or a product's own ``requests.json``."""
 
-    def boundary(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    def boundary(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
         route = app.context.get("_route")
         key = contract.operation_key(route.method, route.path) if route else ""
         operation = request_contract.operation(key)
@@ -127,7 +127,7 @@ def schema_error(exc: JsonSchemaValueException, code_prefix: str = "field") -> B
 def _rule_message(rule: str | None, schema: dict[str, Any]) -> str:
     if rule == "type":
         types = schema.get("type")
-        names = [t for t in (types if isinstance(types, list) else [types]) if t != "null"]
+        names = [str(t) for t in (types if isinstance(types, list) else [types]) if t != "null"]
         return "must be " + " or ".join(f"a{'n' if t[0] in 'aeiou' else ''} {t}" for t in names)
     if rule in ("minLength", "maxLength"):
         low, high = schema.get("minLength", 0), schema.get("maxLength", "any")

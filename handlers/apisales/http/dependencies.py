@@ -11,7 +11,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from apisales.domain.errors import DependencyUnavailable
@@ -28,7 +28,7 @@ def install_dependency_handlers(
     app: APIGatewayRestResolver, logger: Any, extra: tuple[type[Exception], ...] = ()
 ) -> None:
     @app.exception_handler([DependencyUnavailable, BotoCoreError, ClientError, *extra])
-    def _unavailable(exc: Exception):
+    def _unavailable(exc: Exception) -> Response[str]:
         if _refused_request(exc):
             logger.exception("a dependency refused the request as invalid",
                              extra={"error_type": type(exc).__name__})  # fmt: skip

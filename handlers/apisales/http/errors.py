@@ -56,7 +56,9 @@ class PayloadTooLarge(ApiError):
         super().__init__(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, code, message)
 
 
-def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, field: str | None = None
+) -> Response[str]:
     """The shared error body; ``field`` (dotted path into the request) names the input to fix."""
     error = {"code": code, "message": message}
     if field:
@@ -72,19 +74,19 @@ def install_error_handlers(app: APIGatewayRestResolver, logger: Any) -> None:
     """Register the JSON error shape on ``app`` (unknown route → 404, method → 405 via 404)."""
 
     @app.exception_handler(ApiError)
-    def _api_error(exc: ApiError):
+    def _api_error(exc: ApiError) -> Response[str]:
         return error_response(exc.status, exc.code, exc.message, field=exc.field)
 
     @app.not_found
-    def _not_found(_exc: NotFoundError):
+    def _not_found(_exc: NotFoundError) -> Response[str]:
         return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such route")
 
     @app.exception_handler(json.JSONDecodeError)
-    def _bad_json(_exc: json.JSONDecodeError):
+    def _bad_json(_exc: json.JSONDecodeError) -> Response[str]:
         return error_response(HTTPStatus.BAD_REQUEST, "invalid_json", "body is not valid JSON")
 
     @app.exception_handler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> Response[str]:
         logger.exception("unhandled error")
         return error_response(
             HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error; try again"

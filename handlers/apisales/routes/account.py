@@ -50,11 +50,12 @@ def _key_plan_of(record: UserRecord | None) -> str:
     return (record and record.key_plan) or _plan_of(record)
 
 
-def _record_with_key(user_id: str) -> UserRecord:
+def _record_with_key(user_id: str) -> tuple[UserRecord, str]:
+    """The user's record and key id; 404 ``no_api_key`` when there is none."""
     record = container.users().get(user_id)
     if not record or not record.api_key_id:
         raise NotFound("you have no API key yet; POST /account/api-key", "no_api_key")
-    return record
+    return record, record.api_key_id
 
 
 def _key_with_value(user_id: str, key_id: str) -> dict[str, Any]:
@@ -113,31 +114,31 @@ def issue_api_key() -> tuple[dict[str, Any], int]:
 
 @app.get("/account/api-key")
 def get_api_key() -> dict[str, Any]:
-    record = _record_with_key(_caller_id())
-    key = container.api_keys().describe(record.api_key_id)
-    return {**key, "plan": _key_plan_of(record)}
+    record, key_id = _record_with_key(_caller_id())
+    key = container.api_keys().describe(key_id)
+    return {"id": key.id, "value": key.value, "enabled": key.enabled, "plan": _key_plan_of(record)}
 
 
 @app.post("/account/api-key/rotate")
 def rotate_api_key() -> dict[str, Any]:
     user_id = _caller_id()
-    record = _record_with_key(user_id)
+    record, old_key_id = _record_with_key(user_id)
     plan = settings.plan_catalog().plan(_plan_of(record))
-    key_id = container.key_service().rotate(user_id, record.api_key_id, plan)
+    key_id = container.key_service().rotate(user_id, old_key_id, plan)
     count(Metric.KEYS_ISSUED)
     return _key_with_value(user_id, key_id)
 
 
 @app.get("/account/usage")
 def get_usage() -> dict[str, Any]:
-    record = _record_with_key(_caller_id())
+    record, key_id = _record_with_key(_caller_id())
     plan = settings.plan_catalog().plan(_key_plan_of(record))
     now = container.now()
     try:
         quota = _quota_of(plan)
         window = quota_window(quota.period, now)
         daily = container.usage().daily(
-            plan.usage_plan_id, record.api_key_id, window.first_day, now.astimezone(UTC).date()
+            plan.usage_plan_id, key_id, window.first_day, now.astimezone(UTC).date()
         )
     except UsageUnavailable as exc:
         logger.warning("usage figures unavailable", extra={"reason": str(exc)})
@@ -174,4 +175,5 @@ def _iso(moment: datetime) -> str:
                               clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    response: dict[str, Any] = app.resolve(event, context)
+    return response

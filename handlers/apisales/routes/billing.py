@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from apisales import container, settings
 from apisales.business_metrics import Cause, Metric
 from apisales.domain.billing_object import BillingObject
-from apisales.domain.entitlements import SUBSCRIBED_STATUSES, current_subscription
+from apisales.domain.entitlements import SUBSCRIBED_STATUSES, Plan, current_subscription
 from apisales.domain.errors import CustomerConflict
 from apisales.domain.ownership import Owner, Refusal
 from apisales.domain.portal import PortalFlow
@@ -53,18 +53,7 @@ def _customer_for(caller: Caller, record: UserRecord | None) -> str:
 @app.post("/billing/checkout")
 def create_checkout() -> dict[str, Any]:
     caller = _caller()
-    body = request_body(app)
-    catalog = settings.plan_catalog()
-    requested = body.get("plan")
-    if requested is None:
-        paid = catalog.paid_plans
-        if len(paid) != 1:
-            raise BadRequest("say which plan: {\"plan\": \"...\"}", "plan_required")
-        plan = paid[0]
-    else:
-        plan = next((p for p in catalog.paid_plans if p.name == requested), None)
-        if plan is None:
-            raise BadRequest(f"no paid plan named {requested!r}", "unknown_plan")
+    plan, lookup_key = _paid_plan(request_body(app).get("plan"))
     record = container.users().get(caller.user_id)
     if record and record.subscription_status in SUBSCRIBED_STATUSES:
         raise _already_subscribed()
@@ -81,14 +70,27 @@ def create_checkout() -> dict[str, Any]:
     session = billing.create_checkout_session(
         user_id=caller.user_id,
         customer_id=customer_id,
-        price_id=billing.price_id(plan.price_lookup_key),
+        price_id=billing.price_id(lookup_key),
         success_url=f"{base}/upgrade/thanks?session_id={{CHECKOUT_SESSION_ID}}",
         # The canceled page offers this plan's checkout again (a plan name is URL-safe).
         cancel_url=f"{base}/upgrade/canceled?plan={plan.name}",
     )
-    container.checkout_sessions().record_created(session["id"], caller.user_id)
+    container.checkout_sessions().record_created(session.id, caller.user_id)
     count(Metric.CHECKOUTS_STARTED)
-    return {"url": session["url"], "session_id": session["id"]}
+    return {"url": session.url, "session_id": session.id}
+
+
+def _paid_plan(requested: object) -> tuple[Plan, str]:
+    """The paid plan the body names (without a name: the only paid plan), and its price."""
+    paid = {p.name: (p, key) for p in settings.plan_catalog().paid_plans
+            if (key := p.price_lookup_key) is not None}  # fmt: skip
+    if requested is None:
+        if len(paid) != 1:
+            raise BadRequest("say which plan: {\"plan\": \"...\"}", "plan_required")
+        return next(iter(paid.values()))
+    if not isinstance(requested, str) or requested not in paid:
+        raise BadRequest(f"no paid plan named {requested!r}", "unknown_plan")
+    return paid[requested]
 
 
 def _already_subscribed() -> Conflict:
@@ -116,15 +118,13 @@ def _owned_session(session_id: str, caller: Caller) -> tuple[BillingObject, Owne
     session = container.stripe_billing().retrieve_checkout_session(session_id)
     if session is None or session.user_id != caller.user_id:
         raise unknown
-    owner = container.ownership().owner_of(session)
-    if isinstance(owner, Refusal):
-        if owner.security:
-            raise _security_refusal(owner, session_id)
-        owner = None
+    judged = container.ownership().owner_of(session)
+    if isinstance(judged, Refusal) and judged.security:
+        raise _security_refusal(judged, session_id)
     if recorded_owner is None:
         # Stripe created it for this caller but recording it failed: record it now.
         sessions.record_created(session_id, caller.user_id)
-    return session, owner
+    return session, judged if isinstance(judged, Owner) else None
 
 
 @app.get("/billing/checkout/<session_id>")
@@ -175,4 +175,5 @@ def create_portal() -> dict[str, Any]:
                               clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    response: dict[str, Any] = app.resolve(event, context)
+    return response

@@ -4,7 +4,6 @@ the input boundary."""
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
@@ -14,7 +13,9 @@ from apisales.http.dependencies import install_dependency_handlers
 from apisales.http.errors import install_error_handlers
 
 
-def make_app(logger: Logger, extra_dependency_errors: tuple[type[Exception], ...] = ()) -> Any:
+def make_app(
+    logger: Logger, extra_dependency_errors: tuple[type[Exception], ...] = ()
+) -> APIGatewayRestResolver:
     cors = CORSConfig(
         allow_origin=os.environ.get("CORS_ALLOW_ORIGIN", "*"),
         allow_headers=["Authorization", "Content-Type"],

@@ -20,9 +20,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from apisales import container, settings
-from apisales.adapters import quota_mail_aws as aws
 from apisales.business_metrics import Metric
-from apisales.domain.quota_mail import THRESHOLDS, due, message, period_start
+from apisales.domain.quota_mail import THRESHOLDS, KeyedUser, due, message, period_start
 from apisales.observability import AWS_SDK, count, tracer_for
 
 logger = Logger()
@@ -34,18 +33,17 @@ container.create_clients(("dynamodb", "apigateway", "cognito-idp", "ses"))
 def run(today: dt.date) -> int:
     """One pass; returns the number of mails sent."""
     catalog = settings.plan_catalog()
-    table = settings.env("USERS_TABLE")
     # plan -> (the period's first day, which names it; the limit; calls per key so far)
     usage: dict[str, tuple[str, int, dict[str, int]]] = {}
     for plan in catalog.plans:
-        if not plan.quota_limit:
+        if not plan.quota_limit or not plan.quota_period:
             continue
         start = period_start(plan.quota_period, today)
         usage[plan.name] = (start.isoformat(), plan.quota_limit,
-                            aws.usage_by_key(plan.usage_plan_id, start, today))  # fmt: skip
+                            container.usage().by_key(plan.usage_plan_id, start, today))  # fmt: skip
     sent = 0
     failures = 0
-    for user in aws.keyed_users(table, THRESHOLDS):
+    for user in container.quota_mail_marks().keyed_users(THRESHOLDS):
         plan_name = user.plan or catalog.default_plan
         if plan_name not in usage:
             continue
@@ -56,7 +54,7 @@ def run(today: dt.date) -> int:
         if mail is None:
             continue
         try:
-            if _deliver(table, user, mail.threshold, mail.marks, period, plan_name, used, limit):
+            if _deliver(user, mail.threshold, mail.marks, period, plan_name, used, limit):
                 sent += 1
         except Exception:  # one customer's failure must not stop the others' mails
             failures += 1
@@ -68,13 +66,14 @@ def run(today: dt.date) -> int:
     return sent
 
 
-def _deliver(table: str, user: aws.KeyedUser, threshold: int, marks: tuple[int, ...],
+def _deliver(user: KeyedUser, threshold: int, marks: tuple[int, ...],
              period: str, plan: str, used: int, limit: int) -> bool:
-    claimed = [t for t in marks if aws.claim_mail(table, user.user_id, t, period)]
+    books = container.quota_mail_marks()
+    claimed = [t for t in marks if books.claim_mail(user.user_id, t, period)]
     if threshold not in claimed:
         return False  # another run has it
     try:
-        email = aws.email_of(settings.env("USER_POOL_ID"), user.user_id)
+        email = container.addresses().email_of(user.user_id)
         if not email:
             logger.warning("user has no email address; quota mail skipped",
                            extra={"user_id": user.user_id})
@@ -83,10 +82,10 @@ def _deliver(table: str, user: aws.KeyedUser, threshold: int, marks: tuple[int, 
             user.language, threshold, plan=plan, used=used, limit=limit,
             period=_period_of(plan), upgrade_url=f"{settings.web_base_url()}/upgrade",
         )
-        aws.send(settings.env("QUOTA_MAIL_SENDER"), email, subject, body)
+        container.mailer().send(settings.env("QUOTA_MAIL_SENDER"), email, subject, body)
     except Exception:
         for t in claimed:
-            aws.release_mail(table, user.user_id, t, period)
+            books.release_mail(user.user_id, t, period)
         raise
     count(Metric.QUOTA_MAILS_SENT)
     logger.info("quota mail sent", extra={"user_id": user.user_id, "threshold": threshold,
@@ -95,7 +94,7 @@ def _deliver(table: str, user: aws.KeyedUser, threshold: int, marks: tuple[int, 
 
 
 def _period_of(plan: str) -> str:
-    return settings.plan_catalog().plan(plan).quota_period
+    return settings.plan_catalog().plan(plan).quota_period or ""
 
 
 @logger.inject_lambda_context(clear_state=True)

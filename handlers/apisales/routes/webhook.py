@@ -167,7 +167,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     delivery = Delivery()
     token = _delivery.set(delivery)
     try:
-        response = app.resolve(event, context)
+        response: dict[str, Any] = app.resolve(event, context)
         count(Metric.WEBHOOK_EVENTS, **{EVENT_TYPE: delivery.type,
                                        OUTCOME: _outcome(response["statusCode"])})
         return response
