@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from apisales.adapters.stripe_objects import subscription_snapshot
 from apisales.domain.api_key import KeyService
 from apisales.domain.entitlements import Plan, PlanCatalog, SubscriptionSnapshot
 from apisales.domain.errors import CustomerConflict, DependencyUnavailable
@@ -178,7 +179,7 @@ class MemoryStripe:
     def subscriptions_of(self, customer_id: str) -> list[SubscriptionSnapshot]:
         self._request()
         with self.lock:
-            return [SubscriptionSnapshot.from_stripe(s) for s in self.subs.values()
+            return [subscription_snapshot(s) for s in self.subs.values()
                     if s["customer"] == customer_id]  # fmt: skip
 
     def changed_customers(self, since: int) -> ChangedCustomers:

@@ -24,7 +24,7 @@ FIRST, LAST = date(2026, 11, 1), date(2026, 11, 3)
 def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stubber]:
     client = boto3.client("apigateway", region_name="ap-northeast-1",
                           aws_access_key_id="x", aws_secret_access_key="x")  # fmt: skip
-    monkeypatch.setattr(apigw_usage, "client", lambda service: client)
+    monkeypatch.setattr(apigw_usage, "apigateway", lambda: client)
     with Stubber(client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
