@@ -9,15 +9,21 @@ is :class:`tests.handlers.fake_stripe.FakeStripe`, where the handler tests have 
 
 from tests.fakes.api_keys import InMemoryApiKeys
 from tests.fakes.identity import InMemoryIdentity
+from tests.fakes.quota_mail import InMemoryAddresses, InMemoryMailer, InMemoryQuotaMailMarks
 from tests.fakes.records import InMemoryCheckoutSessions, InMemoryProcessedEvents
+from tests.fakes.usage import InMemoryUsage
 from tests.fakes.users import InMemoryUserStore
 from tests.handlers.fake_stripe import FakeStripe
 
 __all__ = [
     "FakeStripe",
+    "InMemoryAddresses",
     "InMemoryApiKeys",
     "InMemoryCheckoutSessions",
     "InMemoryIdentity",
+    "InMemoryMailer",
     "InMemoryProcessedEvents",
+    "InMemoryQuotaMailMarks",
+    "InMemoryUsage",
     "InMemoryUserStore",
 ]

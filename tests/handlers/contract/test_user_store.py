@@ -98,3 +98,13 @@ def test_the_key_plan_is_recorded_only_for_the_current_key(users: UserStore) -> 
     record = users.get("ann")
     assert record is not None and record.key_plan == "PRO"
     assert users.get("nobody") is None
+
+
+def test_only_the_first_visit_counts_and_the_latest_language_is_kept(users: UserStore) -> None:
+    assert users.record_visit("ann", "ja") is True
+    first = users.get("ann")
+    assert first is not None and first.language == "ja" and first.first_seen_at is not None
+    assert users.record_visit("ann", "en") is False
+    again = users.get("ann")
+    assert again is not None and again.language == "en"
+    assert again.first_seen_at == first.first_seen_at
