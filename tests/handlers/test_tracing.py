@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
+ROOT = Path(__file__).resolve().parents[2]
+HANDLERS = ROOT / "handlers"
+FM_MAIL = ROOT / "products" / "fm_mail"  # the plug-in's package (its archive holds both)
 PROBE = """
 import importlib, json, sys
 module = importlib.import_module(sys.argv[1])
@@ -25,7 +27,8 @@ print(json.dumps({"patched": sorted(patcher._PATCHED_MODULES),
 
 def probe(module: str, **env: str) -> dict:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_")}
-    environment.update({"PYTHONPATH": str(HANDLERS), "AWS_DEFAULT_REGION": "us-east-1",
+    environment.update({"PYTHONPATH": os.pathsep.join((str(HANDLERS), str(FM_MAIL))),
+                        "AWS_DEFAULT_REGION": "us-east-1",
                         "LAMBDA_TASK_ROOT": "/var/task", **env})  # fmt: skip
     result = subprocess.run([sys.executable, "-c", PROBE, module], env=environment,
                             capture_output=True, text=True, check=True)  # fmt: skip
@@ -37,10 +40,12 @@ def probe(module: str, **env: str) -> dict:
     ("billing", ["botocore", "requests"]),  # requests: the Stripe SDK's HTTP client
     ("webhook", ["botocore", "requests"]),
     ("quota_mail", ["botocore"]),
-    ("product", []),  # no AWS or HTTP library; the IMAP call is a subsegment of its own
+    # The FM Mail plug-in: no AWS or HTTP library; the IMAP call is a subsegment of its own.
+    ("fm_mail.handler", []),
 ])
 def test_each_function_patches_what_it_calls(function: str, patched: list[str]) -> None:
-    assert probe(f"apisales.routes.{function}") == {"patched": patched, "disabled": False}
+    module = function if "." in function else f"apisales.routes.{function}"
+    assert probe(module) == {"patched": patched, "disabled": False}
 
 
 def test_tests_and_local_runs_trace_nothing() -> None:
