@@ -46,6 +46,7 @@ class FunctionSpec:
     portal: bool = False  # opens Stripe customer portal sessions
     manages_keys: bool = False  # API Gateway keys and usage-plan membership
     cognito_attributes: bool = False  # writes custom:plan_type / custom:stripe_customer_id
+    deletes_users: bool = False  # DELETE /account: AdminDeleteUser on the stack's pool
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -57,7 +58,7 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
     BILLING: FunctionSpec(
         BILLING, "apisales.routes.billing.lambda_handler", "Stripe Checkout and portal routes",
         timeout_s=20, tables=("users", "checkout-sessions"), stripe=True, portal=True,
-        manages_keys=True, cognito_attributes=True,
+        manages_keys=True, cognito_attributes=True, deletes_users=True,
     ),
     WEBHOOK: FunctionSpec(
         WEBHOOK, "apisales.routes.webhook.lambda_handler", "Signed Stripe webhooks",
@@ -219,6 +220,12 @@ class Functions(pulumi.ComponentResource):
                     )
                 )
             )
+        if spec.deletes_users:
+            parts.append(
+                self._user_pool_arn.apply(
+                    lambda arn: iam.allow("DeleteUsers", ["cognito-idp:AdminDeleteUser"], [arn])
+                )
+            )
         return pulumi.Output.all(*parts).apply(list)
 
     def _key_management_statement(self) -> pulumi.Output[iam.Statement]:
@@ -257,7 +264,7 @@ class Functions(pulumi.ComponentResource):
         if spec.manages_keys or spec.stripe:
             env["PLAN_CATALOG"] = self._plan_catalog
             env["GRACE_ON_PAST_DUE"] = "true" if config.grace_on_past_due else "false"
-        if spec.cognito_attributes:
+        if spec.cognito_attributes or spec.deletes_users:
             env["USER_POOL_ID"] = self._user_pool_id
         if spec.stripe:
             env["STRIPE_API_KEY_SECRET_ARN"] = self._secrets.api_key_arn

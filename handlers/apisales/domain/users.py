@@ -16,3 +16,11 @@ class UserRecord:
     plan: str | None = None
     api_key_id: str | None = None
     key_plan: str | None = None
+    # Set when deletion starts and kept in the tombstone: no key, checkout or sync after it.
+    deleting_at: int | None = None
+    deleted_at: int | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Deleted or being deleted (``DELETE /account``, docs/account-deletion.md)."""
+        return self.deleting_at is not None
