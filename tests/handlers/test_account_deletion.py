@@ -80,7 +80,7 @@ def assert_fully_deleted(aws: AwsStack, double: StripeDouble, user: str, facts: 
         ExpressionAttributeValues={":c": {"S": facts["customer"]}})["Items"] == []
 
 
-def test_delete_account_revokes_cancels_forgets_and_is_idempotent(wired: Wired) -> None:
+def test_delete_account_revokes_cancels_forgets_and_is_idempotent(wired: Wired) -> None:  # noqa: F811
     aws, double, statuses = wired
     facts = pro_user(aws, double, statuses, "ana")
 
@@ -110,7 +110,7 @@ def test_delete_account_revokes_cancels_forgets_and_is_idempotent(wired: Wired) 
 
 
 def test_a_webhook_after_deletion_recreates_nothing_and_cancels_a_late_subscription(
-    wired: Wired,
+    wired: Wired,  # noqa: F811
 ) -> None:
     aws, double, statuses = wired
     facts = pro_user(aws, double, statuses, "bo")
@@ -150,7 +150,7 @@ def test_a_webhook_after_deletion_recreates_nothing_and_cancels_a_late_subscript
     ("directory", "delete_user"),  # Cognito fails last
 ])
 def test_a_failure_half_way_is_finished_by_a_retry(
-    wired: Wired, failing: tuple[str, str],
+    wired: Wired, failing: tuple[str, str],  # noqa: F811
 ) -> None:
     aws, double, statuses = wired
     facts = pro_user(aws, double, statuses, "cy")
@@ -189,7 +189,7 @@ def test_a_failure_half_way_is_finished_by_a_retry(
     assert_fully_deleted(aws, double, "cy", facts)
 
 
-def test_a_user_who_never_paid_or_took_a_key_is_deleted_without_stripe(wired: Wired) -> None:
+def test_a_user_who_never_paid_or_took_a_key_is_deleted_without_stripe(wired: Wired) -> None:  # noqa: F811
     aws, double, _ = wired
     aws.create_user("di")
 
@@ -204,7 +204,7 @@ def test_a_user_who_never_paid_or_took_a_key_is_deleted_without_stripe(wired: Wi
     assert set(aws.user_item("di")) == {"user_id", "deleting_at", "deleted_at"}
 
 
-def test_a_key_issued_while_deletion_starts_is_deleted_not_handed_out(wired: Wired) -> None:
+def test_a_key_issued_while_deletion_starts_is_deleted_not_handed_out(wired: Wired) -> None:  # noqa: F811
     """The account function issues a key as deletion marks the record: the key it made is
     refused at the store and deleted, so nothing of the user's name survives."""
     aws, _, _ = wired
