@@ -14,8 +14,6 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from apisales.domain.errors import AccountClosed
-
 
 class ApiError(Exception):
     """An error the caller can act on; rendered as JSON with ``status``."""
@@ -76,12 +74,6 @@ def install_error_handlers(app: APIGatewayRestResolver, logger: Any) -> None:
     @app.exception_handler(ApiError)
     def _api_error(exc: ApiError):
         return error_response(exc.status, exc.code, exc.message, field=exc.field)
-
-    @app.exception_handler(AccountClosed)
-    def _account_closed(_exc: AccountClosed):
-        # A token issued before the deletion still passes the authorizer for up to an hour.
-        return error_response(HTTPStatus.GONE, "account_deleted",
-                              "this account is deleted (or being deleted)")
 
     @app.not_found
     def _not_found(_exc: NotFoundError):
