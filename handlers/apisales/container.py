@@ -15,6 +15,7 @@ from typing import Any
 
 from apisales import settings
 from apisales.adapters import aws
+from apisales.domain.account_deletion import AccountDeletion
 from apisales.domain.api_key import KeyService
 from apisales.domain.fulfilment import Fulfilment
 from apisales.domain.ownership import Ownership
@@ -61,6 +62,12 @@ def identity() -> Any:
     return _get("identity", lambda: CognitoAttributes(settings.env("USER_POOL_ID")))
 
 
+def directory() -> Any:
+    from apisales.adapters.cognito_users import CognitoUsers
+
+    return _get("directory", lambda: CognitoUsers(settings.env("USER_POOL_ID")))
+
+
 def processed_events() -> Any:
     from apisales.adapters.dynamo_records import ProcessedEvents
 
@@ -105,6 +112,17 @@ def fulfilment() -> Fulfilment:
         stripe=stripe_billing(),
         catalog=settings.plan_catalog(),
         grace_on_past_due=settings.grace_on_past_due,
+    )
+
+
+def account_deletion() -> AccountDeletion:
+    return AccountDeletion(
+        records=users(),
+        keys=api_keys(),
+        billing=stripe_billing,
+        directory=directory(),
+        catalog=settings.plan_catalog(),
+        scope=settings.env("USERS_TABLE"),
     )
 
 

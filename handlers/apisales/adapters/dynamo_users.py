@@ -7,10 +7,20 @@ from typing import Any
 
 from apisales.adapters.aws import client, conditional_write
 from apisales.domain.entitlements import SubscriptionSnapshot
-from apisales.domain.errors import CustomerConflict
+from apisales.domain.errors import AccountClosed, CustomerConflict
 from apisales.domain.users import UserRecord
 
 CUSTOMER_INDEX = "by_stripe_customer_id"
+# Every write that could give a deleted account a key, a customer or a plan holds this.
+OPEN = "attribute_not_exists(deleting_at)"
+
+
+# What a tombstone forgets: every attribute of a live record but its key.
+FACTS = (
+    "stripe_customer_id", "subscription_id", "subscription_status", "cancel_at_period_end",
+    "current_period_end", "#plan", "api_key_id", "key_plan", "key_claim_token",
+    "key_claim_until", "updated_at",
+)
 
 
 def _s(value: Any) -> dict[str, str]:
@@ -20,6 +30,10 @@ def _s(value: Any) -> dict[str, str]:
 def _record(item: dict[str, Any]) -> UserRecord:
     def s(name: str) -> str | None:
         return item[name]["S"] if name in item and "S" in item[name] else None
+
+    def n(name: str) -> int | None:
+        value = item.get(name, {}).get("N")
+        return int(value) if value else None
 
     period_end = item.get("current_period_end", {}).get("N")
     return UserRecord(
@@ -34,6 +48,8 @@ def _record(item: dict[str, Any]) -> UserRecord:
         key_plan=s("key_plan"),
         language=s("language"),
         first_seen_at=int(item["first_seen_at"]["N"]) if "first_seen_at" in item else None,
+        deleting_at=n("deleting_at"),
+        deleted_at=n("deleted_at"),
     )
 
 
@@ -79,7 +95,7 @@ class DynamoUserStore:
             TableName=self.table,
             Key={"user_id": _s(user_id)},
             UpdateExpression="SET stripe_customer_id = :c, updated_at = :t",
-            ConditionExpression="attribute_not_exists(stripe_customer_id)",
+            ConditionExpression=f"attribute_not_exists(stripe_customer_id) AND {OPEN}",
             ExpressionAttributeValues={
                 ":c": _s(customer_id),
                 ":t": {"N": str(int(time.time()))},
@@ -87,7 +103,9 @@ class DynamoUserStore:
         ):
             return customer_id
         record = self.get(user_id)
-        assert record is not None and record.stripe_customer_id
+        if record is None or record.closed:
+            raise AccountClosed(user_id)
+        assert record.stripe_customer_id
         return record.stripe_customer_id
 
     def record_subscription(
@@ -114,11 +132,11 @@ class DynamoUserStore:
             else:
                 removes.append("current_period_end")
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        request: dict[str, Any] = {}
+        condition = OPEN
         if customer_id:
             # The ownership rule, again at the write: never rebind a user to another customer.
-            request["ConditionExpression"] = (
-                "attribute_not_exists(stripe_customer_id) OR stripe_customer_id = :c")
+            condition += (
+                " AND (attribute_not_exists(stripe_customer_id) OR stripe_customer_id = :c)")
         if not conditional_write(
             "update_item",
             TableName=self.table,
@@ -126,8 +144,11 @@ class DynamoUserStore:
             UpdateExpression=expression,
             ExpressionAttributeNames={"#plan": "plan"},
             ExpressionAttributeValues=values,
-            **request,
+            ConditionExpression=condition,
         ):
+            latest = self.get(user_id)
+            if latest is not None and latest.closed:
+                raise AccountClosed(user_id)
             raise CustomerConflict(user_id, str(customer_id))
 
     def claim_key_issue(self, user_id: str, token: str, now: int, ttl: int) -> bool:
@@ -136,7 +157,7 @@ class DynamoUserStore:
             TableName=self.table,
             Key={"user_id": _s(user_id)},
             UpdateExpression="SET key_claim_token = :tok, key_claim_until = :until",
-            ConditionExpression="attribute_not_exists(api_key_id) AND "
+            ConditionExpression=f"attribute_not_exists(api_key_id) AND {OPEN} AND "
             "(attribute_not_exists(key_claim_until) OR key_claim_until < :now)",
             ExpressionAttributeValues={
                 ":tok": _s(token),
@@ -160,10 +181,10 @@ class DynamoUserStore:
         replaces: str | None = None,
     ) -> bool:
         if claim_token is not None:
-            condition = "attribute_not_exists(api_key_id) AND key_claim_token = :tok"
+            condition = f"attribute_not_exists(api_key_id) AND key_claim_token = :tok AND {OPEN}"
             values = {":k": _s(key_id), ":tok": _s(claim_token)}
         else:
-            condition = "api_key_id = :old"
+            condition = f"api_key_id = :old AND {OPEN}"
             values = {":k": _s(key_id), ":old": _s(replaces)}
         return conditional_write(
             "update_item",
@@ -183,4 +204,27 @@ class DynamoUserStore:
             UpdateExpression="SET key_plan = :p",
             ConditionExpression="api_key_id = :k",
             ExpressionAttributeValues={":p": _s(plan), ":k": _s(key_id)},
+        )
+
+    # -- account deletion (domain/account_deletion.py) -----------------------------------------
+
+    def mark_deleting(self, user_id: str, now: int) -> UserRecord:
+        item = client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"user_id": _s(user_id)},
+            UpdateExpression="SET deleting_at = if_not_exists(deleting_at, :now)",
+            ExpressionAttributeValues={":now": {"N": str(now)}},
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+        return _record(item)
+
+    def write_tombstone(self, user_id: str, now: int) -> None:
+        """Only the id and the times stay: no customer (so the GSI forgets it), no key id."""
+        client("dynamodb").update_item(
+            TableName=self.table,
+            Key={"user_id": _s(user_id)},
+            UpdateExpression="SET deleted_at = if_not_exists(deleted_at, :now), "
+            "deleting_at = if_not_exists(deleting_at, :now) REMOVE " + ", ".join(FACTS),
+            ExpressionAttributeNames={"#plan": "plan"},
+            ExpressionAttributeValues={":now": {"N": str(now)}},
         )
