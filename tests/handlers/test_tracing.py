@@ -26,8 +26,9 @@ print(json.dumps({"patched": sorted(patcher._PATCHED_MODULES),
 
 def probe(module: str, **env: str) -> dict:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_")}
-    environment.update({"PYTHONPATH": os.pathsep.join([str(HANDLERS), str(FM_MAIL)]), "AWS_DEFAULT_REGION": "us-east-1",
-                        "LAMBDA_TASK_ROOT": "/var/task", **env})  # fmt: skip
+    environment.update({"PYTHONPATH": os.pathsep.join([str(HANDLERS), str(FM_MAIL)]),
+                        "AWS_DEFAULT_REGION": "us-east-1", "LAMBDA_TASK_ROOT": "/var/task",
+                        **env})  # fmt: skip
     result = subprocess.run([sys.executable, "-c", PROBE, module], env=environment,
                             capture_output=True, text=True, check=True)  # fmt: skip
     return json.loads(result.stdout.strip().splitlines()[-1])
