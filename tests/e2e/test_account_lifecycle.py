@@ -12,22 +12,11 @@ import pytest
 
 from sandbox.run import Sandbox
 
-from .browser import ARGS, CHROMIUM, LANGUAGES, Words, new_context, require_chromium, shot
+from .browser import LANGUAGES, Words, new_context, shot
 
 FIRST_PASSWORD = "Lifecycle-Password-2026"
 CHANGED_PASSWORD = "Changed-Password-2027"
 RESET_PASSWORD = "Reset-Password-2028"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def product_status(page, key: str) -> int:
