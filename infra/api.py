@@ -456,7 +456,7 @@ def cors_headers(origin: str) -> dict[str, str]:
     """The preflight's answer headers, as API Gateway mapping values (quoted literals)."""
     return {
         "Access-Control-Allow-Origin": f"'{origin}'",
-        "Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
+        "Access-Control-Allow-Methods": "'GET,POST,DELETE,OPTIONS'",
         "Access-Control-Allow-Headers": f"'{_CORS_ALLOW_HEADERS}'",
         "Access-Control-Max-Age": "'600'",
     }

@@ -58,6 +58,7 @@ class FunctionSpec:
     cognito_attributes: bool = False  # writes custom:plan_type / custom:stripe_customer_id
     scans_users: bool = False  # walks the whole users table (the sweep)
     invoked_by_api: bool = True  # False: no API Gateway permission (a scheduled function)
+    deletes_users: bool = False  # DELETE /account: AdminDeleteUser on the stack's pool
     extra_env: dict[str, str] = field(default_factory=dict)
     # A product's function (docs/products.md): env name -> boolean stack config key, its
     # own requirements file and the folder of its runtime package.
@@ -80,7 +81,7 @@ FUNCTION_SPECS: dict[str, FunctionSpec] = {
         # customer_lookup: the status route applies the ownership rule (domain/ownership.py),
         # which asks the users GSI who else the session's customer is bound to.
         timeout_s=20, tables=("users", "checkout-sessions"), stripe=True, portal=True,
-        customer_lookup=True, manages_keys=True, cognito_attributes=True,
+        customer_lookup=True, manages_keys=True, cognito_attributes=True, deletes_users=True,
     ),
     WEBHOOK: FunctionSpec(
         WEBHOOK, "apisales.routes.webhook.lambda_handler", "Signed Stripe webhooks",
@@ -281,6 +282,12 @@ class Functions(pulumi.ComponentResource):
                     )
                 )
             )
+        if spec.deletes_users:
+            parts.append(
+                self._user_pool_arn.apply(
+                    lambda arn: iam.allow("DeleteUsers", ["cognito-idp:AdminDeleteUser"], [arn])
+                )
+            )
         return pulumi.Output.all(*parts).apply(list)
 
     def _key_management_statement(self) -> pulumi.Output[iam.Statement]:
@@ -337,7 +344,7 @@ class Functions(pulumi.ComponentResource):
         if spec.manages_keys or spec.stripe:
             env["PLAN_CATALOG"] = self._plan_catalog
             env["GRACE_ON_PAST_DUE"] = "true" if config.grace_on_past_due else "false"
-        if spec.cognito_attributes:
+        if spec.cognito_attributes or spec.deletes_users:
             env["USER_POOL_ID"] = self._user_pool_id
         if spec.stripe:
             env["STRIPE_API_KEY_SECRET_ARN"] = self._secrets.api_key_arn

@@ -43,6 +43,9 @@ ACCOUNT_ROUTES: tuple[Route, ...] = (
     Route("GET", "/account/usage", Auth.COGNITO, ACCOUNT),
     Route("POST", "/account/api-key", Auth.COGNITO, ACCOUNT),
     Route("POST", "/account/api-key/rotate", Auth.COGNITO, ACCOUNT),
+    # The billing function: deleting an account cancels its subscription (Stripe), and the
+    # account function never imports stripe (docs/cold-start.md).
+    Route("DELETE", "/account", Auth.COGNITO, BILLING),
     Route("POST", "/billing/checkout", Auth.COGNITO, BILLING),
     Route("GET", "/billing/checkout/{session_id}", Auth.COGNITO, BILLING),
     Route("POST", "/billing/portal", Auth.COGNITO, BILLING),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from apisales import settings
 from apisales.adapters import aws
+from apisales.domain.account_deletion import AccountDeletion
 from apisales.domain.api_key import KeyService
 from apisales.domain.fulfilment import Fulfilment
 from apisales.domain.ownership import Ownership
@@ -30,6 +31,7 @@ from apisales.domain.ports import (
     ProcessedEvents,
     QuotaMailMarks,
     UsageMeter,
+    UserDirectory,
     UserStore,
 )
 
@@ -164,6 +166,12 @@ def _cognito_addresses() -> Addresses:
     return CognitoAddresses(settings.env("USER_POOL_ID"))
 
 
+def _cognito_users() -> UserDirectory:
+    from apisales.adapters.cognito_users import CognitoUsers
+
+    return CognitoUsers(settings.env("USER_POOL_ID"))
+
+
 def _ses_mailer() -> Mailer:
     from apisales.adapters.quota_mail_aws import SesMailer
 
@@ -186,10 +194,11 @@ _sweep_ledger = Dependency(_dynamo_sweep_ledger)
 _quota_mail_marks = Dependency(_dynamo_quota_mail_marks)
 _addresses = Dependency(_cognito_addresses)
 _mailer = Dependency(_ses_mailer)
+_directory = Dependency(_cognito_users)
 _ALL: tuple[Dependency[Any], ...] = (
     _users, _api_keys, _identity, _events, _sessions, _stripe_billing, _webhook_secret,
     _usage, _clock, _sweep_stripe, _sweep_users, _sweep_ledger, _quota_mail_marks,
-    _addresses, _mailer)
+    _addresses, _mailer, _directory)
 
 
 def users() -> UserStore:
@@ -237,6 +246,10 @@ def addresses() -> Addresses:
     return _addresses()
 
 
+def directory() -> UserDirectory:
+    return _directory()
+
+
 def mailer() -> Mailer:
     return _mailer()
 
@@ -253,6 +266,17 @@ def fulfilment() -> Fulfilment:
         stripe=stripe_billing(),
         catalog=settings.plan_catalog(),
         grace_on_past_due=settings.grace_on_past_due,
+    )
+
+
+def account_deletion() -> AccountDeletion:
+    return AccountDeletion(
+        records=users(),
+        keys=api_keys(),
+        billing=stripe_billing,
+        directory=directory(),
+        catalog=settings.plan_catalog(),
+        scope=settings.env("USERS_TABLE"),
     )
 
 
@@ -312,6 +336,7 @@ def override(
     quota_mail_marks: QuotaMailMarks | None = None,
     addresses: Addresses | None = None,
     mailer: Mailer | None = None,
+    directory: UserDirectory | None = None,
 ) -> None:
     """Use these implementations from now on (tests); ports left out keep theirs."""
     if users is not None:
@@ -344,6 +369,8 @@ def override(
         _addresses.override(addresses)
     if mailer is not None:
         _mailer.override(mailer)
+    if directory is not None:
+        _directory.override(directory)
 
 
 def reset() -> None:

@@ -12,7 +12,13 @@ from typing import Any
 from infra.console_edge import content_security_policy
 from sandbox.demo_mail import DemoMailbox
 from sandbox.deploy.deploy import DeployedStack
-from sandbox.run.web_server import API_PREFIX, COGNITO_PATH, CONFIRM_PATH, DeployedSite
+from sandbox.run.web_server import (
+    API_PREFIX,
+    COGNITO_PATH,
+    CONFIRM_PATH,
+    RESET_CODE_PATH,
+    DeployedSite,
+)
 
 
 def sandbox_overrides(stack: DeployedStack, mailbox: DemoMailbox | None) -> dict[str, Any]:
@@ -23,6 +29,7 @@ def sandbox_overrides(stack: DeployedStack, mailbox: DemoMailbox | None) -> dict
         "cognitoEndpoint": COGNITO_PATH,
         "hostedUiUrl": stack.hosted_ui_url,
         "autoConfirmUrl": CONFIRM_PATH,
+        "passwordResetCodeUrl": RESET_CODE_PATH,
         "demoMailbox": mailbox.imap_settings() if mailbox else None,
     }
 

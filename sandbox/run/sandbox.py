@@ -25,7 +25,7 @@ from sandbox.deploy.ministack import (
 from sandbox.run.billing_setup import reconcile_webhook_endpoints
 from sandbox.run.console_config import deployed_site
 from sandbox.run.saved_quota import record_free_quota, resumed_free_quota
-from sandbox.run.users import DemoUser, confirmer, ensure_demo_user
+from sandbox.run.users import DemoUser, confirmer, ensure_demo_user, reset_code_reader
 from sandbox.run.web_server import WebServer
 from sandbox.stripe_double import StripeDouble
 from sandbox.stripe_double.journal import remove_state_files
@@ -121,6 +121,7 @@ class Sandbox:
             deployed_site(self.stack, self.mailbox),
             api_url=self.stack.api_url, cognito_url=self.stack.endpoint_url + "/",
             confirm_sign_up=confirmer(self.stack),
+            password_reset_code=reset_code_reader(self.stack),
         )  # fmt: skip
         self.web.start()
 

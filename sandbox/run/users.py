@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import re
+import urllib.request
 from dataclasses import dataclass
 
 from sandbox.deploy.deploy import DeployedStack
@@ -48,3 +51,33 @@ def confirmer(stack: DeployedStack):
             )  # fmt: skip
 
     return confirm
+
+
+# ministack records every mail Cognito sends (SES); the code is the message's only number.
+_CODE = re.compile(r"\b(\d{6})\b")
+
+
+def reset_code_reader(stack: DeployedStack):
+    """The web server's stand-in for the mailbox: the code of the newest verification mail
+    ministack's Cognito sent to an address (``ForgotPassword`` has just sent it), or None.
+
+    ministack lists the mail it recorded at ``GET /_ministack/ses/messages``; Cognito's
+    messages there have ``Type`` ``CognitoVerificationMessage``.
+    """
+
+    def read(email: str) -> str | None:
+        url = stack.endpoint_url.rstrip("/") + "/_ministack/ses/messages"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            listing = json.load(response)
+        mails = [
+            mail for account in (listing.get("messages") or {}).values() for mail in account
+            if mail.get("Type") == "CognitoVerificationMessage"
+            and email.lower() in (a.lower() for a in mail.get("To") or [])
+        ]
+        for mail in sorted(mails, key=lambda m: m.get("Timestamp") or 0, reverse=True):
+            found = _CODE.search(mail.get("BodyText") or mail.get("BodyHtml") or "")
+            if found:
+                return found.group(1)
+        return None
+
+    return read

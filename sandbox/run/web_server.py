@@ -29,6 +29,7 @@ from sandbox.deploy.ministack import HOST, PortInUseError
 API_PREFIX = "/api"
 COGNITO_PATH = "/cognito/"
 CONFIRM_PATH = "/_sandbox/confirm-sign-up"
+RESET_CODE_PATH = "/_sandbox/password-reset-code"
 NOT_FOUND_PAGE = "404.html"
 MAX_BODY = 1024 * 1024
 PROXY_TIMEOUT_S = 90  # a Lambda's first call in ministack starts a worker process
@@ -103,6 +104,7 @@ class WebServer:
         self.api_url = ""
         self.cognito_url = ""
         self.confirm_sign_up: Callable[[str], None] | None = None
+        self.password_reset_code: Callable[[str], str | None] | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -121,9 +123,11 @@ class WebServer:
         api_url: str,
         cognito_url: str,
         confirm_sign_up: Callable[[str], None] | None = None,
+        password_reset_code: Callable[[str], str | None] | None = None,
     ) -> None:
         self.deployed, self.api_url, self.cognito_url = site, api_url.rstrip("/"), cognito_url
         self.confirm_sign_up = confirm_sign_up
+        self.password_reset_code = password_reset_code
 
     def start(self) -> WebServer:
         self._thread = threading.Thread(
@@ -197,6 +201,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._proxy_cognito()
         if path == CONFIRM_PATH:
             return self._confirm()
+        if path == RESET_CODE_PATH:
+            return self._reset_code()
         self._error(404, "not_found", "No such route.")
 
     def _proxy_or_404(self) -> None:
@@ -261,18 +267,40 @@ class _Handler(BaseHTTPRequestHandler):
         """Confirms a new sign-up (AdminConfirmSignUp), standing in for the emailed code."""
         if self.site.confirm_sign_up is None:
             return self._error(404, "not_found", "Sign-up confirmation is not offered here.")
-        try:
-            document = json.loads(self._body() or b"{}")
-        except (ValueError, RecursionError):  # RecursionError: a deeply nested document
-            document = None
-        email = document.get("email") if isinstance(document, dict) else None
-        if not isinstance(email, str) or "@" not in email or not _is_text(email):
+        email = self._email_in_body()
+        if email is None:
             return self._error(400, "invalid_body", "Send {\"email\": \"...\"}.")
         try:
             self.site.confirm_sign_up(email)
         except Exception as error:  # the console shows the message and offers the code form
             return self._error(400, "confirm_failed", str(error))
         self._send_json(200, {"confirmed": True})
+
+    # -- sandbox-only password reset code ---------------------------------------------------
+    def _reset_code(self) -> None:
+        """The code ForgotPassword just "emailed" (ministack records it), for the reset form."""
+        if self.site.password_reset_code is None:
+            return self._error(404, "not_found", "Password reset codes are not offered here.")
+        email = self._email_in_body()
+        if email is None:
+            return self._error(400, "invalid_body", "Send {\"email\": \"...\"}.")
+        try:
+            code = self.site.password_reset_code(email)
+        except OSError as error:
+            return self._error(502, "upstream_unreachable", f"ministack's mail: {error}")
+        if code is None:
+            return self._error(404, "no_code", "No code was sent to that address.")
+        self._send_json(200, {"code": code})
+
+    def _email_in_body(self) -> str | None:
+        try:
+            document = json.loads(self._body() or b"{}")
+        except (ValueError, RecursionError):  # RecursionError: a deeply nested document
+            document = None
+        email = document.get("email") if isinstance(document, dict) else None
+        if not isinstance(email, str) or "@" not in email or not _is_text(email):
+            return None
+        return email
 
     # -- plumbing -------------------------------------------------------------------------
     def _body(self) -> bytes | None:

@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.run import Sandbox, SandboxOptions
 
-from .browser import SCREENSHOTS, WAIT_MS
+from .browser import ARGS, CHROMIUM, SCREENSHOTS, WAIT_MS, require_chromium
 
 FREE_QUOTA = 3  # calls a month on FREE: the 4th answers 429
 SHOTS = SCREENSHOTS / "console"
@@ -33,3 +33,15 @@ def expect():
     expect.set_options(timeout=WAIT_MS)
     yield expect
     expect.set_options(timeout=None)  # the process-wide default
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per module (Debian's, driven by Playwright)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()

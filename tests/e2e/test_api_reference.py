@@ -17,7 +17,7 @@ import pytest
 
 from sandbox.run import Sandbox, SandboxOptions
 
-from .browser import ARGS, CHROMIUM, LANGUAGES, Words, new_context, require_chromium, shot, sign_in
+from .browser import LANGUAGES, Words, new_context, shot, sign_in
 from .conftest import WAIT_MS
 
 EXAMPLE_PATH = "/v1/mail/mailboxes"
@@ -32,17 +32,6 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     )  # fmt: skip
     with Sandbox(options, log=lambda line: None) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def success_schema(document: dict[str, Any]) -> dict[str, Any]:

@@ -15,28 +15,14 @@ import pytest
 from sandbox.run import Sandbox
 
 from .browser import (
-    ARGS,
-    CHROMIUM,
     LANGUAGES,
     Words,
     new_context,
-    require_chromium,
     shot,
     sign_in,
 )  # fmt: skip
 
 PASSWORD = "E2e-Password-2026"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 def sign_up(page, web: str, words: Words) -> str:

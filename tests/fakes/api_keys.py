@@ -34,9 +34,12 @@ class InMemoryApiKeys:
             return key_id
 
     def find_by_name(self, name: str) -> str | None:
+        matches = self.ids_named(name)
+        return matches[0] if matches else None
+
+    def ids_named(self, name: str) -> list[str]:
         with self.lock:
-            matches = sorted(k for k, key in self.keys.items() if key.name == name)
-            return matches[0] if matches else None
+            return sorted(k for k, key in self.keys.items() if key.name == name)
 
     def put_on_plan(self, key_id: str, plan: Plan, all_plans: Sequence[Plan]) -> None:
         with self.lock:

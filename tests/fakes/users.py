@@ -39,7 +39,23 @@ class InMemoryUserStore:
                 key_plan=item.get("key_plan"),
                 language=item.get("language"),
                 first_seen_at=item.get("first_seen_at"),
+                deleting_at=item.get("deleting_at"),
+                deleted_at=item.get("deleted_at"),
             )
+
+    def mark_deleting(self, user_id: str, now: int) -> UserRecord:
+        with self.lock:
+            self._item(user_id).setdefault("deleting_at", now)
+        record = self.get(user_id)
+        assert record is not None
+        return record
+
+    def write_tombstone(self, user_id: str, now: int) -> None:
+        with self.lock:
+            item = self._item(user_id)
+            self.items[user_id] = {"user_id": user_id,
+                                   "deleting_at": item.get("deleting_at", now),
+                                   "deleted_at": item.get("deleted_at", now)}  # fmt: skip
 
     def record_visit(self, user_id: str, language: str) -> bool:
         with self.lock:

@@ -94,6 +94,14 @@ class FakeStripe:
                 session["status"] = "expired"
             return len(open_sessions)
 
+    def cancel_subscriptions(self, customer_id: str) -> int:
+        with self.lock:
+            live = [s for s in self.subscriptions.values() if s["customer"] == customer_id
+                    and s["status"] not in ("canceled", "incomplete_expired")]  # fmt: skip
+            for sub in live:
+                sub["status"] = "canceled"
+            return len(live)
+
     def create_portal_session(self, customer_id: str, return_url: str, configuration: str,
                               flow: PortalFlow | None = None) -> str:
         url = (f"https://billing.example.test/p/{customer_id}?return={return_url}"

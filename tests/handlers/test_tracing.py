@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HANDLERS = ROOT / "handlers"
-FM_MAIL = ROOT / "products" / "fm_mail"  # the plug-in's package (its archive holds both)
+HANDLERS, FM_MAIL = ROOT / "handlers", ROOT / "products" / "fm_mail"
 PROBE = """
 import importlib, json, sys
 module = importlib.import_module(sys.argv[1])
@@ -27,24 +26,22 @@ print(json.dumps({"patched": sorted(patcher._PATCHED_MODULES),
 
 def probe(module: str, **env: str) -> dict:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("POWERTOOLS_")}
-    environment.update({"PYTHONPATH": os.pathsep.join((str(HANDLERS), str(FM_MAIL))),
-                        "AWS_DEFAULT_REGION": "us-east-1",
-                        "LAMBDA_TASK_ROOT": "/var/task", **env})  # fmt: skip
+    environment.update({"PYTHONPATH": os.pathsep.join([str(HANDLERS), str(FM_MAIL)]),
+                        "AWS_DEFAULT_REGION": "us-east-1", "LAMBDA_TASK_ROOT": "/var/task",
+                        **env})  # fmt: skip
     result = subprocess.run([sys.executable, "-c", PROBE, module], env=environment,
                             capture_output=True, text=True, check=True)  # fmt: skip
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize(("function", "patched"), [
-    ("account", ["botocore"]),
-    ("billing", ["botocore", "requests"]),  # requests: the Stripe SDK's HTTP client
-    ("webhook", ["botocore", "requests"]),
-    ("quota_mail", ["botocore"]),
-    # The FM Mail plug-in: no AWS or HTTP library; the IMAP call is a subsegment of its own.
-    ("fm_mail.handler", []),
+@pytest.mark.parametrize(("module", "patched"), [
+    ("apisales.routes.account", ["botocore"]),
+    ("apisales.routes.billing", ["botocore", "requests"]),  # requests: the Stripe SDK's client
+    ("apisales.routes.webhook", ["botocore", "requests"]),
+    ("apisales.routes.quota_mail", ["botocore"]),
+    ("fm_mail.handler", []),  # no AWS or HTTP library; the IMAP call is a subsegment of its own
 ])
-def test_each_function_patches_what_it_calls(function: str, patched: list[str]) -> None:
-    module = function if "." in function else f"apisales.routes.{function}"
+def test_each_function_patches_what_it_calls(module: str, patched: list[str]) -> None:
     assert probe(module) == {"patched": patched, "disabled": False}
 
 

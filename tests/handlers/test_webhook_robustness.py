@@ -178,15 +178,26 @@ def test_dependency_failing_after_the_db_write_is_5xx_and_redelivery_completes(
     assert len(aws.client("dynamodb").scan(TableName=aws.events_table)["Items"]) == 1
 
 
-def test_downgrade_fault_then_retry_keeps_the_same_key(
-    aws: AwsStack, fake_stripe: FakeStripe
+@pytest.mark.parametrize(("dependency", "method"), [
+    ("identity", "set_plan"), ("api_keys", "put_on_plan"), ("users", "set_key_plan"),
+    ("users", "record_subscription"), ("stripe", "subscriptions_of"),
+])
+def test_a_cancellation_with_a_dependency_down_is_finished_by_the_redelivery(
+    aws: AwsStack, fake_stripe: FakeStripe, dependency: str, method: str
 ) -> None:
+    """Each dependency of the downgrade fails once in the middle of a cancellation: 503, then
+    Stripe's redelivery leaves the user on FREE with the same key, nothing doubled."""
     session = paid_checkout(aws, fake_stripe, "gil")
     deliver(event_payload("checkout.session.completed", session), aws.webhook_secret)
     key_id = assert_state(aws, "gil", "PRO", "active")
     sub = fake_stripe.update(session["subscription"], status="canceled")
-    container.override(identity=FailingOnce(CognitoAttributes(aws.user_pool_id), "set_plan"))
+    real = {"api_keys": ApiGatewayKeys(), "identity": CognitoAttributes(aws.user_pool_id),
+            "users": DynamoUserStore(aws.users_table), "stripe": fake_stripe}[dependency]
+    faulty = FailingOnce(real, method)
+    container.override(**{dependency: faulty})
     payload = event_payload("customer.subscription.deleted", sub)
     assert deliver(payload, aws.webhook_secret)[0] == 503
+    assert faulty.failures == 1
     assert deliver(payload, aws.webhook_secret)[0] == 200
     assert assert_state(aws, "gil", "FREE", "canceled") == key_id
+    assert len(aws.client("dynamodb").scan(TableName=aws.events_table)["Items"]) == 2

@@ -13,7 +13,7 @@ DEPLOYMENT = "aws:apigateway/deployment:Deployment"
 ACCOUNT_ROUTES = [
     "GET /account", "GET /account/api-key", "GET /account/usage", "POST /account/api-key",
     "POST /account/api-key/rotate", "POST /billing/checkout",
-    "GET /billing/checkout/{session_id}", "POST /billing/portal",
+    "GET /billing/checkout/{session_id}", "POST /billing/portal", "DELETE /account",
 ]  # fmt: skip
 PRODUCT_ROUTES = ["POST /v1/mail/messages", "POST /v1/mail/attachment", "POST /v1/mail/mailboxes"]
 
@@ -249,7 +249,9 @@ def test_every_method_has_a_request_validator_and_required_bodies_a_model(dev_ru
             # API Gateway would refuse an absent optional body against a model.
             assert not method.get("requestModels"), name
             assert validator["validateRequestBody"] is False, name
-    assert sorted(models) == ["PostV1MailAttachment", "PostV1MailMailboxes", "PostV1MailMessages"]
+    assert sorted(models) == [
+        "DeleteAccount", "PostV1MailAttachment", "PostV1MailMailboxes", "PostV1MailMessages",
+    ]  # fmt: skip
 
 
 def test_path_parameters_are_required_at_the_gateway(dev_run):

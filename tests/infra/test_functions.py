@@ -149,6 +149,10 @@ def test_roles_grant_only_what_each_function_uses(dev_run):
     assert billing["PlanAttributes"]["Resource"] == [
         "arn:aws:cognito-idp:ap-northeast-1:123456789012:userpool/identity-users-id"
     ]
+    # DELETE /account: only the billing function may delete users, and only in this pool.
+    assert billing["DeleteUsers"]["Action"] == ["cognito-idp:AdminDeleteUser"]
+    assert billing["DeleteUsers"]["Resource"] == billing["PlanAttributes"]["Resource"]
+    assert "DeleteUsers" not in webhook and "DeleteUsers" not in account
 
 
 def test_functions_are_invocable_only_by_this_api(dev_run):

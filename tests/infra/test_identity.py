@@ -38,6 +38,15 @@ def test_web_client_uses_code_flow_with_callbacks_under_web_base_url(dev_run):
     assert client.inputs["generateSecret"] is False
 
 
+def test_web_client_does_not_reveal_whether_a_user_exists(dev_run):
+    """Unknown user and wrong password answer alike at sign-in and password reset
+    (docs/web-console.md, "Sign-up that does not reveal an address"). The API's default for
+    a client it creates is LEGACY, which reveals it."""
+    client = dev_run.of_type(CLIENT)[0]
+    assert client.inputs["preventUserExistenceErrors"] == "ENABLED"
+    assert client.inputs["explicitAuthFlows"] == ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+
 def test_hosted_ui_domain_and_outputs(dev_run):
     domain = dev_run.of_type("aws:cognito/userPoolDomain:UserPoolDomain")[0]
     assert domain.inputs["domain"].startswith("api-sales-dev-")

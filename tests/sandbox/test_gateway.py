@@ -53,7 +53,7 @@ def test_account_route_with_garbage_token_is_401(sandbox: Sandbox) -> None:
 
 
 def test_unknown_route_is_a_json_404(sandbox: Sandbox) -> None:
-    for method, path in (("GET", "/no/such/route"), ("DELETE", "/account")):
+    for method, path in (("GET", "/no/such/route"), ("PUT", "/account")):
         response = call(method, sandbox.stack.api_url + path)
         assert response.status == 404, (method, path)
         assert _error_code(response) == "not_found"

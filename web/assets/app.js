@@ -95,6 +95,53 @@ export async function resendCode(email) {
   });
 }
 
+// ---- passwords (docs/web-console.md, "Passwords") ----------------------------------------
+// Change: the signed-in user's own ChangePassword (needs the current password and a fresh
+// access token). Forgot: ForgotPassword mails a code, ConfirmForgotPassword sets the new one.
+export async function changePassword(oldPassword, newPassword) {
+  const pool = await userPool();
+  const user = pool.getCurrentUser();
+  if (!user) throw cognitoError({ code: "NotAuthorizedException" });
+  await new Promise((resolve, reject) => {
+    user.getSession((error, session) => (error || !session ? reject(cognitoError(error)) : resolve(session)));
+  });
+  return new Promise((resolve, reject) => {
+    user.changePassword(oldPassword, newPassword, (error, result) =>
+      error ? reject(cognitoError(error)) : resolve(result));
+  });
+}
+
+export async function forgotPassword(email) {
+  const pool = await userPool();
+  const user = new AmazonCognitoIdentity.CognitoUser({ Username: normaliseEmail(email), Pool: pool });
+  return new Promise((resolve, reject) => {
+    user.forgotPassword({
+      onSuccess: resolve,
+      inputVerificationCode: resolve,
+      onFailure: (error) => reject(cognitoError(error)),
+    });
+  });
+}
+
+export async function confirmForgotPassword(email, code, newPassword) {
+  const pool = await userPool();
+  const user = new AmazonCognitoIdentity.CognitoUser({ Username: normaliseEmail(email), Pool: pool });
+  return new Promise((resolve, reject) => {
+    user.confirmPassword(code, newPassword, {
+      onSuccess: resolve,
+      onFailure: (error) => reject(cognitoError(error)),
+    });
+  });
+}
+
+// Ends the session in this browser only (the account it belonged to is gone).
+export async function forgetSession() {
+  const pool = await userPool();
+  const user = pool.getCurrentUser();
+  if (user) user.signOut();
+  localStorage.removeItem(HOSTED_SESSION_KEY);
+}
+
 // The signed-in user's session ({idToken, email}) or null; refreshes expired tokens.
 export async function currentSession() {
   const pool = await userPool();
@@ -375,6 +422,7 @@ function siteHeader(header) {
     element("a", { href: "/account/" }, t("header.apiKey")),
     element("a", { href: "/upgrade/" }, t("header.plans")),
     element("a", { href: "/docs/" }, t("docs.nav")),
+    element("a", { href: "/account/settings/" }, t("account.settings.nav")),
   );
   const who = element("span", { class: "who" });
   const signOutButton = element("button", { type: "button", id: "sign-out", class: "link" }, t("header.signOut"));

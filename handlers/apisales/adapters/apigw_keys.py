@@ -21,10 +21,13 @@ class ApiGatewayKeys:
         return str(apigateway().create_api_key(name=name, enabled=True)["id"])
 
     def find_by_name(self, name: str) -> str | None:
+        matches = self.ids_named(name)
+        return matches[0] if matches else None
+
+    def ids_named(self, name: str) -> list[str]:
         # nameQuery is a prefix match: keep only the exact name.
         items = apigateway().get_api_keys(nameQuery=name, limit=500).get("items", [])
-        matches = sorted(str(item["id"]) for item in items if item.get("name") == name)
-        return matches[0] if matches else None
+        return sorted(str(item["id"]) for item in items if item.get("name") == name)
 
     def put_on_plan(self, key_id: str, plan: Plan, all_plans: Sequence[Plan]) -> None:
         apigw = apigateway()

@@ -9,13 +9,23 @@ from typing import TYPE_CHECKING
 from apisales.adapters import dynamo_items as ddb
 from apisales.adapters.aws import conditional_write, dynamodb
 from apisales.domain.entitlements import SubscriptionSnapshot
-from apisales.domain.errors import CustomerConflict
+from apisales.domain.errors import AccountClosed, CustomerConflict
 from apisales.domain.users import UserRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, UpdateItemInputTypeDef
 
 CUSTOMER_INDEX = "by_stripe_customer_id"
+# Every write that could give a deleted account a key, a customer or a plan holds this.
+OPEN = "attribute_not_exists(deleting_at)"
+
+
+# What a tombstone forgets: every attribute of a live record but its key.
+FACTS = (
+    "stripe_customer_id", "subscription_id", "subscription_status", "cancel_at_period_end",
+    "current_period_end", "#plan", "api_key_id", "key_plan", "key_claim_token",
+    "key_claim_until", "updated_at",
+)
 
 
 def user_record(attributes: Mapping[str, AttributeValueTypeDef]) -> UserRecord:
@@ -24,6 +34,10 @@ def user_record(attributes: Mapping[str, AttributeValueTypeDef]) -> UserRecord:
     def s(name: str) -> str | None:
         value = item.get(name)
         return value if isinstance(value, str) else None
+
+    def n(name: str) -> int | None:
+        value = item.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     period_end = item.get("current_period_end")
     first_seen = item.get("first_seen_at")
@@ -39,6 +53,8 @@ def user_record(attributes: Mapping[str, AttributeValueTypeDef]) -> UserRecord:
         key_plan=s("key_plan"),
         language=s("language"),
         first_seen_at=first_seen if isinstance(first_seen, int) else None,
+        deleting_at=n("deleting_at"),
+        deleted_at=n("deleted_at"),
     )
 
 
@@ -83,12 +99,14 @@ class DynamoUserStore:
             TableName=self.table,
             Key=ddb.item(user_id=user_id),
             UpdateExpression="SET stripe_customer_id = :c, updated_at = :t",
-            ConditionExpression="attribute_not_exists(stripe_customer_id)",
+            ConditionExpression=f"attribute_not_exists(stripe_customer_id) AND {OPEN}",
             ExpressionAttributeValues=ddb.values(c=customer_id, t=int(time.time())),
         )):
             return customer_id
         record = self.get(user_id)
-        assert record is not None and record.stripe_customer_id
+        if record is None or record.closed:
+            raise AccountClosed(user_id)
+        assert record.stripe_customer_id
         return record.stripe_customer_id
 
     def record_subscription(
@@ -120,12 +138,16 @@ class DynamoUserStore:
             "UpdateExpression": expression,
             "ExpressionAttributeNames": {"#plan": "plan"},
             "ExpressionAttributeValues": ddb.values(**values),
+            "ConditionExpression": OPEN,
         }
         if customer_id:
             # The ownership rule, again at the write: never rebind a user to another customer.
             request["ConditionExpression"] = (
-                "attribute_not_exists(stripe_customer_id) OR stripe_customer_id = :c")
+                f"{OPEN} AND (attribute_not_exists(stripe_customer_id) OR stripe_customer_id = :c)")
         if not conditional_write(lambda: dynamodb().update_item(**request)):
+            latest = self.get(user_id)
+            if latest is not None and latest.closed:
+                raise AccountClosed(user_id)
             raise CustomerConflict(user_id, str(customer_id))
 
     def claim_key_issue(self, user_id: str, token: str, now: int, ttl: int) -> bool:
@@ -133,7 +155,7 @@ class DynamoUserStore:
             TableName=self.table,
             Key=ddb.item(user_id=user_id),
             UpdateExpression="SET key_claim_token = :tok, key_claim_until = :until",
-            ConditionExpression="attribute_not_exists(api_key_id) AND "
+            ConditionExpression=f"attribute_not_exists(api_key_id) AND {OPEN} AND "
             "(attribute_not_exists(key_claim_until) OR key_claim_until < :now)",
             ExpressionAttributeValues=ddb.values(tok=token, until=now + ttl, now=now),
         ))
@@ -152,10 +174,10 @@ class DynamoUserStore:
         replaces: str | None = None,
     ) -> bool:
         if claim_token is not None:
-            condition = "attribute_not_exists(api_key_id) AND key_claim_token = :tok"
+            condition = f"attribute_not_exists(api_key_id) AND key_claim_token = :tok AND {OPEN}"
             values = ddb.values(k=key_id, tok=claim_token)
         else:
-            condition = "api_key_id = :old"
+            condition = f"api_key_id = :old AND {OPEN}"
             values = ddb.values(k=key_id, old=str(replaces))
         return conditional_write(lambda: dynamodb().update_item(
             TableName=self.table,
@@ -174,3 +196,26 @@ class DynamoUserStore:
             ConditionExpression="api_key_id = :k",
             ExpressionAttributeValues=ddb.values(p=plan, k=key_id),
         ))
+
+    # -- account deletion (domain/account_deletion.py) -----------------------------------------
+
+    def mark_deleting(self, user_id: str, now: int) -> UserRecord:
+        item = dynamodb().update_item(
+            TableName=self.table,
+            Key=ddb.item(user_id=user_id),
+            UpdateExpression="SET deleting_at = if_not_exists(deleting_at, :now)",
+            ExpressionAttributeValues=ddb.values(now=now),
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+        return user_record(item)
+
+    def write_tombstone(self, user_id: str, now: int) -> None:
+        """Only the id and the times stay: no customer (so the GSI forgets it), no key id."""
+        dynamodb().update_item(
+            TableName=self.table,
+            Key=ddb.item(user_id=user_id),
+            UpdateExpression="SET deleted_at = if_not_exists(deleted_at, :now), "
+            "deleting_at = if_not_exists(deleting_at, :now) REMOVE " + ", ".join(FACTS),
+            ExpressionAttributeNames={"#plan": "plan"},
+            ExpressionAttributeValues=ddb.values(now=now),
+        )

@@ -13,6 +13,9 @@ from apisales.domain.entitlements import SubscriptionSnapshot
 from apisales.domain.portal import PortalFlow
 from apisales.domain.ports import CheckoutLink
 
+# Subscriptions that can never charge again.
+ENDED = frozenset({"canceled", "incomplete_expired"})
+
 
 def _plain(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
@@ -105,6 +108,22 @@ class StripeBilling:
             except stripe.InvalidRequestError:
                 pass  # completed or expired meanwhile: nothing left to close
         return expired
+
+    def cancel_subscriptions(self, customer_id: str) -> int:
+        """Cancel the customer's not-yet-ended subscriptions now (account deletion)."""
+        canceled = 0
+        for sub in self.subscriptions_of(customer_id):
+            if sub.status in ENDED:
+                continue
+            try:
+                self.client.v1.subscriptions.cancel(sub.id)
+                canceled += 1
+            except stripe.InvalidRequestError:
+                # Ended meanwhile (a concurrent deletion, the portal): fine if Stripe says so.
+                current = _plain(self.client.v1.subscriptions.retrieve(sub.id))
+                if current.get("status") not in ENDED:
+                    raise
+        return canceled
 
     def create_portal_session(
         self, customer_id: str, return_url: str, configuration: str,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from apisales.domain.entitlements import Plan, PlanCatalog
-from apisales.domain.errors import KeyIssueBusy
+from apisales.domain.errors import AccountClosed, KeyIssueBusy
 from apisales.domain.ports import ApiKeys, UserStore
 
 CLAIM_TTL_SECONDS = 30
@@ -45,6 +45,8 @@ class KeyService:
         created = False
         while True:
             record = self.users.get(user_id)
+            if record is not None and record.closed:
+                raise AccountClosed(user_id)
             if record is not None and record.api_key_id:
                 key_id = record.api_key_id
                 break
@@ -92,16 +94,26 @@ class KeyService:
         self.keys.put_on_plan(key_id, plan, self.catalog.plans)
         if self.users.set_api_key(user_id, key_id, claim_token=token):
             return key_id
+        self._drop_if_closed(user_id, key_id)
         return None
+
+    def _drop_if_closed(self, user_id: str, key_id: str) -> None:
+        """A key made while the account's deletion began is deleted here, never handed out."""
+        record = self.users.get(user_id)
+        if record is not None and record.closed:
+            self.keys.delete(key_id, self.catalog.plans)
+            raise AccountClosed(user_id)
 
     def rotate(self, user_id: str, old_key_id: str, plan: Plan) -> str:
         """A new key on ``plan`` replaces ``old_key_id``; the old value stops working."""
         new_key_id = self.keys.create(key_name(self.scope, user_id))
         self.keys.put_on_plan(new_key_id, plan, self.catalog.plans)
         if not self.users.set_api_key(user_id, new_key_id, replaces=old_key_id):
-            # A concurrent rotation won; ours was never handed out.
+            # A concurrent rotation (or the account's deletion) won; ours was never handed out.
             self.keys.delete(new_key_id, self.catalog.plans)
             record = self.users.get(user_id)
+            if record is not None and record.closed:
+                raise AccountClosed(user_id)
             return record.api_key_id if record and record.api_key_id else new_key_id
         self.users.set_key_plan(user_id, new_key_id, plan.name)
         self.keys.delete(old_key_id, self.catalog.plans)

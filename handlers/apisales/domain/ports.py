@@ -52,6 +52,11 @@ class UserStore(CustomerOwners, Protocol):
     def record_visit(self, user_id: str, language: str) -> bool:
         """Store the user's language and first visit; True only for the very first visit."""
 
+    # Account deletion writes (AccountRecords, below, is the part the deletion rule needs).
+    def mark_deleting(self, user_id: str, now: int) -> UserRecord: ...
+
+    def write_tombstone(self, user_id: str, now: int) -> None: ...
+
     def bind_customer(self, user_id: str, customer_id: str) -> str:
         """Store the user's Stripe customer unless one is stored already; returns the stored one."""
 
@@ -111,6 +116,9 @@ class ApiKeys(Protocol):
 
     def find_by_name(self, name: str) -> str | None: ...
 
+    def ids_named(self, name: str) -> list[str]:
+        """Every key carrying exactly ``name`` (a crashed issue may have left a second one)."""
+
     def put_on_plan(self, key_id: str, plan: Plan, all_plans: Sequence[Plan]) -> None:
         """Leave the key in ``plan`` only; tolerate it being there already / not elsewhere."""
 
@@ -159,6 +167,9 @@ class Billing(SubscriptionSource, BillingObjects, Protocol):
     def expire_open_checkout_sessions(self, customer_id: str) -> int:
         """Expire the customer's open Checkout Sessions; how many were expired."""
 
+    def cancel_subscriptions(self, customer_id: str) -> int:
+        """Cancel every not-yet-ended subscription of the customer now (account deletion)."""
+
     def create_portal_session(
         self, customer_id: str, return_url: str, configuration: str,
         flow: PortalFlow | None = None,
@@ -201,3 +212,27 @@ class Addresses(Protocol):
 
 class Mailer(Protocol):
     def send(self, sender: str, to: str, subject: str, body: str) -> None: ...
+class AccountRecords(Protocol):
+    """The users table as account deletion writes it."""
+
+    def mark_deleting(self, user_id: str, now: int) -> UserRecord:
+        """Set ``deleting_at`` (kept if already set; the item is created if absent); the record
+        after the write. From then on no key claim, key store, customer binding or
+        subscription write succeeds for the user."""
+
+    def write_tombstone(self, user_id: str, now: int) -> None:
+        """Replace the item with ``{user_id, deleting_at, deleted_at}`` (every other fact goes)."""
+
+
+class BillingClosure(Protocol):
+    """Stripe, for a customer whose account is deleted."""
+
+    def expire_open_checkout_sessions(self, customer_id: str) -> int: ...
+
+    def cancel_subscriptions(self, customer_id: str) -> int:
+        """Cancel every not-yet-ended subscription of the customer now; how many were."""
+
+
+class UserDirectory(Protocol):
+    def delete_user(self, user_id: str) -> None:
+        """Delete the Cognito user; tolerate it being gone already."""

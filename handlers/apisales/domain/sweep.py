@@ -31,7 +31,7 @@ from typing import Generic, Protocol, TypeVar
 
 from apisales.domain.api_key import KeyService
 from apisales.domain.entitlements import PlanCatalog
-from apisales.domain.errors import CustomerConflict
+from apisales.domain.errors import AccountClosed, CustomerConflict
 from apisales.domain.fulfilment import Fulfilment
 from apisales.domain.ownership import Owner, Ownership, Refusal
 from apisales.domain.users import UserRecord
@@ -307,9 +307,13 @@ class Sweep:
         except CustomerConflict as conflict:  # rebound since the check: the rule refuses
             return Refusal("user_bound_to_another_customer", True, {
                 "user_id": conflict.user_id, "customer_id": conflict.customer_id})
+        except AccountClosed:  # deleted: nothing to correct; deletion closed its billing
+            return None
         return _correction(owner.user_id, before, outcome.plan, self.catalog.default_plan)
 
     def _sync_user(self, record: UserRecord) -> Correction | Refusal | None:
+        if record.closed:  # a deleted account's tombstone: no key, nothing to sync
+            return None
         if record.stripe_customer_id:
             owner = self.ownership.owner_of_customer(record.stripe_customer_id)
             if isinstance(owner, Refusal):

@@ -18,3 +18,11 @@ class UserRecord:
     key_plan: str | None = None
     language: str | None = None  # for mails: the console's language (domain/language.py)
     first_seen_at: int | None = None  # the account function's first answer to this user
+    # Set when deletion starts and kept in the tombstone: no key, checkout or sync after it.
+    deleting_at: int | None = None
+    deleted_at: int | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Deleted or being deleted (``DELETE /account``, docs/account-deletion.md)."""
+        return self.deleting_at is not None

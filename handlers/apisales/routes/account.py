@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from apisales import container, settings
 from apisales.business_metrics import Metric
 from apisales.domain.entitlements import Plan
+from apisales.domain.errors import AccountClosed
 from apisales.domain.language import from_accept_language
 from apisales.domain.usage import (
     Quota,
@@ -50,9 +51,17 @@ def _key_plan_of(record: UserRecord | None) -> str:
     return (record and record.key_plan) or _plan_of(record)
 
 
+def _open_record(user_id: str) -> UserRecord | None:
+    """The caller's record; 410 once the account is deleted or being deleted."""
+    record = container.users().get(user_id)
+    if record is not None and record.closed:
+        raise AccountClosed(user_id)
+    return record
+
+
 def _record_with_key(user_id: str) -> tuple[UserRecord, str]:
     """The user's record and key id; 404 ``no_api_key`` when there is none."""
-    record = container.users().get(user_id)
+    record = _open_record(user_id)
     if not record or not record.api_key_id:
         raise NotFound("you have no API key yet; POST /account/api-key", "no_api_key")
     return record, record.api_key_id
@@ -88,7 +97,7 @@ def _remember(user_id: str, record: UserRecord | None) -> None:
 @app.get("/account")
 def get_account() -> dict[str, Any]:
     user_id = _caller_id()
-    record = container.users().get(user_id)
+    record = _open_record(user_id)
     _remember(user_id, record)
     key = None
     if record and record.api_key_id:
@@ -104,7 +113,7 @@ def get_account() -> dict[str, Any]:
 @app.post("/account/api-key")
 def issue_api_key() -> tuple[dict[str, Any], int]:
     user_id = _caller_id()
-    record = container.users().get(user_id)
+    record = _open_record(user_id)
     plan = settings.plan_catalog().plan(_plan_of(record))
     key_id, created = container.key_service().ensure_key(user_id, plan)
     if created:

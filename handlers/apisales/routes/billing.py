@@ -1,4 +1,6 @@
-"""Billing routes: Stripe Checkout, the checkout's status (fulfils if paid), the portal."""
+"""Billing routes: Stripe Checkout, the checkout's status (fulfils if paid), the portal, and
+``DELETE /account`` (here because deleting an account cancels its Stripe subscription, and
+the account function never imports stripe)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from apisales import container, settings
 from apisales.business_metrics import Cause, Metric
 from apisales.domain.billing_object import BillingObject
 from apisales.domain.entitlements import SUBSCRIBED_STATUSES, Plan, current_subscription
-from apisales.domain.errors import CustomerConflict
+from apisales.domain.errors import AccountClosed, CustomerConflict
 from apisales.domain.ownership import Owner, Refusal
 from apisales.domain.portal import PortalFlow
 from apisales.domain.users import UserRecord
@@ -41,6 +43,13 @@ def _caller() -> Caller:
     return caller_from_event(app.current_event.raw_event)
 
 
+def _open_record(user_id: str) -> UserRecord | None:
+    record = container.users().get(user_id)
+    if record is not None and record.closed:
+        raise AccountClosed(user_id)
+    return record
+
+
 def _customer_for(caller: Caller, record: UserRecord | None) -> str:
     """The caller's Stripe customer: the one in ``record``, else created once and recorded."""
     if record and record.stripe_customer_id:
@@ -54,7 +63,7 @@ def _customer_for(caller: Caller, record: UserRecord | None) -> str:
 def create_checkout() -> dict[str, Any]:
     caller = _caller()
     plan, lookup_key = _paid_plan(request_body(app).get("plan"))
-    record = container.users().get(caller.user_id)
+    record = _open_record(caller.user_id)
     if record and record.subscription_status in SUBSCRIBED_STATUSES:
         raise _already_subscribed()
     billing = container.stripe_billing()
@@ -158,7 +167,7 @@ def create_portal() -> dict[str, Any]:
     flow = request_body(app).get("flow")  # the boundary allows only PORTAL_FLOWS or null
     if flow is not None and flow not in PORTAL_FLOWS:
         raise BadRequest(f"no portal flow named {flow!r}", "unknown_flow")
-    record = container.users().get(caller.user_id)
+    record = _open_record(caller.user_id)
     if not record or not record.stripe_customer_id:
         raise NotFound("you have no billing account yet; subscribe first", "no_customer")
     base = settings.web_base_url()
@@ -169,6 +178,25 @@ def create_portal() -> dict[str, Any]:
         flow=PortalFlow(flow, PORTAL_FLOWS[flow].format(base=base)) if flow else None,
     )
     return {"url": url}
+
+
+@app.delete("/account")
+def delete_account() -> dict[str, Any]:
+    """Delete the caller's account: key, subscription, records, Cognito user (in that order).
+
+    The body repeats the account's email, so that no stray call deletes an account. Safe to
+    repeat: a retry after any failure finishes the deletion (domain/account_deletion.py).
+    """
+    caller = _caller()
+    confirm = str(request_body(app)["confirm_email"]).strip().lower()
+    if caller.email is None or confirm != caller.email.strip().lower():
+        raise BadRequest("confirm_email must be this account's email address",
+                         "confirmation_mismatch", field="confirm_email")
+    report = container.account_deletion().delete(caller.user_id)
+    logger.info("account deleted", extra={
+        "user_id": caller.user_id, "keys_deleted": report.keys_deleted,
+        "subscriptions_canceled": report.subscriptions_canceled})
+    return {"deleted": True, "subscriptions_canceled": report.subscriptions_canceled}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST,

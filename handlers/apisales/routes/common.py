@@ -4,13 +4,15 @@ the input boundary."""
 from __future__ import annotations
 
 import os
+from http import HTTPStatus
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 
+from apisales.domain.errors import AccountClosed
 from apisales.http.boundary import install_boundary
 from apisales.http.dependencies import install_dependency_handlers
-from apisales.http.errors import install_error_handlers
+from apisales.http.errors import error_response, install_error_handlers
 
 
 def make_app(
@@ -25,4 +27,11 @@ def make_app(
     install_error_handlers(app, logger)
     install_dependency_handlers(app, logger, extra_dependency_errors)
     install_boundary(app)
+
+    @app.exception_handler(AccountClosed)
+    def _account_closed(_exc: AccountClosed) -> Response[str]:
+        # A token issued before the deletion still passes the authorizer for up to an hour.
+        return error_response(HTTPStatus.GONE, "account_deleted",
+                              "this account is deleted (or being deleted)")
+
     return app

@@ -27,8 +27,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from apisales import container
 from apisales.adapters.stripe_objects import billing_object, object_id
 from apisales.business_metrics import EVENT_TYPE, OUTCOME, Cause, Metric, Outcome
+from apisales.domain.account_deletion import close_billing
 from apisales.domain.billing_object import BillingObject, ObjectKind
-from apisales.domain.errors import CustomerConflict
+from apisales.domain.errors import AccountClosed, CustomerConflict
 from apisales.domain.ownership import Owner, Refusal, body_disagrees, disagreements
 from apisales.http.errors import BadRequest
 from apisales.http.requests import raw_body
@@ -151,6 +152,15 @@ def receive() -> dict[str, Any]:
     except CustomerConflict as conflict:  # bound to another customer since the check
         return _refused(Refusal("user_bound_to_another_customer", True, {
             "user_id": conflict.user_id, "customer_id": conflict.customer_id}))
+    except AccountClosed:
+        # Deleted (or being deleted): nothing is issued or synced. A subscription paid in
+        # the moment before the deletion closed billing is canceled, never left charging.
+        canceled = close_billing(container.stripe_billing(), owner.customer_id)
+        events.mark_processed(event_id, event_type)
+        logger.warning("event for a deleted account; its billing closed", extra={
+            "user_id": owner.user_id, "customer_id": owner.customer_id,
+            "subscriptions_canceled": canceled})
+        return _ack(ignored="account_deleted")
     first = False
     if kind is ObjectKind.CHECKOUT_SESSION:
         first = container.checkout_sessions().mark_fulfilled(actual.id, owner.user_id)

@@ -4,6 +4,16 @@ import {
 } from "../app.js";
 
 const message = () => $("#auth-message");
+// Answers that would tell whether an address is registered (docs/web-console.md, "Sign-up
+// that does not reveal an address"). SignUp says UsernameExistsException for a taken
+// address: the page goes on exactly as for a new one ("check your email for a code").
+// Confirming or resending for an address that is already confirmed fails differently from
+// a new one's wrong code: both are said as a wrong code / a code sent.
+const TAKEN_ADDRESS = "UsernameExistsException";
+const CONFIRM_AS_WRONG_CODE = new Set([
+  "NotAuthorizedException", "UserNotFoundException", "AliasExistsException",
+]);
+const RESEND_AS_SENT = new Set(["InvalidParameterException", "UserNotFoundException"]);
 const confirmError = () => $("#confirm-error");
 
 // Only same-site paths: ?next= must not send a signed-in user elsewhere.
@@ -87,9 +97,15 @@ start(async () => {
     busy(form, true);
     say(message(), t("signin.creating"));
     try {
-      const result = await signUp(email, password);
-      if (result.userConfirmed) return await finish(email, password);
-      if (config.autoConfirmUrl) {
+      let result;
+      try {
+        result = await signUp(email, password);
+      } catch (error) {
+        if (error.code !== TAKEN_ADDRESS) throw error;
+        result = null; // taken: show what a new address shows, confirm nothing
+      }
+      if (result?.userConfirmed) return await finish(email, password);
+      if (result && config.autoConfirmUrl) {
         // The sandbox confirms at once instead of emailing a code.
         const response = await fetch(config.autoConfirmUrl, {
           method: "POST", headers: { "Content-Type": "application/json" },
@@ -118,7 +134,8 @@ start(async () => {
       if (form.dataset.password) return await finish(form.dataset.email, form.dataset.password);
       say(message(), t("confirm.done"));
     } catch (error) {
-      say(confirmError(), t("confirm.failed", { message: error.message }), "error");
+      const text = CONFIRM_AS_WRONG_CODE.has(error.code) ? t("cognito.CodeMismatchException") : error.message;
+      say(confirmError(), t("confirm.failed", { message: text }), "error");
       $("#confirm-code").focus();
     } finally {
       busy(form, false);
@@ -131,6 +148,7 @@ start(async () => {
       await resendCode($("#confirm-form").dataset.email);
       say(message(), t("confirm.resent"));
     } catch (error) {
+      if (RESEND_AS_SENT.has(error.code)) return say(message(), t("confirm.resent"));
       say(confirmError(), t("confirm.resendFailed", { message: error.message }), "error");
     }
   });
