@@ -295,15 +295,19 @@ def test_the_api_reference_is_published_with_the_deployed_api_as_its_server(dev_
     assert "docs/index.html" in _objects(dev_run)
 
 
+# A seller's own plans: a daily FREE quota and a weekly paid TEAM plan in dollars.
+WEEKLY_TEAM_PLANS = [
+    {"name": "FREE", "quota": {"limit": 50, "period": "DAY"},
+     "throttle": {"rateLimit": 1, "burstLimit": 2}},
+    {"name": "TEAM", "quota": {"limit": 9000, "period": "WEEK"},
+     "throttle": {"rateLimit": 20, "burstLimit": 40},
+     "price": {"lookupKey": "team-weekly", "unitAmount": 1500, "currency": "usd",
+               "interval": "week"}},
+]  # fmt: skip
+
+
 def test_the_api_reference_follows_the_plans_config():
-    run = run_program({"businessName": "Acme", "plans": [
-        {"name": "FREE", "quota": {"limit": 50, "period": "DAY"},
-         "throttle": {"rateLimit": 1, "burstLimit": 2}},
-        {"name": "TEAM", "quota": {"limit": 9000, "period": "WEEK"},
-         "throttle": {"rateLimit": 20, "burstLimit": 40},
-         "price": {"lookupKey": "team-weekly", "unitAmount": 1500, "currency": "usd",
-                   "interval": "week"}},
-    ]})  # fmt: skip
+    run = run_program({"businessName": "Acme", "plans": WEEKLY_TEAM_PLANS})
     info = json.loads(_objects(run)["openapi.json"]["content"])["info"]
     assert [(p["name"], p["quota"]) for p in info["x-plans"]] == [
         ("FREE", {"limit": 50, "period": "DAY"}), ("TEAM", {"limit": 9000, "period": "WEEK"})]
@@ -312,14 +316,7 @@ def test_the_api_reference_follows_the_plans_config():
 
 
 def test_config_json_follows_the_plans_config():
-    run = run_program({"plans": [
-        {"name": "FREE", "quota": {"limit": 50, "period": "DAY"},
-         "throttle": {"rateLimit": 1, "burstLimit": 2}},
-        {"name": "TEAM", "quota": {"limit": 9000, "period": "WEEK"},
-         "throttle": {"rateLimit": 20, "burstLimit": 40},
-         "price": {"lookupKey": "team-weekly", "unitAmount": 1500, "currency": "usd",
-                   "interval": "week"}},
-    ]})  # fmt: skip
+    run = run_program({"plans": WEEKLY_TEAM_PLANS})
     plans = json.loads(_objects(run)["config.json"]["content"])["plans"]
     assert [(p["name"], p["quota"], p["price"]) for p in plans] == [
         ("FREE", {"limit": 50, "period": "DAY"}, None),
