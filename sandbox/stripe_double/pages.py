@@ -67,6 +67,20 @@ def _product_and_price(store: Store, price_id: str) -> tuple[str, str]:
     return product.get("name", "Subscription"), f"{amount} per {every}"
 
 
+def _card_fields(values: dict[str, str]) -> str:
+    """Card number, expiry and CVC: the same fields on Checkout and on the portal's card form
+    (the CVC is never echoed back)."""
+    return f"""<label for=cardnumber>Card number</label>
+<input id=cardnumber name=cardnumber inputmode=numeric autocomplete=cc-number
+ placeholder="1234 1234 1234 1234" required value="{escape(values.get("cardnumber", ""))}">
+<div class=row><div><label for=exp>Expiry (MM / YY)</label>
+<input id=exp name=exp autocomplete=cc-exp placeholder="MM / YY" required
+ value="{escape(values.get("exp", ""))}"></div>
+<div><label for=cvc>CVC</label>
+<input id=cvc name=cvc inputmode=numeric autocomplete=cc-csc placeholder="123" required>
+</div></div>"""
+
+
 def checkout_page(
     store: Store,
     session: dict[str, Any],
@@ -90,14 +104,7 @@ def checkout_page(
 <form method=post action="/c/pay/{escape(session["id"])}" novalidate>
 <label for=email>Email</label>
 <input id=email name=email type=email autocomplete=email required value="{escape(email)}"{readonly}>
-<label for=cardnumber>Card number</label>
-<input id=cardnumber name=cardnumber inputmode=numeric autocomplete=cc-number
- placeholder="1234 1234 1234 1234" required value="{escape(values.get("cardnumber", ""))}">
-<div class=row><div><label for=exp>Expiry (MM / YY)</label>
-<input id=exp name=exp autocomplete=cc-exp placeholder="MM / YY" required
- value="{escape(values.get("exp", ""))}"></div>
-<div><label for=cvc>CVC</label>
-<input id=cvc name=cvc inputmode=numeric autocomplete=cc-csc placeholder="123" required></div></div>
+{_card_fields(values)}
 <label for=name>Name on card</label>
 <input id=name name=name autocomplete=cc-name value="{escape(values.get("name", ""))}">
 <div id=error class=error role=alert>{escape(error or "")}</div>
@@ -230,14 +237,7 @@ def payment_method_page(
     body = f"""
 <h1>Update payment method</h1>{_headline(store, portal)}{open_invoice}
 <form method=post action="/p/session/{escape(portal["id"])}/payment_method" novalidate>
-<label for=cardnumber>Card number</label>
-<input id=cardnumber name=cardnumber inputmode=numeric autocomplete=cc-number
- placeholder="1234 1234 1234 1234" required value="{escape(values.get("cardnumber", ""))}">
-<div class=row><div><label for=exp>Expiry (MM / YY)</label>
-<input id=exp name=exp autocomplete=cc-exp placeholder="MM / YY" required
- value="{escape(values.get("exp", ""))}"></div>
-<div><label for=cvc>CVC</label>
-<input id=cvc name=cvc inputmode=numeric autocomplete=cc-csc placeholder="123" required></div></div>
+{_card_fields(values)}
 <div id=error class=error role=alert>{escape(error or "")}</div>
 <button type=submit>Save card</button>
 </form>
