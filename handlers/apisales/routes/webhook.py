@@ -119,11 +119,11 @@ def _refused(refusal: Refusal) -> dict[str, Any]:
 
 @app.post("/stripe/webhook")
 def receive() -> dict[str, Any]:
-    event_ = app.current_event
-    payload = raw_body(event_.raw_event, MAX_BODY_BYTES)
-    signature = event_.headers.get("Stripe-Signature")  # case-insensitive in Powertools 3
-    event = verified_event(payload, signature, container.webhook_secret())
-    event_id, event_type = event["id"], event["type"]
+    request = app.current_event  # API Gateway's proxy event: the HTTP delivery
+    payload = raw_body(request.raw_event, MAX_BODY_BYTES)
+    signature = request.headers.get("Stripe-Signature")  # case-insensitive in Powertools 3
+    stripe_event = verified_event(payload, signature, container.webhook_secret())
+    event_id, event_type = stripe_event["id"], stripe_event["type"]
     logger.append_keys(stripe_event_id=event_id, stripe_event_type=event_type)
     _delivery.get().type = event_type
     if event_type not in HANDLED_TYPES:
@@ -131,7 +131,7 @@ def receive() -> dict[str, Any]:
     events = container.processed_events()
     if events.is_processed(event_id):
         return _ack(duplicate=True)
-    body = event["data"]["object"]
+    body = stripe_event["data"]["object"]
     oid = object_id(body)
     if oid is None:
         raise BadRequest("data.object has no valid id", "invalid_event")
