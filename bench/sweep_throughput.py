@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "handlers"))
 
 from apisales.adapters.rate_limit import TokenBucket  # noqa: E402
 from apisales.domain.sweep import SweepSettings  # noqa: E402
-from tests.handlers.sweep_fakes import World  # noqa: E402
+from tests.handlers.sweep_world import World  # noqa: E402
 
 TARGET_RATIO = 0.9
 
@@ -42,22 +42,23 @@ def main() -> int:
     args = parser.parse_args()
 
     world = World()
-    world.stripe.page_size = 100
+    world.stripe.list_page_size = 100  # Stripe's, as the adapter asks
+    world.users.walk_page_size = 200  # the adapter's Scan page
     for n in range(args.customers):
         world.paid_user(f"user{n:05d}", f"cus_{n:05d}", applied=n % 2 == 0)
     bucket = TokenBucket(args.reads)
     sent: list[float] = []
     lock = threading.Lock()
-    plain = world.stripe._request
+    plain = world.stripe._call
 
-    def limited_request() -> None:
+    def limited_request(name: str) -> None:
         bucket.acquire()
         with lock:
             sent.append(time.monotonic())
         time.sleep(args.latency)
-        plain()
+        plain(name)
 
-    world.stripe._request = limited_request  # type: ignore[method-assign]
+    world.stripe._call = limited_request  # type: ignore[method-assign]
     sweep = world.sweep(settings=SweepSettings(concurrency=args.concurrency))
     sweep.clock = time.time  # a real run: the lease and cursor on the wall clock
     started = time.monotonic()

@@ -1,22 +1,32 @@
-"""The users table in memory, with the adapter's conditional writes (adapters/dynamo_users.py)."""
+"""The users table in memory, with the adapter's conditional writes (adapters/dynamo_users.py)
+and the sweep's walk over it (adapters/dynamo_sweep.py ``DynamoUserWalk``)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from dataclasses import asdict
 from typing import Any
 
 from apisales.domain.entitlements import SubscriptionSnapshot
 from apisales.domain.errors import CustomerConflict
+from apisales.domain.sweep import Page
 from apisales.domain.users import UserRecord
 
 
 class InMemoryUserStore:
-    """Items as the table holds them; each write is atomic (one lock), like a conditional update."""
+    """Items as the table holds them; each write is atomic (one lock), like a conditional update.
 
-    def __init__(self) -> None:
+    The ports ``UserStore`` (with ``CustomerOwners``) and the sweep's ``UserWalk``.
+    ``walk_page_size``: users read per page of the walk (the adapter's Scan ``Limit``); a
+    test makes it small to cross page boundaries.
+    """
+
+    def __init__(self, default_plan: str = "FREE", walk_page_size: int = 200) -> None:
         self.lock = threading.Lock()
         self.items: dict[str, dict[str, Any]] = {}
+        self.default_plan = default_plan  # the plan of a record that names none
+        self.walk_page_size = walk_page_size
 
     def _item(self, user_id: str) -> dict[str, Any]:
         """The item an update writes to (an update creates a missing item, as DynamoDB does)."""
@@ -141,3 +151,24 @@ class InMemoryUserStore:
             item = self.items.get(user_id)
             if item is not None and item.get("api_key_id") == key_id:
                 item["key_plan"] = plan
+
+    # -- UserWalk (the sweep) -----------------------------------------------------------------
+
+    def drifted_users(self, start_after: str | None) -> Page[UserRecord]:
+        """Pages in user id order (the table's Scan order is its own; the sweep needs none)."""
+        with self.lock:
+            ids = sorted(u for u in self.items if start_after is None or u > start_after)
+            page, rest = ids[: self.walk_page_size], ids[self.walk_page_size:]
+            drifted = [u for u in page if "api_key_id" in self.items[u]
+                       and self.items[u].get("key_plan")
+                       != self.items[u].get("plan", self.default_plan)]  # fmt: skip
+        return Page(tuple(r for r in map(self.get, drifted) if r is not None),
+                    page[-1] if rest else None)  # fmt: skip
+
+    # -- what a test sets up -------------------------------------------------------------------
+
+    def put(self, record: UserRecord) -> None:
+        """Store ``record`` as the item (its None fields absent, as the adapter writes them)."""
+        with self.lock:
+            self.items[record.user_id] = {k: v for k, v in asdict(record).items()
+                                          if v is not None}  # fmt: skip

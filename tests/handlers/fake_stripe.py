@@ -1,4 +1,5 @@
-"""An in-memory fake of the Stripe port (``domain.ports.Billing``; real: ``StripeBilling``).
+"""An in-memory fake of the Stripe ports: ``domain.ports.Billing`` (real: ``StripeBilling``)
+and the sweep's ``SweepSource`` (real: ``StripeSweepSource``).
 
 Used where the test is about our concurrency, ordering and fault handling, not about Stripe's
 wire format: it lets a test set Stripe's "current state" directly and fast. The journey tests
@@ -10,13 +11,16 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from apisales.adapters.stripe_objects import billing_object, subscription_snapshot
 from apisales.domain.billing_object import BillingObject, ObjectKind
 from apisales.domain.entitlements import SubscriptionSnapshot
+from apisales.domain.errors import DependencyUnavailable
 from apisales.domain.portal import PortalFlow
 from apisales.domain.ports import CheckoutLink
+from apisales.domain.sweep import ChangedCustomers, Page
 
 _ids = itertools.count(1)
 
@@ -26,20 +30,45 @@ def _id(prefix: str) -> str:
 
 
 class FakeStripe:
-    def __init__(self) -> None:
+    """``clock``: Stripe's clock (``created`` of subscriptions and events); a test may give
+    its own so that the sweep's windows line up with its time. ``list_page_size``: as the
+    adapter's (100); a test makes it small to cross page boundaries."""
+
+    def __init__(self, clock: Callable[[], float] = time.time, list_page_size: int = 100) -> None:
         self.lock = threading.Lock()
+        self.clock = clock
+        self.list_page_size = list_page_size
         self.customers: dict[str, dict[str, Any]] = {}
         self.subscriptions: dict[str, dict[str, Any]] = {}
         self.sessions: dict[str, dict[str, Any]] = {}
         self.invoices: dict[str, dict[str, Any]] = {}
+        self.events: list[tuple[int, str]] = []  # (created, customer) of each change
         self.calls: list[str] = []
+        self.fail_after: int | None = None  # calls answered before Stripe "goes down"
         self.lookup_keys = {"FMMailPro", "FMMailTeam"}  # the active prices
+        self._ticks = itertools.count(1)
+
+    def _call(self, name: str) -> None:
+        """One request to Stripe: counted, and refused once it is down. Taken before the
+        object lock, so that a test may wrap it with latency without serialising calls."""
+        with self.lock:
+            self.calls.append(name)
+            down = self.fail_after is not None and len(self.calls) > self.fail_after
+        if down:
+            raise DependencyUnavailable("Stripe is down")
+
+    def _now(self) -> int:
+        """Strictly increasing: of two objects or events, the later made is the newer."""
+        return int(self.clock()) + next(self._ticks)
+
+    def _changed(self, customer_id: str) -> None:
+        self.events.append((self._now(), customer_id))
 
     # -- the port --------------------------------------------------------------------------
 
     def subscriptions_of(self, customer_id: str) -> list[SubscriptionSnapshot]:
+        self._call("subscriptions_of")
         with self.lock:
-            self.calls.append("subscriptions_of")
             return [subscription_snapshot(s) for s in self.subscriptions.values()
                     if s["customer"] == customer_id]
 
@@ -49,8 +78,8 @@ class FakeStripe:
         return f"price_{lookup_key}"
 
     def create_customer(self, user_id: str, email: str | None) -> str:
+        self._call("create_customer")
         with self.lock:
-            self.calls.append("create_customer")
             cid = _id("cus")
             self.customers[cid] = {"id": cid, "email": email, "metadata": {"user_id": user_id}}
             return cid
@@ -100,6 +129,7 @@ class FakeStripe:
                     and s["status"] not in ("canceled", "incomplete_expired")]  # fmt: skip
             for sub in live:
                 sub["status"] = "canceled"
+                self._changed(customer_id)
             return len(live)
 
     def create_portal_session(self, customer_id: str, return_url: str, configuration: str,
@@ -110,17 +140,35 @@ class FakeStripe:
             url += f"&flow={flow.kind}&after={flow.return_url}"
         return url
 
+    # -- the sweep's source (SweepSource) --------------------------------------------------
+
+    def changed_customers(self, since: int) -> ChangedCustomers:
+        self._call("changed_customers")
+        with self.lock:
+            seen = [(t, c) for t, c in self.events if t >= since]
+            return ChangedCustomers(tuple(sorted({c for _, c in seen})),
+                                    max((t for t, _ in seen), default=None))  # fmt: skip
+
+    def subscription_customers(self, starting_after: str | None) -> Page[str]:
+        self._call("subscription_customers")
+        with self.lock:
+            ids = sorted(i for i in self.subscriptions
+                         if starting_after is None or i > starting_after)  # fmt: skip
+            page, rest = ids[: self.list_page_size], ids[self.list_page_size:]
+            return Page(tuple(self.subscriptions[i]["customer"] for i in page),
+                        page[-1] if rest else None)  # fmt: skip
+
     # -- test controls ---------------------------------------------------------------------
 
     def subscription(self, customer_id: str, status: str = "active", lookup_key: str = "FMMailPro",
                      cancel_at_period_end: bool = False) -> dict[str, Any]:
         with self.lock:
             sub_id = _id("sub")
-            now = int(time.time())
+            now = self._now()
             sub = {
                 "id": sub_id, "object": "subscription", "customer": customer_id,
                 "status": status, "cancel_at_period_end": cancel_at_period_end,
-                "created": now + next(_ids),  # strictly increasing: newest is the latest made
+                "created": now,
                 "items": {"object": "list", "data": [{
                     "id": _id("si"), "object": "subscription_item",
                     "price": {"id": f"price_{lookup_key}", "object": "price",
@@ -129,6 +177,7 @@ class FakeStripe:
                 }]},
             }
             self.subscriptions[sub_id] = sub
+            self._changed(customer_id)
             return sub
 
     def invoice(self, sub: dict[str, Any], status: str = "paid") -> dict[str, Any]:
@@ -153,4 +202,5 @@ class FakeStripe:
     def update(self, sub_id: str, **fields: Any) -> dict[str, Any]:
         with self.lock:
             self.subscriptions[sub_id].update(fields)
+            self._changed(self.subscriptions[sub_id]["customer"])
             return dict(self.subscriptions[sub_id])

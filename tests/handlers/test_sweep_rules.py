@@ -14,7 +14,7 @@ import pytest
 from apisales.domain.errors import DependencyUnavailable
 from apisales.domain.sweep import EVENT_RETENTION_S, PassKind, Status, SweepSettings
 from apisales.domain.users import UserRecord
-from tests.handlers.sweep_fakes import World
+from tests.handlers.sweep_world import World
 
 
 def test_a_payment_whose_webhook_never_came_is_applied_and_counted_once() -> None:
@@ -26,7 +26,7 @@ def test_a_payment_whose_webhook_never_came_is_applied_and_counted_once() -> Non
 
     assert report.status is Status.FINISHED and report.kind is PassKind.FULL
     assert world.key_plan("ann") == "PRO" and world.users.get("ann").plan == "PRO"
-    assert world.identity.plans["ann"] == "PRO"
+    assert world.identity.attributes["ann"]["custom:plan_type"] == "PRO"
     assert [(c.user_id, c.plan_before, c.plan_after) for c in report.corrections] == [
         ("ann", "FREE", "PRO")]
     assert world.key_plan("bob") == "PRO"  # already right: synced, not a correction
@@ -40,7 +40,7 @@ def test_a_missed_cancellation_is_found_by_the_incremental_pass() -> None:
     world.paid_user("bob", "cus_bob", applied=True)
     world.now += 3600  # the subscriptions are older than the clock margin
     world.sweep().run()  # the first run is a full pass and sets the events cursor
-    world.stripe.set_status(sub, "canceled")  # the customer.subscription.deleted is lost
+    world.stripe.update(sub, status="canceled")  # the customer.subscription.deleted is lost
     world.now += 3600
 
     report = world.sweep().run()
@@ -67,7 +67,7 @@ def test_a_full_pass_comes_daily_and_when_the_cursor_is_older_than_stripe_keeps_
 
 def test_a_customer_nobody_is_bound_to_is_left_alone() -> None:
     world = World()
-    world.stripe.subscribe("cus_outside")  # a subscription made outside this app
+    world.stripe.subscription("cus_outside")  # a subscription made outside this app
     report = world.sweep().run()
     assert report.refused == 1 and report.security_refusals == [] and report.corrections == []
     assert world.users.items == {}
@@ -81,10 +81,10 @@ def test_a_user_whose_key_sits_on_another_plan_than_the_record_is_moved() -> Non
     record = world.users.get("ann")
     world.users.put(UserRecord("ann", stripe_customer_id="cus_ann", plan="PRO",
                                api_key_id=record.api_key_id, key_plan="FREE"))
-    world.keys.plan_of[record.api_key_id] = "FREE"
+    world.move_key(record.api_key_id, "FREE")
     # And a user with no customer whose key is on PRO although the record says FREE.
-    world.users.put(UserRecord("cid", plan="FREE", api_key_id="key_cid", key_plan="PRO"))
-    world.keys.plan_of["key_cid"] = "PRO"
+    world.users.put(UserRecord("cid", plan="FREE", api_key_id=world.key_on("PRO"),
+                               key_plan="PRO"))  # fmt: skip
     world.now += 60
 
     report = world.sweep().run()
@@ -144,7 +144,7 @@ def test_a_sweep_that_crashes_mid_walk_resumes_from_its_cursor_and_doubles_nothi
     done = {f"u{n}" for n in range(6) if world.key_plan(f"u{n}") == "PRO"}
     assert done == {"u0", "u1"}  # page 1 applied, its cursor stored
     assert world.ledger.cursor.full_after is not None and world.ledger.owner is None
-    keys_before = set(world.keys.plan_of)
+    keys_before = set(world.keys.keys)
 
     world.stripe.fail_after = None
     world.now += 60
@@ -153,7 +153,7 @@ def test_a_sweep_that_crashes_mid_walk_resumes_from_its_cursor_and_doubles_nothi
     assert report.status is Status.FINISHED and report.kind is PassKind.FULL
     assert sorted(c.user_id for c in report.corrections) == ["u2", "u3", "u4", "u5"]
     assert all(world.key_plan(f"u{n}") == "PRO" for n in range(6))
-    assert set(world.keys.plan_of) == keys_before  # no second key for anyone
+    assert set(world.keys.keys) == keys_before  # no second key for anyone
     assert world.ledger.cursor.full_after is None
 
 

@@ -17,11 +17,13 @@ from apisales.domain.ports import (
     ProcessedEvents,
     UserStore,
 )
+from apisales.domain.sweep import SweepLedger, SweepSource, UserWalk
 from tests.fakes import (
     InMemoryApiKeys,
     InMemoryCheckoutSessions,
     InMemoryIdentity,
     InMemoryProcessedEvents,
+    InMemorySweepLedger,
     InMemoryUserStore,
 )
 from tests.handlers.aws_env import AwsStack
@@ -152,3 +154,75 @@ def billing(request: pytest.FixtureRequest) -> BillingUnderTest:
         "payment_method_update": {"enabled": True}, "invoice_history": {"enabled": True},
     }})  # fmt: skip
     return BillingUnderTest(StripeBilling(double.api_key, double.url), pay, portal.id)
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def sweep_ledger(request: pytest.FixtureRequest) -> SweepLedger:
+    if request.param == "fake":
+        return InMemorySweepLedger()
+    from apisales.adapters.dynamo_sweep import DynamoSweepLedger
+    from sandbox.deploy.storage import create_table
+    from tests.handlers.aws_env import program_tables
+
+    aws = _aws(request)
+    table = f"sweep-state-{aws.users_table.removeprefix('users-')}"
+    create_table(aws.client("dynamodb"), table, program_tables()["sweep-state"])
+    return DynamoSweepLedger(table)
+
+
+@dataclass
+class WalkUnderTest:
+    users: UserStore  # to write the records the walk reads
+    walk: UserWalk
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def user_walk(request: pytest.FixtureRequest) -> WalkUnderTest:
+    if request.param == "fake":
+        fake = InMemoryUserStore("FREE", walk_page_size=2)  # pages cross in the fake at least
+        return WalkUnderTest(fake, fake)
+    from apisales.adapters.dynamo_sweep import DynamoUserWalk
+    from apisales.adapters.dynamo_users import DynamoUserStore
+
+    table = _aws(request).users_table
+    return WalkUnderTest(DynamoUserStore(table), DynamoUserWalk(table, "FREE"))
+
+
+@dataclass
+class SweepSourceUnderTest:
+    source: SweepSource
+    billing: Billing  # to make customers and subscriptions
+    pay: Callable[[str], None]  # the customer pays a Checkout Session
+    later: Callable[[int], None]  # Stripe's clock moves on by this many seconds
+
+
+@pytest.fixture(params=[pytest.param("fake", marks=pytest.mark.fast), "stripe_double"])
+def sweep_source(request: pytest.FixtureRequest) -> SweepSourceUnderTest:
+    """Stripe as the sweep walks it: the fake, or the real adapter on the Stripe double."""
+    if request.param == "fake":
+        clock = [1_800_000_000.0]
+        fake = FakeStripe(clock=lambda: clock[0], list_page_size=2)
+
+        def pay_fake(session_id: str) -> None:
+            fake.pay(session_id)
+
+        def later(seconds: int) -> None:
+            clock[0] += seconds
+
+        return SweepSourceUnderTest(fake, fake, pay_fake, later)
+    from apisales.adapters.stripe_billing import StripeBilling
+    from apisales.adapters.stripe_sweep import StripeSweepSource
+    from sandbox.stripe_double import StripeDouble
+    from tests.fixtures.stripe_double import client_for
+
+    double: StripeDouble = request.getfixturevalue("stripe_double")
+
+    def pay(session_id: str) -> None:
+        double.pay_checkout_session(session_id)
+
+    def later_on_double(seconds: int) -> None:
+        double.advance_clock(seconds)
+
+    return SweepSourceUnderTest(StripeSweepSource(client_for(double)),
+                                StripeBilling(double.api_key, double.url), pay,
+                                later_on_double)  # fmt: skip
