@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # the stubs are a dev dependency, never in a function's archi
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_ses import SESClient
 
 # Fail fast: a hung dependency should become a 5xx that Stripe retries, not a Lambda timeout.
 _CONFIG = Config(
@@ -62,6 +63,10 @@ def cognito() -> CognitoIdentityProviderClient:
 
 def secretsmanager() -> SecretsManagerClient:
     return cast("SecretsManagerClient", client("secretsmanager"))
+
+
+def ses() -> SESClient:
+    return cast("SESClient", client("ses"))
 
 
 def create_clients(services: Iterable[str]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from apisales.adapters import dynamo_items as ddb
-from apisales.adapters.aws import client, cognito, conditional_write, dynamodb
+from apisales.adapters.aws import cognito, conditional_write, dynamodb, ses
 from apisales.domain.quota_mail import KeyedUser
 
 
@@ -76,8 +76,7 @@ class CognitoAddresses:
 
 class SesMailer:
     def send(self, sender: str, to: str, subject: str, body: str) -> None:
-        # An untyped client: the SES stubs are not a dev dependency (one call, shaped below).
-        client("ses").send_email(
+        ses().send_email(
             Source=sender, Destination={"ToAddresses": [to]},
             Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
                      "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}},
