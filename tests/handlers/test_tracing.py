@@ -39,6 +39,7 @@ def probe(module: str, **env: str) -> dict:
     ("apisales.routes.billing", ["botocore", "requests"]),  # requests: the Stripe SDK's client
     ("apisales.routes.webhook", ["botocore", "requests"]),
     ("apisales.routes.quota_mail", ["botocore"]),
+    ("apisales.routes.sweep", ["botocore", "requests"]),  # Stripe behind its rate limit
     ("fm_mail.handler", []),  # no AWS or HTTP library; the IMAP call is a subsegment of its own
 ])
 def test_each_function_patches_what_it_calls(module: str, patched: list[str]) -> None:

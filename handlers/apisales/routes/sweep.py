@@ -18,9 +18,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from apisales import container
 from apisales.business_metrics import CAUSE, NAMESPACE, SERVICE, SERVICE_ENV, Cause, Metric
 from apisales.domain.sweep import Status, Sweep, SweepReport
+from apisales.observability import AWS_SDK, HTTP, tracer_for
 
 logger = Logger()
 metrics = Metrics(namespace=NAMESPACE)
+# A subsegment per AWS call (botocore) and per Stripe call (requests: the Stripe SDK's client).
+tracer = tracer_for([AWS_SDK, HTTP])
 # What this function's role may call (infra/functions.py), made in Lambda's init phase.
 container.create_clients(("dynamodb", "apigateway", "secretsmanager", "cognito-idp"))
 
@@ -67,6 +70,7 @@ def run(event: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
 
 @metrics.log_metrics
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.set_default_dimensions(**{SERVICE: _service()})
     remaining = getattr(context, "get_remaining_time_in_millis", None)
