@@ -31,6 +31,15 @@ class GatewayError:
     status: int | None = None  # None keeps API Gateway's own status for the type
     retry_after_s: int | None = None  # a static Retry-After header
     upgrade_link: bool = False  # adds "upgrade_url": "{webBaseUrl}/upgrade"
+    validation_detail: bool = False  # "message" ends with what the request validator refused
+
+
+# AWS: $context.error.messageString is "the quoted value of $context.error.message";
+# $context.error.validationErrorString is "a string containing a detailed validation error
+# message", not described as quoted, so the template quotes it. A gateway response template
+# is simple substitution, not VTL (no $util.escapeJavaScript): docs/input-boundary.md.
+MESSAGE_STRING = "$context.error.messageString"
+VALIDATION_ERROR_STRING = "$context.error.validationErrorString"
 
 
 # Response types (docs/handlers.md, "Gateway errors", has what each covers and the sources).
@@ -39,6 +48,9 @@ class GatewayError:
 _NO_SUCH_ROUTE = "no such route or method; check the path and the HTTP method"
 GATEWAY_RESPONSES: dict[str, GatewayError] = {
     "DEFAULT_4XX": GatewayError("bad_request", None),
+    # A body the method's model refuses: say what the validator found (which field, and why).
+    "BAD_REQUEST_BODY": GatewayError("bad_request", "Invalid request body",
+                                     validation_detail=True),
     "DEFAULT_5XX": GatewayError("unavailable", "the API could not answer; try again shortly"),
     "MISSING_AUTHENTICATION_TOKEN": GatewayError("not_found", _NO_SUCH_ROUTE, 404),
     "RESOURCE_NOT_FOUND": GatewayError("not_found", _NO_SUCH_ROUTE, 404),
@@ -68,7 +80,14 @@ GATEWAY_RESPONSES: dict[str, GatewayError] = {
 
 def gateway_error_template(error: GatewayError, web_base_url: str) -> str:
     """The ``application/json`` template of one gateway response (literal text is JSON-quoted)."""
-    message = "$context.error.messageString" if error.message is None else json.dumps(error.message)
+    if error.message is None:
+        message = MESSAGE_STRING
+    elif error.validation_detail:
+        # "<message>: <detail>" as one JSON string: the literal part escaped, the variable
+        # inside the closing quote.
+        message = json.dumps(error.message + ": ")[:-1] + VALIDATION_ERROR_STRING + '"'
+    else:
+        message = json.dumps(error.message)
     fields = [f'"code": {json.dumps(error.code)}', f'"message": {message}']
     if error.upgrade_link:
         fields.append(f'"upgrade_url": {json.dumps(web_base_url.rstrip("/") + "/upgrade")}')

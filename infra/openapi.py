@@ -95,7 +95,8 @@ def _operation(route: Route) -> dict[str, Any]:
     spec = request_contract.operation(route.method, route.path) or {}
     ok = {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}
     responses: dict[str, Any] = {status: ok for status in spec.get("success", ["200"])}
-    responses["400"] = _error("The request breaks the schema; error.field names the input")
+    responses["400"] = _error("The request breaks the schema; error.field names the input "
+                              "(a body refused by the gateway: error.message says which)")
     responses.update({status: _error(text) for status, text in _COGNITO_ERRORS.items()})
     operation: dict[str, Any] = {
         "operationId": request_contract.model_name(route.method, route.path),
@@ -192,7 +193,8 @@ PRODUCT_EXAMPLES: dict[str, dict[str, Any]] = {
 # codes of API Gateway's own refusals are the codes of infra.api.GATEWAY_RESPONSES.
 PRODUCT_ERRORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("400", "The request breaks the schema or names a host or port that is not allowed; "
-            "error.field names the input to fix",
+            "error.field names the input to fix (for a body the gateway refuses, code "
+            "bad_request, error.message says which)",
      ("missing_field", "unknown_field", "invalid_field", "invalid_json", "unexpected_body",
       "invalid_text", "invalid_cursor", "address_not_allowed", "port_not_allowed",
       "host_not_found", "bad_request")),

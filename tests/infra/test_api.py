@@ -111,10 +111,16 @@ def _gateway_responses(run) -> dict[str, dict]:
         "aws:apigateway/response:Response")}  # fmt: skip
 
 
-def _rendered(response: dict, message: str = "Forbidden") -> dict:
-    """The body API Gateway renders from the template (what a caller reads)."""
+MESSAGE_STRING = "$context.error.messageString"  # AWS substitutes a quoted JSON string
+VALIDATION_ERROR_STRING = "$context.error.validationErrorString"  # AWS substitutes bare text
+
+
+def _rendered(response: dict, message: str = "Forbidden", detail: str = "") -> dict:
+    """The body API Gateway renders from the template (what a caller reads): the message
+    as a quoted string, the validator's detail as it is."""
     template = response["responseTemplates"]["application/json"]
-    return json.loads(template.replace("$context.error.messageString", json.dumps(message)))
+    return json.loads(template.replace(MESSAGE_STRING, json.dumps(message))
+                      .replace(VALIDATION_ERROR_STRING, detail))  # fmt: skip
 
 
 def test_gateway_errors_use_the_handlers_error_shape(dev_run):
@@ -126,11 +132,27 @@ def test_gateway_errors_use_the_handlers_error_shape(dev_run):
         assert body["error"]["code"] == body["error"]["code"].lower(), response_type
         # Literal text only: nothing API Gateway could read as a template directive.
         template = response["responseTemplates"]["application/json"]
-        assert "#" not in template.replace("$context.error.messageString", ""), response_type
-        assert "$" not in template.replace("$context.error.messageString", ""), response_type
-    # The catch-alls keep API Gateway's own message (e.g. why a body failed validation).
-    assert _rendered(responses["DEFAULT_4XX"], "Invalid request body")["error"] == {
-        "code": "bad_request", "message": "Invalid request body"}  # fmt: skip
+        literal = template.replace(MESSAGE_STRING, "").replace(VALIDATION_ERROR_STRING, "")
+        assert "#" not in literal and "$" not in literal, response_type
+    # The catch-alls keep API Gateway's own message (e.g. a missing path parameter).
+    assert _rendered(responses["DEFAULT_4XX"], "Missing required request parameters: [q]")[
+        "error"] == {"code": "bad_request", "message": "Missing required request parameters: [q]"}
+
+
+def test_a_body_refused_at_the_gateway_says_what_the_validator_found(dev_run):
+    response = _gateway_responses(dev_run)["BAD_REQUEST_BODY"]
+    assert "statusCode" not in response or response["statusCode"] is None  # AWS's own 400
+    # A detail as the validator might word it, its quotes escaped (AWS documents no format).
+    detail = r'[object has missing required properties ([\"imap\"])]'
+    assert _rendered(response, detail=detail)["error"] == {
+        "code": "bad_request",
+        "message": 'Invalid request body: [object has missing required properties (["imap"])]'}
+    # The detail is substituted inside the message's quotes, never as a bare JSON value.
+    template = response["responseTemplates"]["application/json"]
+    assert f': {VALIDATION_ERROR_STRING}"' in template and MESSAGE_STRING not in template
+    # CORS as every other gateway response: the console reads it.
+    header = "gatewayresponse.header.Access-Control-Allow-Origin"
+    assert response["responseParameters"][header] == f"'{dev_run.exports['consoleUrl']}'"
 
 
 def test_an_unknown_route_is_404_not_found_not_missing_authentication_token(dev_run):

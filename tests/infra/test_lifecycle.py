@@ -173,8 +173,14 @@ def test_cognito_mail_uses_cognitos_sender_unless_ses_is_configured(dev_run):
             "GATEWAY_RESPONSES",
             {**GATEWAY_RESPONSES, "THROTTLED": GatewayError("throttled", None, status=503)},
         ),
+        (  # the validator's detail dropped from (or added to) a refused body's message
+            "GATEWAY_RESPONSES",
+            {**GATEWAY_RESPONSES,
+             "BAD_REQUEST_BODY": GatewayError("bad_request", "Invalid request body")},
+        ),
     ],
-    ids=["cors", "authorizer", "gateway-response-template", "gateway-response-status"],
+    ids=["cors", "authorizer", "gateway-response-template", "gateway-response-status",
+         "gateway-response-validation-detail"],
 )
 def test_everything_that_shapes_the_api_redeploys_it(dev_run, monkeypatch, attribute, value):
     import infra.api
