@@ -68,6 +68,7 @@ FLOOR_IMPORTS: dict[str, tuple[str, ...]] = {
     "sweep": (
         "import boto3", "from aws_lambda_powertools import Logger, Metrics",
         "from aws_lambda_powertools.utilities.parameters import SecretsProvider", "import stripe",
+        *_TRACE_AWS_HTTP,
     ),
 }  # fmt: skip
 
