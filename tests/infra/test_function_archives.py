@@ -31,11 +31,13 @@ LAMBDA_ENV = {
     "AWS_SECRET_ACCESS_KEY": "example",
     "AWS_SESSION_TOKEN": "example",
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "LAMBDA_TASK_ROOT": "/var/task",  # Lambda sets it; apisales/init_phase.py reads it
 }
+CORE_FUNCTIONS = sorted(f for f, spec in SPECS.items() if spec.handler.startswith("apisales."))
 
 # Counts the sessions boto3 makes, then reports what the handler's import left behind.
 _INIT_PROBE = """
-import sys, json
+import sys, json, gc
 sys.path[:0] = sys.argv[1].split("\\n")
 import boto3.session
 sessions = []
@@ -50,17 +52,19 @@ aws = sys.modules.get("apisales.adapters.aws")
 print(json.dumps({
     "clients": aws.created_clients() if aws else [],
     "sessions": len(sessions),
+    "collector_on": gc.isenabled(),
+    "frozen": gc.get_freeze_count(),
 }))
 """
 
 
-def init_phase(function: str) -> dict:
+def init_phase(function: str, env: dict[str, str] = LAMBDA_ENV) -> dict:
     """What importing ``function``'s handler from its archive alone did."""
     module = handler_module(SPECS[function].handler)
     with lambda_code(shared_archives()[function].path) as (path, flags):
         result = subprocess.run(
             [sys.executable, *flags, "-c", _INIT_PROBE, "\n".join(map(str, path)), module],
-            env=LAMBDA_ENV, capture_output=True, text=True, check=False, timeout=120,
+            env=env, capture_output=True, text=True, check=False, timeout=120,
         )  # fmt: skip
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -88,3 +92,19 @@ def test_a_dependency_missing_from_a_functions_archive_is_caught(tmp_path):
     with pytest.raises(LambdaImportError, match="stripe"):
         check_function_archives({"billing": archive.path})
     check_function_archives({"billing": archive.path}, lambda_like=False)  # masked there
+
+
+@pytest.mark.parametrize("function", CORE_FUNCTIONS)
+def test_init_leaves_the_collector_on_with_what_it_loaded_frozen(function):
+    """The collector pauses while the handler loads (apisales/init_phase.py): afterwards it
+    runs again, and what the init phase made is kept out of the requests' collections."""
+    init = init_phase(function)
+    assert init["collector_on"]
+    assert init["frozen"] > 10_000  # modules, functions, service models: not a handful
+
+
+def test_outside_lambda_importing_a_handler_leaves_the_collector_alone():
+    outside = {k: v for k, v in LAMBDA_ENV.items() if k != "LAMBDA_TASK_ROOT"}
+    init = init_phase("account", env=outside)
+    assert init["collector_on"]
+    assert init["frozen"] == 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from apisales import init_phase  # first: no GC passes while the function loads
+
+# isort: split
 from datetime import UTC, datetime
 from typing import Any
 
@@ -186,3 +189,6 @@ def _iso(moment: datetime) -> str:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response: dict[str, Any] = app.resolve(event, context)
     return response
+
+
+init_phase.loaded()  # last: the function has loaded (apisales/init_phase.py)

@@ -4,6 +4,9 @@ the account function never imports stripe)."""
 
 from __future__ import annotations
 
+from apisales import init_phase  # first: no GC passes while the function loads
+
+# isort: split
 import re
 from typing import Any
 
@@ -205,3 +208,6 @@ def delete_account() -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     response: dict[str, Any] = app.resolve(event, context)
     return response
+
+
+init_phase.loaded()  # last: the function has loaded (apisales/init_phase.py)

@@ -13,6 +13,9 @@ than risking two (docs/operations.md, "Quota mail").
 
 from __future__ import annotations
 
+from apisales import init_phase  # first: no GC passes while the function loads
+
+# isort: split
 import datetime as dt
 from typing import Any
 
@@ -101,3 +104,6 @@ def _period_of(plan: str) -> str:
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     return {"sent": run(dt.datetime.now(dt.UTC).date())}
+
+
+init_phase.loaded()  # last: the function has loaded (apisales/init_phase.py)

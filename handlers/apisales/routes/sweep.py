@@ -8,6 +8,9 @@ The rules are ``domain/sweep.py``; this module only wires them to the adapters.
 
 from __future__ import annotations
 
+from apisales import init_phase  # first: no GC passes while the function loads
+
+# isort: split
 import os
 from typing import Any
 
@@ -78,3 +81,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         time_left=(lambda: remaining() / 1000) if callable(remaining) else None
     )
     return run(event if isinstance(event, dict) else {}, sweep)
+
+
+init_phase.loaded()  # last: the function has loaded (apisales/init_phase.py)

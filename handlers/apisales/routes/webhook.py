@@ -15,6 +15,9 @@ effects succeeded, so a failure (503) leaves the event to Stripe's retry.
 
 from __future__ import annotations
 
+from apisales import init_phase  # first: no GC passes while the function loads
+
+# isort: split
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -183,3 +186,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return response
     finally:
         _delivery.reset(token)
+
+
+init_phase.loaded()  # last: the function has loaded (apisales/init_phase.py)
