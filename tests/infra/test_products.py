@@ -83,8 +83,9 @@ def test_the_program_declares_fm_mail_from_its_declaration(dev_run):
         assert methods[f"POST {path}"]["apiKeyRequired"] is True
 
 
-def test_a_products_config_flag_follows_the_stack_setting():
-    run = run_program({"allowLoopbackImap": True})
+def test_a_products_sandbox_flag_follows_the_sandbox_overlay():
+    # Only a stack whose AWS endpoints are loopback takes the overlay (test_sandbox_overlay.py).
+    run = run_program({"api-sales-sandbox:allowLoopbackImap": "true"}, stack="local")
     [function] = [f for f in run.of_type(FUNCTION) if f.name == "functions-product"]
     assert function.inputs["environment"]["variables"]["ALLOW_LOOPBACK_IMAP"] == "true"
 
