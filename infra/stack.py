@@ -262,7 +262,5 @@ def build_stack(
     pulumi.export(ROUTE_KEYS_OUTPUT, api.route_keys)
     if upstream:
         pulumi.export("upstreamSecretArn", upstream.arn)
-    if quota_mail:
-        pulumi.export("quotaMailFunctionName", quota_mail.function.name)
     return Stack(config, identity, data, secrets, api, functions, stripe, console,
                  console_content, web_base_url, monitoring, sweep, quota_mail)  # fmt: skip
