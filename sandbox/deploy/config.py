@@ -16,7 +16,7 @@ __all__ = ["NAMESPACE", "SANDBOX_NAMESPACE", "SECRET_KEYS", "dev_stack_config",
 # Every AWS service the program deploys to (the provider's aws:endpoints names).
 EMULATED_SERVICES = (
     "apigateway", "cloudfront", "cloudwatch", "cloudwatchlogs", "cognitoidp", "dynamodb",
-    "iam", "kms", "lambda", "s3", "scheduler", "secretsmanager", "sns", "sts",
+    "iam", "kms", "lambda", "s3", "scheduler", "secretsmanager", "sns", "sqs", "sts",
 )  # fmt: skip
 # Only ever valid against the Stripe double (a double accepts the key it was started with).
 SANDBOX_STRIPE_SECRET_KEY = "sk_test_sandbox_0000000000000000000000"
