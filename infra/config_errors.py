@@ -89,6 +89,8 @@ def _problem(detail: ErrorDetails, known_keys: Iterable[str]) -> str:
     message = detail["msg"].removeprefix("Value error, ")
     if message.startswith("Input should"):
         message = "must" + message.removeprefix("Input should")
+    if "(got " in message:  # our own rules show the value they refused
+        return message
     return f"{message} (got {_shown(detail['input'])})"
 
 

@@ -134,3 +134,19 @@ def test_the_stripe_key_is_a_secret_output_and_no_field(monkeypatch):
     assert secret not in repr(config) and secret not in config.model_dump_json()
     assert isinstance(config.stripe_secret_key, pulumi.Output)
     assert program_runner.wait(config.stripe_secret_key.is_secret())
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    (_with_plans(lambda p: p[1]["quota"].update(limit=-5)),
+     "api-sales:plans[1].quota.limit: must be a positive integer (got -5)"),
+    (_with_plans(lambda p: p[0]["quota"].update(limit="1000")),  # quoted in YAML: a string
+     "api-sales:plans[0].quota.limit: must be a valid integer (got '1000')"),
+    ({"userPoolTier": "FREE"},
+     "api-sales:userPoolTier: must be 'LITE', 'ESSENTIALS' or 'PLUS' (got 'FREE')"),
+    ({"stageThrottle": {"rateLimt": 3}},
+     "api-sales:stageThrottle.rateLimt: is not a setting here (did you mean rateLimit?)"),
+])  # fmt: skip
+def test_the_seller_reads_the_key_the_problem_and_the_value(override, message):
+    with pytest.raises(ConfigError) as error:
+        run_program(override)
+    assert str(error.value) == message
