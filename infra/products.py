@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.sandbox_overlay import switch_keys
+
+OVERLAY_SWITCHES = frozenset(switch_keys())  # the overlay's own (stripeApiBase, schemaGuard)
+
 PRODUCTS_DIR = Path(__file__).resolve().parent.parent / "products"
 DECLARATION = "product.toml"
 PATH_PREFIX = "/v1/"  # product routes live under the API version; the core's never do
@@ -157,6 +161,9 @@ def _function(
     for env, config_key in flags.items():
         if not _CONFIG_KEY.match(config_key):
             raise ProductError(source, f"{key}.sandbox_flags.{env}", "must be a config key name")
+        if config_key in OVERLAY_SWITCHES:
+            raise ProductError(source, f"{key}.sandbox_flags.{env}",
+                               f"{config_key!r} is the sandbox overlay's own switch")  # fmt: skip
     return ProductFunction(
         name=_text(raw, "name", source, _FUNCTION_NAME, key=f"{key}.name"),
         handler=handler,

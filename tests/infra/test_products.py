@@ -152,6 +152,13 @@ def test_a_product_cannot_take_the_cores_package_or_a_core_function(tmp_path, mo
         all_function_specs()
 
 
+def test_a_sandbox_flag_cannot_reuse_the_overlays_own_switch(tmp_path):
+    toml = _good().replace('timeout_s = 10\n', 'timeout_s = 10\n'
+                           'sandbox_flags = { X_BASE = "stripeApiBase" }\n')
+    with pytest.raises(ProductError, match=r"functions\[0\]\.sandbox_flags\.X_BASE"):
+        load_product(_write_product(tmp_path, "x", toml))
+
+
 def test_the_good_declaration_loads(tmp_path):
     product = load_product(_write_product(tmp_path, "x", _good()))
     assert [f.name for f in product.functions] == ["x"]
