@@ -15,43 +15,45 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from infra.config_errors import ConfigError
+from infra.config_errors import RuleBroken
 
 # Cancel at the period's end, no proration: the customer keeps what they paid for until the
 # period ends, and nothing is refunded for it.
 CANCEL_MODE = "at_period_end"
 PRORATION_BEHAVIOR = "none"
 
-KEY = "cancellationPolicy"
 MAX_TEXT = 500
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
 
-Policy = str | Mapping[str, str] | None
+Policy = str | dict[str, str] | None
 
 
-def parse_policy(raw: str | None) -> Policy:
-    """The seller's policy text from the config value (plain text or a JSON object)."""
+def parse_policy(raw: Any) -> Policy:
+    """The seller's policy text from the config value (plain text or a JSON object); raises
+    :class:`RuleBroken` naming the language at fault."""
     if raw is None:
         return None
-    if raw.lstrip().startswith("{"):
+    value = raw
+    if isinstance(raw, str) and raw.lstrip().startswith("{"):
         try:
-            value: Any = json.loads(raw)
+            value = json.loads(raw)
         except ValueError as error:
-            raise ConfigError(KEY, f"is not a valid JSON object of texts ({error})") from None
+            raise ValueError(f"is not a valid JSON object of texts ({error})") from None
+    if isinstance(value, dict):
         if not value:
-            raise ConfigError(KEY, "must name at least one language, e.g. {\"en\": \"...\"}")
+            raise ValueError("must name at least one language, e.g. {\"en\": \"...\"}")
         texts: dict[str, str] = {}
         for language, text in value.items():
             if not _LANGUAGE.match(language):
-                raise ConfigError(f"{KEY}.{language}", "is not a language code such as en or ja")
-            texts[language] = _text(text, f"{KEY}.{language}")
+                raise RuleBroken("is not a language code such as en or ja", language)
+            texts[language] = _text(text, language)
         return texts
-    return _text(raw, KEY)
+    return _text(value)
 
 
-def _text(value: Any, key: str) -> str:
+def _text(value: Any, *path: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
-        raise ConfigError(key, f"must be a non-empty text of at most {MAX_TEXT} characters")
+        raise RuleBroken(f"must be a non-empty text of at most {MAX_TEXT} characters", *path)
     return value.strip()
 
 

@@ -14,13 +14,13 @@ import pulumi_aws as aws
 from infra import iam
 from infra.aws_context import AwsContext
 from infra.config import StackConfig, url_origin
-from infra.config_errors import NAMESPACE
 from infra.data import CUSTOMER_INDEX, Data
 from infra.metric_vocabulary import vocabulary
 from infra.naming import physical_name
 from infra.packaging import ArchiveSource, LambdaArchive
 from infra.products import Product, discover_products
 from infra.routes import ACCOUNT, BILLING, WEBHOOK
+from infra.sandbox_overlay import SandboxOverlay
 from infra.secrets import StripeSecrets
 
 RUNTIME = "python3.12"
@@ -60,9 +60,9 @@ class FunctionSpec:
     invoked_by_api: bool = True  # False: no API Gateway permission (a scheduled function)
     deletes_users: bool = False  # DELETE /account: AdminDeleteUser on the stack's pool
     extra_env: dict[str, str] = field(default_factory=dict)
-    # A product's function (docs/products.md): env name -> boolean stack config key, its
-    # own requirements file and the folder of its runtime package.
-    config_flags: dict[str, str] = field(default_factory=dict)
+    # A product's function (docs/products.md): env name -> sandbox-only switch
+    # (infra/sandbox_overlay.py), its own requirements file and its runtime package's folder.
+    sandbox_flags: dict[str, str] = field(default_factory=dict)
     requirements: Path | None = None
     source_root: Path | None = None
 
@@ -103,12 +103,17 @@ def product_function_specs(products: tuple[Product, ...]) -> dict[str, FunctionS
         function.name: FunctionSpec(
             function.name, function.handler, function.description,
             memory_mb=function.memory_mb, timeout_s=function.timeout_s,
-            extra_env=dict(function.environment), config_flags=dict(function.config_flags),
+            extra_env=dict(function.environment), sandbox_flags=dict(function.sandbox_flags),
             requirements=function.requirements, source_root=product.root,
         )
         for product in products
         for function in product.functions
     }  # fmt: skip
+
+
+def sandbox_flag_keys() -> set[str]:
+    """The sandbox-only switches every function's product declares (``sandbox_flags``)."""
+    return {key for spec in all_function_specs().values() for key in spec.sandbox_flags.values()}
 
 
 def all_function_specs(products_dir: Path | None = None) -> dict[str, FunctionSpec]:
@@ -156,9 +161,11 @@ class Functions(pulumi.ComponentResource):
         api_execution_arn: pulumi.Output[str],
         web_base_url: pulumi.Input[str],  # Checkout/portal return here; CORS allows its origin
         stripe_portal_configuration_id: pulumi.Input[str],
+        sandbox: SandboxOverlay | None = None,  # test-only switches; None: a real stack's
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("api-sales:functions:Functions", name, None, opts)
+        self._sandbox = sandbox or SandboxOverlay()
         self._web_base_url = pulumi.Output.from_input(web_base_url)
         self._config = config
         self._context = context
@@ -349,8 +356,8 @@ class Functions(pulumi.ComponentResource):
         if spec.stripe:
             env["STRIPE_API_KEY_SECRET_ARN"] = self._secrets.api_key_arn
             env["WEB_BASE_URL"] = self._web_base_url
-            if config.stripe_api_base:
-                env["STRIPE_API_BASE"] = config.stripe_api_base
+            if self._sandbox.stripe_api_base:
+                env["STRIPE_API_BASE"] = self._sandbox.stripe_api_base
         if spec.portal:
             # The stack's portal configuration (a bpc_... id, not a secret).
             env["STRIPE_PORTAL_CONFIGURATION"] = self._portal_configuration_id
@@ -359,9 +366,8 @@ class Functions(pulumi.ComponentResource):
         if spec.concern == SWEEP:
             env["SWEEP_STRIPE_READS_PER_SECOND"] = f"{config.sweep_stripe_reads_per_second:g}"
         env.update(spec.extra_env)
-        flags = pulumi.Config(NAMESPACE)
-        for variable, key in spec.config_flags.items():
-            env[variable] = "true" if flags.get_bool(key) else "false"
+        for variable, key in spec.sandbox_flags.items():
+            env[variable] = "true" if self._sandbox.flag(key) else "false"
         return env
 
 

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from infra.alarm_config import AlarmsConfig, check_evaluation_range
 from infra.alarms import AlarmSpec, health_alarms, sweep_alarms
+from infra.config_errors import ConfigError, RuleBroken
 from infra.dashboard import dashboard_body
 
 
@@ -58,9 +59,10 @@ class Monitoring(pulumi.ComponentResource):
             args.api_name, args.stage_name, args.webhook_method, args.webhook_resource,
         )  # fmt: skip
         if args.sweep_interval_minutes is not None:
-            check_evaluation_range(
-                args.sweep_interval_minutes, args.alarms.sweep_missed_runs, "alarms.sweepMissedRuns"
-            )
+            try:
+                check_evaluation_range(args.sweep_interval_minutes, args.alarms.sweep_missed_runs)
+            except RuleBroken as broken:
+                raise ConfigError("alarms.sweepMissedRuns", broken.problem) from None
             self.specs += sweep_alarms(
                 args.alarms, args.metrics_service, args.sweep_interval_minutes
             )

@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.sandbox_overlay import switch_keys
+
+OVERLAY_SWITCHES = frozenset(switch_keys())  # the overlay's own (stripeApiBase, schemaGuard)
+
 PRODUCTS_DIR = Path(__file__).resolve().parent.parent / "products"
 DECLARATION = "product.toml"
 PATH_PREFIX = "/v1/"  # product routes live under the API version; the core's never do
@@ -48,7 +52,8 @@ class ProductFunction:
     memory_mb: int = 256
     timeout_s: int = 10
     environment: Mapping[str, str] = field(default_factory=dict)
-    config_flags: Mapping[str, str] = field(default_factory=dict)  # env name -> config key
+    # env name -> key of a sandbox-only switch (api-sales-sandbox:<key>, infra/sandbox_overlay.py)
+    sandbox_flags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -152,10 +157,13 @@ def _function(
     if not isinstance(timeout, int) or not 1 <= timeout <= MAX_TIMEOUT_S:
         raise ProductError(source, f"{key}.timeout_s", f"must be 1 to {MAX_TIMEOUT_S}")
     environment = _string_map(raw.get("environment", {}), source, f"{key}.environment")
-    flags = _string_map(raw.get("config_flags", {}), source, f"{key}.config_flags")
+    flags = _string_map(raw.get("sandbox_flags", {}), source, f"{key}.sandbox_flags")
     for env, config_key in flags.items():
         if not _CONFIG_KEY.match(config_key):
-            raise ProductError(source, f"{key}.config_flags.{env}", "must be a config key name")
+            raise ProductError(source, f"{key}.sandbox_flags.{env}", "must be a config key name")
+        if config_key in OVERLAY_SWITCHES:
+            raise ProductError(source, f"{key}.sandbox_flags.{env}",
+                               f"{config_key!r} is the sandbox overlay's own switch")  # fmt: skip
     return ProductFunction(
         name=_text(raw, "name", source, _FUNCTION_NAME, key=f"{key}.name"),
         handler=handler,
@@ -164,7 +172,7 @@ def _function(
         memory_mb=memory,
         timeout_s=timeout,
         environment=environment,
-        config_flags=flags,
+        sandbox_flags=flags,
     )
 
 
@@ -243,7 +251,7 @@ def _text(
 def _string_map(raw: Any, source: Path, key: str) -> dict[str, str]:
     if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
         raise ProductError(source, key, "must be a table of strings")
-    if key.endswith(("environment", "config_flags")):
+    if key.endswith(("environment", "sandbox_flags")):
         for name in raw:
             if not _ENV_NAME.match(name) or name in _RESERVED_ENV:
                 raise ProductError(source, f"{key}.{name}", "is not an environment name it may set")

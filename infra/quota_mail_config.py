@@ -9,6 +9,7 @@ api-sales:quotaMail:
                                               # a verified SES identity; default: sesEmail's
   schedule: rate(1 hour)                      # EventBridge Scheduler expression (default)
 ```
+(``api-sales:quotaMail: true`` takes every default.)
 """
 
 from __future__ import annotations
@@ -18,16 +19,43 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 
-from infra.config_errors import ConfigError
+from pydantic import Field, StrictStr, field_validator
+
+from infra.config_errors import RuleBroken
+from infra.config_types import Section, SesIdentityArn
 
 KEY = "quotaMail"
 DEFAULT_SCHEDULE = "rate(1 hour)"
-_SOURCE_ARN = re.compile(r"arn:aws[a-z-]*:ses:[a-z0-9-]+:\d{12}:identity/.+")
 # EventBridge Scheduler: rate(<value> <unit>) or cron(<six fields>) (Scheduler user guide,
 # "Schedule types"). GetUsage data lags by up to about half an hour, so more often than
 # every 15 minutes buys nothing.
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\((\S+ ){5}\S+\)")
+
+
+class QuotaMailSettings(Section):
+    """What the seller wrote; :func:`resolve_quota_mail` fills the gaps from ``sesEmail``."""
+
+    sender: StrictStr | None = Field(default=None, alias="from")
+    source_arn: SesIdentityArn | None = None
+    schedule: StrictStr = DEFAULT_SCHEDULE
+
+    @field_validator("schedule")
+    @classmethod
+    def _scheduler_expression(cls, schedule: str) -> str:
+        rate = _RATE.fullmatch(schedule)
+        if not (rate or _CRON.fullmatch(schedule)):
+            raise ValueError("must be rate(<n> minutes|hours|days) or cron(...)")
+        if rate and rate.group(2).startswith("minute") and int(rate.group(1)) < 15:
+            raise ValueError("at most every 15 minutes (usage data lags)")
+        return schedule
+
+
+def opt_in(raw: Any) -> Any:
+    """``true`` is every default, ``false`` is off."""
+    if raw is False:
+        return None
+    return {} if raw is True else raw
 
 
 @dataclass(frozen=True)
@@ -37,32 +65,20 @@ class QuotaMailConfig:
     schedule: str = DEFAULT_SCHEDULE
 
 
-def parse_quota_mail(raw: Any, ses_source_arn: str | None = None,
-                     ses_from: str | None = None) -> QuotaMailConfig | None:  # fmt: skip
-    if raw is None or raw is False:
-        return None
-    if raw is True:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ConfigError(KEY, "must be an object (from, sourceArn, schedule) or true")
-    unknown = set(raw) - {"from", "sourceArn", "schedule"}
-    if unknown:
-        raise ConfigError(f"{KEY}.{sorted(unknown)[0]}", "is not a known key")
-    source_arn = raw.get("sourceArn", ses_source_arn)
-    if not isinstance(source_arn, str) or not _SOURCE_ARN.fullmatch(source_arn):
-        raise ConfigError(f"{KEY}.sourceArn", "must be the ARN of a verified SES identity "
-                          "(or set sesEmail.sourceArn)")  # fmt: skip
+def resolve_quota_mail(
+    settings: QuotaMailSettings, ses_source_arn: str | None, ses_from: str | None
+) -> QuotaMailConfig:
+    """The sender and identity, defaulting to ``sesEmail``'s; raises :class:`RuleBroken`
+    with the path under ``quotaMail``."""
+    source_arn = settings.source_arn or ses_source_arn
+    if source_arn is None:
+        raise RuleBroken("must be the ARN of a verified SES identity (or set sesEmail.sourceArn)",
+                         "sourceArn")  # fmt: skip
     identity = source_arn.split(":identity/", 1)[1]
-    sender = raw.get("from", ses_from) or (identity if "@" in identity else None)
-    if not isinstance(sender, str) or "@" not in parseaddr(sender)[1]:
-        raise ConfigError(f"{KEY}.from", "must be a mail address (the identity is a domain)")
+    sender = settings.sender or ses_from or (identity if "@" in identity else None)
+    if sender is None or "@" not in parseaddr(sender)[1]:
+        raise RuleBroken("must be a mail address (the identity is a domain)", "from")
     address = parseaddr(sender)[1]
     if not (address == identity or address.rsplit("@", 1)[1] == identity.split("@")[-1]):
-        raise ConfigError(f"{KEY}.from", f"{address} is not of the SES identity {identity}")
-    schedule = raw.get("schedule", DEFAULT_SCHEDULE)
-    rate = _RATE.fullmatch(schedule) if isinstance(schedule, str) else None
-    if not (rate or (isinstance(schedule, str) and _CRON.fullmatch(schedule))):
-        raise ConfigError(f"{KEY}.schedule", "must be rate(<n> minutes|hours|days) or cron(...)")
-    if rate and rate.group(2).startswith("minute") and int(rate.group(1)) < 15:
-        raise ConfigError(f"{KEY}.schedule", "at most every 15 minutes (usage data lags)")
-    return QuotaMailConfig(sender=sender, source_arn=source_arn, schedule=schedule)
+        raise RuleBroken(f"{address} is not of the SES identity {identity}", "from")
+    return QuotaMailConfig(sender=sender, source_arn=source_arn, schedule=settings.schedule)

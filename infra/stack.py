@@ -20,7 +20,14 @@ from infra.console_content import (
 )
 from infra.console_edge import aws_connect_sources
 from infra.data import Data
-from infra.functions import SWEEP, Functions, archive_sources, function_name, plan_catalog
+from infra.functions import (
+    SWEEP,
+    Functions,
+    archive_sources,
+    function_name,
+    plan_catalog,
+    sandbox_flag_keys,
+)
 from infra.identity import Identity, domain_prefix, hosted_ui_domain_name
 from infra.monitoring import Monitoring, MonitoringArgs
 from infra.naming import physical_name, qualified_stack_name
@@ -31,6 +38,7 @@ from infra.quota_mail import CONCERN as QUOTA_MAIL
 from infra.quota_mail import HANDLER as QUOTA_MAIL_HANDLER
 from infra.quota_mail import QuotaMail, QuotaMailArgs
 from infra.routes import UPSTREAM, WEBHOOK, WEBHOOK_ROUTE, all_routes
+from infra.sandbox_overlay import load_sandbox_overlay, switch_keys
 from infra.schema_guard import (
     DEPLOYED_ATTRIBUTES_OUTPUT,
     guard_user_pool_schema,
@@ -68,7 +76,10 @@ def build_stack(
 
     ``archives`` (function -> archive) defaults to building one archive per deployed function.
     """
-    config = config or load_config()
+    product_flags = sandbox_flag_keys()
+    config = config or load_config(switch_keys(product_flags))
+    # Test-only switches; refused unless this stack's AWS endpoints are a loopback emulator.
+    sandbox = load_sandbox_overlay(product_flags)
     context = AwsContext()
     routes = all_routes(config.upstream_url)
     concerns = sorted({route.function for route in routes})
@@ -82,7 +93,7 @@ def build_stack(
     attributes = [string_attribute_spec(name) for name in config.user_attributes]
     schema = (
         guard_user_pool_schema(attributes, previous)
-        if config.schema_guard
+        if sandbox.schema_guard
         else pulumi.Output.from_input(attributes)
     )
 
@@ -150,6 +161,7 @@ def build_stack(
         api_execution_arn=api.execution_arn,
         web_base_url=web_base_url,
         stripe_portal_configuration_id=stripe.portal_configuration_id,
+        sandbox=sandbox,
     )
     console_content = ConsoleContent(
         "console-files",
@@ -250,7 +262,5 @@ def build_stack(
     pulumi.export(ROUTE_KEYS_OUTPUT, api.route_keys)
     if upstream:
         pulumi.export("upstreamSecretArn", upstream.arn)
-    if quota_mail:
-        pulumi.export("quotaMailFunctionName", quota_mail.function.name)
     return Stack(config, identity, data, secrets, api, functions, stripe, console,
                  console_content, web_base_url, monitoring, sweep, quota_mail)  # fmt: skip

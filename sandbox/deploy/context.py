@@ -30,7 +30,7 @@ class DeployContext:
     ) -> None:
         self.endpoint_url = endpoint_url.rstrip("/")
         self.region = region
-        # Where the Stripe side is deployed: the Stripe double (api-sales:stripeApiBase).
+        # Where the Stripe side is deployed: the Stripe double (api-sales-sandbox:stripeApiBase).
         self.stripe_api_base = stripe_api_base.rstrip("/") if stripe_api_base else None
         self._stripe: stripe.StripeClient | None = None
         session = boto3.session.Session(
@@ -53,7 +53,7 @@ class DeployContext:
         if not self.stripe_api_base:
             raise RuntimeError(
                 "the sandbox deploys the Stripe side into the Stripe double: "
-                "set api-sales:stripeApiBase to its URL"
+                "set api-sales-sandbox:stripeApiBase to its URL"
             )
         with self._lock:
             self._stripe = stripe.StripeClient(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import boto3
 
 from sandbox import program_runner
-from sandbox.deploy.config import NAMESPACE
+from sandbox.deploy.config import SANDBOX_NAMESPACE, ministack_endpoints
 from sandbox.deploy.context import DeployContext
 from sandbox.deploy.ministack import reset_ministack
 from sandbox.deploy.mocks import DeployingMocks, SkippedResource
@@ -99,15 +99,17 @@ def deploy_stack(
     archives: Mapping[str, LambdaArchive] | None = None,
 ) -> DeployedStack:
     """Deploy the program into the (empty) ministack at ``endpoint_url``, and its Stripe side
-    into the Stripe double at ``api-sales:stripeApiBase``.
+    into the Stripe double at ``api-sales-sandbox:stripeApiBase``. ``aws:endpoints`` is set
+    to ``endpoint_url`` for every service, which is where the mocks create each resource.
 
     ``config`` uses full keys (``api-sales:plans``, ``aws:region``); structured values are
     passed as JSON, as ``pulumi config`` would. Writes ``<workdir>/deployed.json``.
     """
     region = str(config.get("aws:region") or DEFAULT_REGION)
     context = DeployContext(
-        endpoint_url, region, stripe_api_base=config.get(f"{NAMESPACE}:stripeApiBase")
+        endpoint_url, region, stripe_api_base=config.get(f"{SANDBOX_NAMESPACE}:stripeApiBase")
     )
+    config = {**config, "aws:endpoints": ministack_endpoints(endpoint_url)}
     mocks = DeployingMocks(context)
     try:
         # archives None: one archive per function, built

@@ -79,7 +79,7 @@ CREATORS: dict[str, Creator] = {
     "aws:cloudwatch/dashboard:Dashboard": monitoring.dashboard,
     "aws:sqs/queue:Queue": scheduler.sqs_queue,
     "aws:scheduler/schedule:Schedule": scheduler.schedule,
-    # The Stripe side goes into the Stripe double (api-sales:stripeApiBase).
+    # The Stripe side goes into the Stripe double (api-sales-sandbox:stripeApiBase).
     "pulumi:providers:stripe": stripe.provider,
     "stripe:index/product:Product": stripe.product,
     "stripe:index/price:Price": stripe.price,

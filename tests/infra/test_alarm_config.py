@@ -20,7 +20,7 @@ def _load(**overrides: Any):
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()},
         [f"api-sales:{k}" for k in TEST_SECRETS],
     )
-    return load_config(pulumi.Config("api-sales"))
+    return load_config()
 
 
 def test_defaults_alarm_on_the_first_error_every_five_minutes():

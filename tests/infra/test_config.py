@@ -1,11 +1,14 @@
 """A bad config stops the program with a message that names the key."""
 
 import copy
+import json
 
+import pulumi
 import pytest
 
-from infra.config import ConfigError
-from tests.infra.harness import DELETE, dev_config, run_program
+from infra.config import ConfigError, load_config
+from sandbox import program_runner
+from tests.infra.harness import DELETE, TEST_SECRETS, dev_config, run_program
 
 
 def _plans():
@@ -97,3 +100,53 @@ def test_the_local_stack_file_builds_for_ministack():
     billing = run.named("aws:lambda/function:Function", "functions-billing")
     assert billing.inputs["environment"]["variables"]["STRIPE_API_BASE"] == "http://127.0.0.1:12111"
     assert not [r for r in run if r.protect]
+
+
+def test_a_mistyped_key_is_refused_by_name_with_the_key_it_resembles():
+    with pytest.raises(ConfigError, match=r"^api-sales:gracOnPastDue: .*graceOnPastDue\?"):
+        run_program({"gracOnPastDue": "false"})
+    with pytest.raises(ConfigError, match=r"^api-sales:plans\[0\]\.quota\.limt: .*limit\?"):
+        run_program(_with_plans(lambda p: p[0]["quota"].update(limt=5)))
+
+
+def _as_pulumi_up_hands_it_over(monkeypatch, **overrides) -> None:
+    """`pulumi up`'s language host passes the stack's config as the PULUMI_CONFIG JSON."""
+    values = {**dev_config(), **{f"api-sales:{k}": v for k, v in TEST_SECRETS.items()},
+              **{f"api-sales:{k}": v for k, v in overrides.items()}}  # fmt: skip
+    pulumi.runtime.set_all_config({})
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(program_runner.config_values(values)))
+
+
+def test_keys_from_the_pulumi_config_environment_are_checked_too(monkeypatch):
+    _as_pulumi_up_hands_it_over(monkeypatch, gracOnPastDue="false")
+    with pytest.raises(ConfigError, match=r"^api-sales:gracOnPastDue: "):
+        load_config()
+    _as_pulumi_up_hands_it_over(monkeypatch, graceOnPastDue="false", logRetentionDays="14")
+    config = load_config()
+    assert (config.grace_on_past_due, config.log_retention_days) == (False, 14)  # from strings
+    assert [p.name for p in config.plans] == ["FREE", "PRO"]
+
+
+def test_the_stripe_key_is_a_secret_output_and_no_field(monkeypatch):
+    _as_pulumi_up_hands_it_over(monkeypatch)
+    config = load_config()
+    secret = TEST_SECRETS["stripeSecretKey"]
+    assert secret not in repr(config) and secret not in config.model_dump_json()
+    assert isinstance(config.stripe_secret_key, pulumi.Output)
+    assert program_runner.wait(config.stripe_secret_key.is_secret())
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    (_with_plans(lambda p: p[1]["quota"].update(limit=-5)),
+     "api-sales:plans[1].quota.limit: must be a positive integer (got -5)"),
+    (_with_plans(lambda p: p[0]["quota"].update(limit="1000")),  # quoted in YAML: a string
+     "api-sales:plans[0].quota.limit: must be a valid integer (got '1000')"),
+    ({"userPoolTier": "FREE"},
+     "api-sales:userPoolTier: must be 'LITE', 'ESSENTIALS' or 'PLUS' (got 'FREE')"),
+    ({"stageThrottle": {"rateLimt": 3}},
+     "api-sales:stageThrottle.rateLimt: is not a setting here (did you mean rateLimit?)"),
+])  # fmt: skip
+def test_the_seller_reads_the_key_the_problem_and_the_value(override, message):
+    with pytest.raises(ConfigError) as error:
+        run_program(override)
+    assert str(error.value) == message

@@ -13,7 +13,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from infra import request_contract
 from infra.api import GATEWAY_RESPONSES
-from infra.config import PlanConfig, PriceConfig
+from infra.config import PlanConfig
 from infra.openapi import (
     API_KEY_SCHEME,
     ERROR_SCHEMA,
@@ -72,10 +72,19 @@ def test_request_schemas_are_the_contracts_own() -> None:
 
 # -- the customer document: what /openapi.json publishes and /docs/ renders ----------------
 
+def _plan(name: str, limit: int, period: str, rate: float, burst: int,
+          price: dict | None = None) -> PlanConfig:  # fmt: skip
+    """A plan as the seller writes it in ``api-sales:plans``."""
+    return PlanConfig.model_validate({
+        "name": name, "quota": {"limit": limit, "period": period},
+        "throttle": {"rateLimit": rate, "burstLimit": burst}, "price": price,
+    })  # fmt: skip
+
+
 PLANS = (
-    PlanConfig("FREE", 1000, "MONTH", 5.0, 10),
-    PlanConfig("PRO", 100_000, "MONTH", 50.0, 100,
-               PriceConfig("pro-monthly", 980, "jpy", "month")),
+    _plan("FREE", 1000, "MONTH", 5.0, 10),
+    _plan("PRO", 100_000, "MONTH", 50.0, 100,
+          {"lookupKey": "pro-monthly", "unitAmount": 980, "currency": "jpy"}),
 )  # fmt: skip
 LIMITS = Path(__file__).resolve().parents[2] / "products" / "fm_mail" / "fm_mail" / "limits.py"
 
@@ -144,7 +153,7 @@ def test_the_plans_are_the_configs_own() -> None:
     ]  # fmt: skip
     assert "| FREE | 1,000 calls a month | 5 | 10 |" in info["description"]
     assert "| PRO | 100,000 calls a month | 50 | 100 |" in info["description"]
-    third = customer_document(None, (*PLANS, PlanConfig("TEAM", 7, "DAY", 0.5, 1)))
+    third = customer_document(None, (*PLANS, _plan("TEAM", 7, "DAY", 0.5, 1)))
     assert "| TEAM | 7 calls a day | 0.5 | 1 |" in third["info"]["description"]
 
 

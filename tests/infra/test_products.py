@@ -83,8 +83,9 @@ def test_the_program_declares_fm_mail_from_its_declaration(dev_run):
         assert methods[f"POST {path}"]["apiKeyRequired"] is True
 
 
-def test_a_products_config_flag_follows_the_stack_setting():
-    run = run_program({"allowLoopbackImap": True})
+def test_a_products_sandbox_flag_follows_the_sandbox_overlay():
+    # Only a stack whose AWS endpoints are loopback takes the overlay (test_sandbox_overlay.py).
+    run = run_program({"api-sales-sandbox:allowLoopbackImap": "true"}, stack="local")
     [function] = [f for f in run.of_type(FUNCTION) if f.name == "functions-product"]
     assert function.inputs["environment"]["variables"]["ALLOW_LOOPBACK_IMAP"] == "true"
 
@@ -149,6 +150,13 @@ def test_a_product_cannot_take_the_cores_package_or_a_core_function(tmp_path, mo
     monkeypatch.setattr(products, "PRODUCTS_DIR", tmp_path / "b")
     with pytest.raises(ValueError, match="billing"):
         all_function_specs()
+
+
+def test_a_sandbox_flag_cannot_reuse_the_overlays_own_switch(tmp_path):
+    toml = _good().replace('timeout_s = 10\n', 'timeout_s = 10\n'
+                           'sandbox_flags = { X_BASE = "stripeApiBase" }\n')
+    with pytest.raises(ProductError, match=r"functions\[0\]\.sandbox_flags\.X_BASE"):
+        load_product(_write_product(tmp_path, "x", toml))
 
 
 def test_the_good_declaration_loads(tmp_path):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pulumi
 import pytest
 
+from infra.config import StackConfig, load_config
 from infra.config_errors import ConfigError
-from infra.quota_mail_config import parse_quota_mail
-from tests.infra.harness import ProgramRun, run_program
+from sandbox import program_runner
+from tests.infra.harness import TEST_SECRETS, ProgramRun, dev_config, run_program
 
 IDENTITY = "arn:aws:ses:ap-northeast-1:123456789012:identity/seller.example"
 SETTINGS = {"from": "FM Mail <no-reply@seller.example>", "sourceArn": IDENTITY,
@@ -22,6 +24,14 @@ SCHEDULE = "aws:scheduler/schedule:Schedule"
 @pytest.fixture(scope="module")
 def run() -> ProgramRun:
     return run_program({"quotaMail": SETTINGS})
+
+
+def _load(**overrides: object) -> StackConfig:
+    """The dev stack's config with ``overrides``, as the program would load it."""
+    values = {**dev_config(), **{f"api-sales:{k}": v for k, v in TEST_SECRETS.items()}}
+    values.update({f"api-sales:{k}": v for k, v in overrides.items()})
+    pulumi.runtime.set_all_config(program_runner.config_values(values))
+    return load_config()
 
 
 def _statements(run: ProgramRun, name: str) -> dict[str, dict]:
@@ -109,14 +119,14 @@ def test_the_policy_exists_before_the_function_and_the_schedule(run: ProgramRun)
 ])
 def test_bad_settings_name_their_key(raw: object, key: str) -> None:
     with pytest.raises(ConfigError) as error:
-        parse_quota_mail(raw)
+        _load(quotaMail=raw)
     assert error.value.key == key
 
 
 def test_sender_and_identity_default_to_ses_email() -> None:
     address = "arn:aws:ses:ap-northeast-1:123456789012:identity/ops@seller.example"
-    config = parse_quota_mail(True, address)
+    config = _load(quotaMail=True, sesEmail={"sourceArn": address}).quota_mail
     assert config is not None and config.sender == "ops@seller.example"
     assert config.source_arn == address and config.schedule == "rate(1 hour)"
-    assert parse_quota_mail(None, address) is None
-    assert parse_quota_mail(False, address) is None
+    assert _load(sesEmail={"sourceArn": address}).quota_mail is None
+    assert _load(quotaMail=False, sesEmail={"sourceArn": address}).quota_mail is None

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from apisales.routes.webhook import HANDLED_TYPES
-from sandbox.deploy.config import sandbox_config
+from infra.config import ConfigError
+from sandbox.deploy.config import SANDBOX_NAMESPACE, ministack_endpoints, sandbox_config
 from sandbox.deploy.deploy import DEPLOYED_FILE, DeployError, resume_stack
 from sandbox.deploy.ministack import PortInUseError, start_ministack
 from sandbox.deploy.mocks import SKIPPED_TYPES, SkippedResource
@@ -100,7 +101,7 @@ def test_sandbox_config_shrinks_only_the_free_quota() -> None:
     plans = {p["name"]: p["quota"] for p in config["api-sales:plans"]}
     assert plans == {"FREE": {"limit": 3, "period": "DAY"},
                      "PRO": {"limit": 100000, "period": "MONTH"}}  # fmt: skip
-    assert config["api-sales:stripeApiBase"] == "http://127.0.0.1:2"
+    assert config["api-sales-sandbox:stripeApiBase"] == "http://127.0.0.1:2"
     assert config["api-sales:protectStatefulResources"] == "false"
 
 
@@ -174,3 +175,17 @@ def test_a_stale_endpoint_from_an_earlier_run_stops_receiving_events(sandbox: Sa
     lost = replace(sandbox.stack, stripe_webhook_endpoint_id="we_gone")
     with pytest.raises(DeployError, match="deploy fresh"):
         reconcile_webhook_endpoints(sandbox.stripe, lost)
+
+
+def test_the_program_takes_the_sandbox_switches_only_with_ministacks_endpoints() -> None:
+    config = sandbox_config("http://localhost:1", "http://127.0.0.1:2")
+    switches = {k: v for k, v in config.items() if k.startswith(f"{SANDBOX_NAMESPACE}:")}
+    assert set(switches) == {"api-sales-sandbox:allowLoopbackImap",
+                             "api-sales-sandbox:stripeApiBase"}  # fmt: skip
+    run = run_program({**switches, "aws:endpoints": ministack_endpoints("http://127.0.0.1:4566")})
+    variables = {f.name: f.inputs["environment"]["variables"]
+                 for f in run.of_type("aws:lambda/function:Function")}  # fmt: skip
+    assert variables["functions-product"]["ALLOW_LOOPBACK_IMAP"] == "true"
+    assert variables["functions-billing"]["STRIPE_API_BASE"] == "http://127.0.0.1:2"
+    with pytest.raises(ConfigError, match="sandbox-only switch"):
+        run_program(switches)  # the same switches on a stack without ministack's endpoints
