@@ -53,6 +53,10 @@ from infra.sandbox_overlay import NAMESPACE as SANDBOX_NAMESPACE
 
 __all__ = ["ConfigError", "PlanConfig", "PriceConfig", "StackConfig", "load_config"]
 
+# The only retention periods CloudWatch Logs accepts (PutRetentionPolicy, retentionInDays):
+# any other number fails the deploy half-way, after the functions exist (docs/limits.md).
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                      1827, 2192, 2557, 2922, 3288, 3653)  # fmt: skip
 SECRET_KEY = "stripeSecretKey"  # the one secret: read as a secret Output, never a field
 # The first path segment of the product routes (infra/routes.py): a stage of the same name
 # would make every product URL /v1/v1/...
@@ -147,7 +151,12 @@ class StackConfig(BaseModel):
     stage_name: Annotated[str, AfterValidator(_stage_name)] = "api"
     stage_throttle: Annotated[StageThrottle, Structured] = StageThrottle()
     protect_stateful_resources: bool = True
-    log_retention_days: Annotated[int, check(lambda v: v > 0, "must be a positive integer")] = 30
+    log_retention_days: Annotated[
+        int,
+        check(lambda v: v in LOG_RETENTION_DAYS,
+              "must be a retention CloudWatch Logs accepts: "
+              + ", ".join(map(str, LOG_RETENTION_DAYS))),
+    ] = 30  # fmt: skip
     auth_domain_prefix: Annotated[
         str,
         check(matches(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"),

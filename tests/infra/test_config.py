@@ -57,6 +57,7 @@ def _with_plans(mutate):
         ({"stageThrottle": {"rateLimit": 0}}, "api-sales:stageThrottle.rateLimit"),
         ({"graceOnPastDue": "maybe"}, "api-sales:graceOnPastDue"),
         ({"logRetentionDays": "a month"}, "api-sales:logRetentionDays"),
+        ({"logRetentionDays": "45"}, "api-sales:logRetentionDays"),  # CloudWatch refuses it
         ({"extraUserAttributes": ["Plan Type"]}, "api-sales:extraUserAttributes[0]"),
         ({"extraUserAttributes": ["plan_type"]}, "api-sales:extraUserAttributes[0]"),
         ({"stageName": "v1"}, "api-sales:stageName"),
