@@ -13,8 +13,8 @@ from typing import Any
 
 from imapclient import IMAPClient
 
-from fm_mail import cursor, mime
-from fm_mail.connection import session
+from fm_mail import cursor, fetch_response, mime
+from fm_mail.connection import PinnedClient, session
 from fm_mail.errors import (
     AttachmentNotFound,
     MailboxNotFound,
@@ -98,6 +98,12 @@ def _criteria(query: ListQuery, before_uid: int | None) -> list[Any]:
     return criteria or ["ALL"]
 
 
+def _fetch(client: PinnedClient, uids: list[int], items: str) -> dict[int, dict[bytes, Any]]:
+    if not uids:
+        return {}
+    return fetch_response.parse(client.uid_fetch_records(uids, items), uids)
+
+
 def _plan_page(candidates: list[int], meta: dict) -> list[int]:
     """Take candidates newest first until the page's download budget is spent."""
     page: list[int] = []
@@ -142,12 +148,12 @@ def list_messages(query: ListQuery) -> dict[str, Any]:
         if before_uid is None or before_uid > 1:
             uids = sorted(client.search(_criteria(query, before_uid)), reverse=True)
         candidates = uids[: query.limit]
-        meta = client.fetch(candidates, ["RFC822.SIZE", "FLAGS", "INTERNALDATE"]) if uids else {}
+        meta = _fetch(client, candidates, "(RFC822.SIZE FLAGS INTERNALDATE)")
         page = _plan_page(candidates, meta)
         whole = [u for u in page if int(meta[u].get(b"RFC822.SIZE", 0)) <= MAX_MESSAGE_FETCH_BYTES]
         heads = [u for u in page if u not in whole]
-        bodies = client.fetch(whole, ["BODY.PEEK[]"]) if whole else {}
-        headers = client.fetch(heads, ["BODY.PEEK[HEADER]"]) if heads else {}
+        bodies = _fetch(client, whole, "(BODY.PEEK[])")
+        headers = _fetch(client, heads, "(BODY.PEEK[HEADER])")
 
     messages: list[dict[str, Any]] = []
     used = 1_000  # envelope and cursor

@@ -1,0 +1,158 @@
+"""Split a well-formed message into its MIME tree the way ``email``'s parser would, fast.
+
+``email``'s feed parser reads a message line by line in Python; on a listing most lines are
+base64 attachment lines that are only counted, and that reading was most of a listing's
+time. Here the boundary lines are found with one regular expression per multipart (C speed)
+and header lines are stored with ``email``'s rules, so every ``Message`` this returns
+holds exactly the headers and payload strings ``email.message_from_bytes(raw,
+policy=compat32)`` would have built, and the same code reads them afterwards.
+
+Only the plain case takes this path: CRLF or LF line ends, every multipart with a boundary,
+a first and a closing boundary line, no repeated boundary lines, no header defects, no
+``message/*`` part and no ``multipart/digest``. Anything else returns ``None`` and the caller
+parses the message with ``email`` itself, so unusual mail gets exactly the old treatment,
+defects (``parse_error``) included. ``tests/products/fm_mail/test_mime_split.py`` checks
+both paths give the same listing.
+"""
+
+from __future__ import annotations
+
+import email.message
+import re
+
+# email.feedparser's rules: a header line, and the line-end stripped from a part's payload.
+_HEADER_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n)?")
+# What may follow "--boundary" on a boundary line: "--" (closing), blanks, the line end.
+_DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?:\r\n|\n|\Z)")
+# Deeper nesting than this is rare enough to leave to the stdlib parser.
+_MAX_DEPTH = 8
+
+
+def split(raw: bytes) -> email.message.Message | None:
+    """The message tree ``email`` would build from ``raw``, or None to let ``email`` do it."""
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+        return None  # a lone CR ends a line for email's parser: not worth matching here
+    return _entity(raw, 0, len(raw), ancestors=(), depth=0)
+
+
+def _headers(raw: bytes, start: int, end: int) -> tuple[email.message.Message, int] | None:
+    """The header block at ``start`` as email's parser stores it (compat32: raw name and
+    value, continuation lines kept), and the offset where the body starts. None where that
+    parser would record a defect or do something special: a non-header line before the
+    blank line, no blank line, a leading continuation line, a "From " line, an empty name.
+    """
+    msg = email.message.Message()
+    name = ""
+    value: list[str] = []
+    pos = start
+    while pos < end:
+        match = _LINE.match(raw, pos, end)
+        assert match is not None  # the pattern matches the empty string
+        stop = match.end()
+        if stop == pos:
+            return None
+        line = raw[pos:stop]
+        if line in (b"\r\n", b"\n"):
+            if name:
+                msg.set_raw(name, "".join(value).rstrip("\r\n"))
+            return msg, stop
+        if not _HEADER_LINE.match(line) or line.startswith(b"From "):
+            return None
+        text = line.decode("ascii", "surrogateescape")
+        if text[0] in " \t":
+            if not name:
+                return None
+            value.append(text)
+        else:
+            if name:
+                msg.set_raw(name, "".join(value).rstrip("\r\n"))
+            name, first = text.split(":", 1)
+            if not name:
+                return None
+            value = [first.lstrip(" \t")]
+        pos = stop
+    return None
+
+
+def _entity(
+    raw: bytes, start: int, end: int, ancestors: tuple[bytes, ...], depth: int, *, part: bool = False
+) -> email.message.Message | None:
+    head = _headers(raw, start, end)
+    if head is None:
+        return None
+    msg, body_start = head
+    maintype = msg.get_content_maintype()
+    if maintype == "message":
+        return None  # email parses the enclosed message (and delivery-status blocks) itself
+    if maintype != "multipart":
+        payload = raw[body_start:end]
+        if part:  # RFC 2046: the line end before a boundary belongs to the boundary
+            if payload.endswith(b"\r\n"):
+                payload = payload[:-2]
+            elif payload.endswith(b"\n"):
+                payload = payload[:-1]
+        msg.set_payload(payload.decode("ascii", "surrogateescape"))
+        return msg
+    parts = _multipart(msg, raw, body_start, end, ancestors, depth)
+    if parts is None:
+        return None
+    msg.set_payload(parts)
+    return msg
+
+
+def _multipart(
+    msg: email.message.Message,
+    raw: bytes,
+    start: int,
+    end: int,
+    ancestors: tuple[bytes, ...],
+    depth: int,
+) -> list[email.message.Message] | None:
+    boundary = msg.get_boundary()
+    cte = str(msg.get("content-transfer-encoding", "8bit")).lower()
+    if boundary is None or depth >= _MAX_DEPTH or msg.get_content_subtype() == "digest":
+        return None
+    if depth == 0 and cte not in ("7bit", "8bit", "binary"):
+        return None  # email records a defect on the message: leave it to email
+    try:
+        separator = b"--" + boundary.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return None
+    # A boundary that is a prefix of another (or equal) makes "which one ends this line"
+    # depend on the parser's order of checks: leave those to email.
+    if any(a.startswith(separator) or separator.startswith(a) for a in ancestors):
+        return None
+    marks = _delimiters(raw, start, end, separator)
+    if not marks or marks[0][2]:
+        return None  # no first boundary line: email stores the text and a defect
+    parts: list[email.message.Message] = []
+    for (_, after, _), (following, _, closing) in zip(marks, marks[1:], strict=False):
+        if following == after:
+            return None  # repeated boundary lines: email skips them, we do not bother
+        sub = _entity(raw, after, following, (*ancestors, separator), depth + 1, part=True)
+        if sub is None:
+            return None
+        parts.append(sub)
+        if closing:
+            return parts
+    return None  # no closing boundary: email records a defect on the message
+
+
+def _delimiters(raw: bytes, start: int, end: int, separator: bytes) -> list[tuple[int, int, bool]]:
+    """(line start, line end, closing?) of each boundary line in ``raw[start:end]``.
+
+    ``start`` is always at a line start. ``bytes.find`` skips the base64 in between at C
+    speed; a hit counts only at a line start and followed by what email's pattern allows.
+    """
+    marks: list[tuple[int, int, bool]] = []
+    pos = start
+    while (hit := raw.find(separator, pos, end)) >= 0:
+        if hit == start or raw[hit - 1] == 0x0A:
+            tail = _DELIMITER_TAIL.match(raw, hit + len(separator), end)
+            if tail:
+                marks.append((hit, tail.end(), tail.group(1) is not None))
+                if tail.group(1) is not None:
+                    break  # email stops at the closing line: the rest is epilogue
+        pos = hit + 1
+    return marks
