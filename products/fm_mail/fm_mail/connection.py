@@ -9,6 +9,7 @@ never attempted (port 143 must offer STARTTLS).
 from __future__ import annotations
 
 import contextlib
+import functools
 import imaplib
 import logging
 import os
@@ -39,7 +40,13 @@ logging.getLogger("imapclient").setLevel(logging.WARNING)
 
 def tls_context() -> ssl.SSLContext:
     """Verifying context; ``IMAP_CA_BUNDLE`` (tests/sandbox) replaces the trusted CAs."""
-    bundle = os.environ.get("IMAP_CA_BUNDLE") or None
+    return _verifying_context(os.environ.get("IMAP_CA_BUNDLE") or None)
+
+
+@functools.lru_cache(maxsize=4)
+def _verifying_context(bundle: str | None) -> ssl.SSLContext:
+    # Loading the trust store costs milliseconds on every call: build it once per container
+    # (a context holds no per-connection state and is only read once built).
     ctx = ssl.create_default_context(cafile=bundle)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     return ctx

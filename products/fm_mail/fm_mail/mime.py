@@ -77,8 +77,8 @@ def _header(msg: email.message.Message, name: str) -> str | None:
     return decode_header_value(values[0]) if values else None
 
 
-def _addresses(msg: email.message.Message, name: str) -> list[dict[str, str]]:
-    raw = [_FOLD.sub("", v) for v in _raw_headers(msg, name)]
+def _addresses(values: list[str]) -> list[dict[str, str]]:
+    raw = [_FOLD.sub("", v) for v in values]
     result = []
     for display, addr in email.utils.getaddresses(raw)[:_MAX_ADDRESSES]:
         if not addr and not display:
@@ -87,8 +87,8 @@ def _addresses(msg: email.message.Message, name: str) -> list[dict[str, str]]:
     return result
 
 
-def _date(msg: email.message.Message) -> str | None:
-    raw = _header(msg, "Date")
+def _date(values: list[str]) -> str | None:
+    raw = decode_header_value(values[0]) if values else None
     if not raw:
         return None
     try:
@@ -190,14 +190,18 @@ def _text(part: email.message.Message) -> str:
 
 def summary(msg: email.message.Message) -> dict[str, Any]:
     """Headers only: safe on any message, used on its own for messages too big to fetch."""
+    raw: dict[str, list[str]] = {}  # lower-case name -> raw values, in order
+    for key, value in msg.raw_items():
+        raw.setdefault(key.lower(), []).append(value)
+    message_id, subject = raw.get("message-id"), raw.get("subject")
     return {
-        "message_id": _header(msg, "Message-ID"),
-        "date": _date(msg),
-        "from": _addresses(msg, "From"),
-        "to": _addresses(msg, "To"),
-        "cc": _addresses(msg, "Cc"),
-        "reply_to": _addresses(msg, "Reply-To"),
-        "subject": _header(msg, "Subject"),
+        "message_id": decode_header_value(message_id[0]) if message_id else None,
+        "date": _date(raw.get("date", [])),
+        "from": _addresses(raw.get("from", [])),
+        "to": _addresses(raw.get("to", [])),
+        "cc": _addresses(raw.get("cc", [])),
+        "reply_to": _addresses(raw.get("reply-to", [])),
+        "subject": decode_header_value(subject[0]) if subject else None,
     }
 
 

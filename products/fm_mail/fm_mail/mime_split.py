@@ -33,7 +33,7 @@ def split(raw: bytes) -> email.message.Message | None:
     """The message tree ``email`` would build from ``raw``, or None to let ``email`` do it."""
     if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
         return None  # a lone CR ends a line for email's parser: not worth matching here
-    return _entity(raw, 0, len(raw), ancestors=(), depth=0)
+    return _entity(raw, 0, len(raw), depth=0)
 
 
 def _headers(raw: bytes, start: int, end: int) -> tuple[email.message.Message, int] | None:
@@ -76,7 +76,12 @@ def _headers(raw: bytes, start: int, end: int) -> tuple[email.message.Message, i
 
 
 def _entity(
-    raw: bytes, start: int, end: int, ancestors: tuple[bytes, ...], depth: int, *, part: bool = False
+    raw: bytes,
+    start: int,
+    end: int,
+    depth: int,
+    *,
+    part: bool = False,
 ) -> email.message.Message | None:
     head = _headers(raw, start, end)
     if head is None:
@@ -94,7 +99,7 @@ def _entity(
                 payload = payload[:-1]
         msg.set_payload(payload.decode("ascii", "surrogateescape"))
         return msg
-    parts = _multipart(msg, raw, body_start, end, ancestors, depth)
+    parts = _multipart(msg, raw, body_start, end, depth)
     if parts is None:
         return None
     msg.set_payload(parts)
@@ -106,7 +111,6 @@ def _multipart(
     raw: bytes,
     start: int,
     end: int,
-    ancestors: tuple[bytes, ...],
     depth: int,
 ) -> list[email.message.Message] | None:
     boundary = msg.get_boundary()
@@ -119,10 +123,6 @@ def _multipart(
         separator = b"--" + boundary.encode("ascii", "surrogateescape")
     except UnicodeEncodeError:
         return None
-    # A boundary that is a prefix of another (or equal) makes "which one ends this line"
-    # depend on the parser's order of checks: leave those to email.
-    if any(a.startswith(separator) or separator.startswith(a) for a in ancestors):
-        return None
     marks = _delimiters(raw, start, end, separator)
     if not marks or marks[0][2]:
         return None  # no first boundary line: email stores the text and a defect
@@ -130,7 +130,7 @@ def _multipart(
     for (_, after, _), (following, _, closing) in zip(marks, marks[1:], strict=False):
         if following == after:
             return None  # repeated boundary lines: email skips them, we do not bother
-        sub = _entity(raw, after, following, (*ancestors, separator), depth + 1, part=True)
+        sub = _entity(raw, after, following, depth + 1, part=True)
         if sub is None:
             return None
         parts.append(sub)
