@@ -71,18 +71,21 @@ def _json_size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":")))
 
 
-def _fit(item: dict[str, Any]) -> dict[str, Any]:
-    """Shrink one message so that it alone fits the response cap (bodies go first)."""
+def _fit(item: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Shrink one message so that it alone fits the response cap (bodies go first); return
+    it with its JSON size (measured once more only when a body was dropped)."""
     if len(item.get("attachments", [])) > _MAX_ATTACHMENTS_LISTED:
         item["attachments"] = item["attachments"][:_MAX_ATTACHMENTS_LISTED]
         item["attachments_truncated"] = True
+    size = _json_size(item)
     for key in ("html", "text"):
-        if _json_size(item) <= MAX_RESPONSE_BYTES // 2:
+        if size <= MAX_RESPONSE_BYTES // 2:
             break
         if item.get(key):
             item[key] = None
             item[f"{key}_truncated"] = True
-    return item
+            size = _json_size(item)
+    return item, size
 
 
 def _criteria(query: ListQuery, before_uid: int | None) -> list[Any]:
@@ -120,7 +123,10 @@ def _plan_page(candidates: list[int], meta: dict) -> list[int]:
     return page
 
 
-def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> dict[str, Any]:
+def _message(
+    uid: int, meta: dict, raw: bytes | None, header: bytes | None
+) -> tuple[dict[str, Any], int]:
+    """One listed message and its JSON size."""
     internal = meta.get(b"INTERNALDATE")
     base = {
         "uid": uid,
@@ -134,7 +140,8 @@ def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> d
         return _fit({**base, **mime.describe(raw), "partial": False})
     described = mime.describe(header or b"")
     described.update(text=None, html=None, attachments=[], partial=True)
-    return {**base, **described}
+    item = {**base, **described}
+    return item, _json_size(item)
 
 
 def list_messages(query: ListQuery) -> dict[str, Any]:
@@ -158,13 +165,12 @@ def list_messages(query: ListQuery) -> dict[str, Any]:
     messages: list[dict[str, Any]] = []
     used = 1_000  # envelope and cursor
     for uid in page:
-        item = _message(
+        item, size = _message(
             uid,
             meta[uid],
             bodies.get(uid, {}).get(b"BODY[]") if uid in whole else None,
             headers.get(uid, {}).get(b"BODY[HEADER]"),
         )
-        size = _json_size(item)
         if messages and used + size > MAX_RESPONSE_BYTES:
             break
         messages.append(item)
