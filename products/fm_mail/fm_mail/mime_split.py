@@ -20,9 +20,10 @@ from __future__ import annotations
 import email.message
 import re
 
-# email.feedparser's rules: a header line, and the line-end stripped from a part's payload.
-_HEADER_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")
-_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n)?")
+# One header field: a name of printable characters but ":", the colon, the rest of the line
+# and any continuation lines (starting with a blank), up to its line end. Lines email's parser
+# treats otherwise ("From " lines, an empty name, a leading continuation) do not match.
+_FIELD = re.compile(rb"([\041-\071\073-\176]+):([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)\r?\n")
 # What may follow "--boundary" on a boundary line: "--" (closing), blanks, the line end.
 _DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?:\r\n|\n|\Z)")
 # Deeper nesting than this is rare enough to leave to the stdlib parser.
@@ -43,36 +44,21 @@ def _headers(raw: bytes, start: int, end: int) -> tuple[email.message.Message, i
     blank line, no blank line, a leading continuation line, a "From " line, an empty name.
     """
     msg = email.message.Message()
-    name = ""
-    value: list[str] = []
     pos = start
-    while pos < end:
-        match = _LINE.match(raw, pos, end)
-        assert match is not None  # the pattern matches the empty string
-        stop = match.end()
-        if stop == pos:
+    while True:
+        if raw.startswith(b"\r\n", pos, end):
+            return msg, pos + 2
+        if raw.startswith(b"\n", pos, end):
+            return msg, pos + 1
+        field = _FIELD.match(raw, pos, end)
+        if field is None:
             return None
-        line = raw[pos:stop]
-        if line in (b"\r\n", b"\n"):
-            if name:
-                msg.set_raw(name, "".join(value).rstrip("\r\n"))
-            return msg, stop
-        if not _HEADER_LINE.match(line) or line.startswith(b"From "):
-            return None
-        text = line.decode("ascii", "surrogateescape")
-        if text[0] in " \t":
-            if not name:
-                return None
-            value.append(text)
-        else:
-            if name:
-                msg.set_raw(name, "".join(value).rstrip("\r\n"))
-            name, first = text.split(":", 1)
-            if not name:
-                return None
-            value = [first.lstrip(" \t")]
-        pos = stop
-    return None
+        name, value = field.group(1, 2)
+        # email: value = first line after the colon without leading blanks, plus the
+        # continuation lines as they are, without the final line end.
+        text = value.decode("ascii", "surrogateescape").lstrip(" \t").rstrip("\r\n")
+        msg.set_raw(name.decode("ascii"), text)
+        pos = field.end()
 
 
 def _entity(

@@ -57,6 +57,8 @@ _EDGES = {
     "a boundary inside a line": _HEAD + b"\r\n--b1\r\n" + _TEXT_PART + b"x --b1\r\n"
     + _TEXT_PART + b"y\r\n--b1--\r\n",
     "boundary with a suffix": _HEAD + b"\r\n--b1\r\n" + _TEXT_PART + b"--b1x\r\n--b1--\r\n",
+    "a space in a header name": b"Bad name: x\r\n" + _HEAD + b"\r\n--b1\r\n" + _TEXT_PART
+    + b"g\r\n--b1--\r\n",
     "part without headers": _HEAD + b"\r\n--b1\r\n\r\nplain\r\n--b1--\r\n",
     "part without blank line": _HEAD + b"\r\n--b1\r\nContent-Type: text/plain\r\n--b1--\r\n",
     "forwarded message": _HEAD + b"\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n"
