@@ -20,8 +20,8 @@ from imapclient.response_parser import parse_fetch_response
 
 # One item of a record: which item, and its value (a number, a flag list, a date, a literal).
 _ITEM = re.compile(
-    rb" ?(?:(UID|RFC822\.SIZE) (\d+)"
-    rb"|(FLAGS) \(([^()\"{}\r\n]*)\)"
+    rb"(?:(UID|RFC822\.SIZE) (\d+)"
+    rb"|(FLAGS) \(([^()\"{}\[\]\r\n]*)\)"
     rb'|(INTERNALDATE) "([^"\\\r\n]*)"'
     rb"|(BODY\[[A-Z0-9.]*\]) \{(\d+)\}\Z)",
     re.IGNORECASE,
@@ -72,6 +72,10 @@ def _record(line: bytes, literal: bytes | None) -> tuple[int, dict[bytes, Any]] 
         return None
     uid: int | None = None
     while pos < end:
+        if pos > start.end():  # items are separated by one space, as imapclient expects
+            if line[pos] != 0x20:
+                return None
+            pos += 1
         item = _ITEM.match(line, pos, end)
         if item is None or item.end() == pos:
             return None

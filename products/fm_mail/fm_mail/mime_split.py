@@ -28,6 +28,8 @@ _FIELD = re.compile(rb"([\041-\071\073-\176]+):([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)
 _DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?:\r\n|\n|\Z)")
 # Deeper nesting than this is rare enough to leave to the stdlib parser.
 _MAX_DEPTH = 8
+# Hits of a boundary's text that are not boundary lines, per multipart, before giving up.
+_MAX_MISSES = 1_000
 
 
 def split(raw: bytes) -> email.message.Message | None:
@@ -110,7 +112,7 @@ def _multipart(
     except UnicodeEncodeError:
         return None
     marks = _delimiters(raw, start, end, separator)
-    if not marks or marks[0][2]:
+    if marks is None or not marks or marks[0][2]:
         return None  # no first boundary line: email stores the text and a defect
     parts: list[email.message.Message] = []
     for (_, after, _), (following, _, closing) in zip(marks, marks[1:], strict=False):
@@ -125,13 +127,18 @@ def _multipart(
     return None  # no closing boundary: email records a defect on the message
 
 
-def _delimiters(raw: bytes, start: int, end: int, separator: bytes) -> list[tuple[int, int, bool]]:
+def _delimiters(
+    raw: bytes, start: int, end: int, separator: bytes
+) -> list[tuple[int, int, bool]] | None:
     """(line start, line end, closing?) of each boundary line in ``raw[start:end]``.
 
     ``start`` is always at a line start. ``bytes.find`` skips the base64 in between at C
     speed; a hit counts only at a line start and followed by what email's pattern allows.
+    None when the boundary text turns up too often elsewhere (each such hit costs a Python
+    step: mail made of boundary text goes to email, which reads it line by line).
     """
     marks: list[tuple[int, int, bool]] = []
+    misses = 0
     pos = start
     while (hit := raw.find(separator, pos, end)) >= 0:
         if hit == start or raw[hit - 1] == 0x0A:
@@ -140,5 +147,9 @@ def _delimiters(raw: bytes, start: int, end: int, separator: bytes) -> list[tupl
                 marks.append((hit, tail.end(), tail.group(1) is not None))
                 if tail.group(1) is not None:
                     break  # email stops at the closing line: the rest is epilogue
+        else:
+            misses += 1
+            if misses > _MAX_MISSES:
+                return None
         pos = hit + 1
     return marks

@@ -30,6 +30,10 @@ RESPONSES = {
     "two literals": [(b"1 (UID 5 BODY[1] {1}", b"a"), (b" BODY[2] {1}", b"b"), b")"],
     "literal shorter than announced": [(b"1 (UID 5 BODY[] {9}", b"abc"), b")"],
     "literal without its item": [(b"1 (UID 5 FLAGS ()", b"abc"), b")"],
+    "items run together": [b"1 (UID 5RFC822.SIZE 3)"],
+    "two spaces between items": [b"1 (UID 5  RFC822.SIZE 3)"],
+    "junk between items": [b"1 (UID 5xRFC822.SIZE 3)"],
+    "bracket in a flag": [b"1 (UID 5 FLAGS (\\Seen [x]))"],
     "empty answer": [None],
 }
 
