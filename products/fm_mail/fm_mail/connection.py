@@ -9,6 +9,7 @@ never attempted (port 143 must offer STARTTLS).
 from __future__ import annotations
 
 import contextlib
+import functools
 import imaplib
 import logging
 import os
@@ -16,6 +17,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from imapclient import IMAPClient, SocketTimeout, imap4, tls
 from imapclient import exceptions as imap_exc
@@ -38,7 +40,13 @@ logging.getLogger("imapclient").setLevel(logging.WARNING)
 
 def tls_context() -> ssl.SSLContext:
     """Verifying context; ``IMAP_CA_BUNDLE`` (tests/sandbox) replaces the trusted CAs."""
-    bundle = os.environ.get("IMAP_CA_BUNDLE") or None
+    return _verifying_context(os.environ.get("IMAP_CA_BUNDLE") or None)
+
+
+@functools.lru_cache(maxsize=4)
+def _verifying_context(bundle: str | None) -> ssl.SSLContext:
+    # Loading the trust store costs milliseconds on every call: build it once per container
+    # (a context holds no per-connection state and is only read once built).
     ctx = ssl.create_default_context(cafile=bundle)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     return ctx
@@ -78,7 +86,7 @@ class _PinnedTLS(tls.IMAP4_TLS):
         return tls.wrap_socket(sock, self.ssl_context, self.host)
 
 
-class _PinnedClient(IMAPClient):
+class PinnedClient(IMAPClient):
     """IMAPClient whose transport connects to pre-vetted addresses only."""
 
     def __init__(self, settings: ImapSettings, addrs: list, ctx: ssl.SSLContext) -> None:
@@ -95,8 +103,21 @@ class _PinnedClient(IMAPClient):
     def _create_IMAP4(self):  # noqa: N802 (imapclient's name)
         timeout = self._timeout.connect
         if self.ssl:
-            return _PinnedTLS(self.host, self.port, self._vetted, self.ssl_context, timeout)
-        return _PinnedPlain(self.host, self.port, self._vetted, timeout)
+            self._transport = _PinnedTLS(
+                self.host, self.port, self._vetted, self.ssl_context, timeout
+            )
+        else:
+            self._transport = _PinnedPlain(self.host, self.port, self._vetted, timeout)
+        return self._transport
+
+    def uid_fetch_records(self, uids: list[int], items: str) -> list[Any]:
+        """``UID FETCH`` sent through the imaplib connection we opened, its answer left as
+        imaplib's records for ``fetch_response.parse`` (imapclient's ``fetch`` parses it
+        character by character). Errors are imaplib's, as ``fetch`` raises them."""
+        typ, data = self._transport.uid("FETCH", ",".join(map(str, uids)), items)
+        if typ != "OK":
+            raise imaplib.IMAP4.error("fetch failed")
+        return data
 
 
 def translate(exc: BaseException) -> MailError:
@@ -156,15 +177,15 @@ class _Deadline:
 
 
 @contextlib.contextmanager
-def session(settings: ImapSettings) -> Iterator[IMAPClient]:
+def session(settings: ImapSettings) -> Iterator[PinnedClient]:
     """Yield a logged-in client; raise MailError subclasses for every expected failure."""
     addrs = guard.resolve(settings.host, settings.port)
     ctx = tls_context()
-    client: IMAPClient | None = None
+    client: PinnedClient | None = None
     clean = False
     deadline = _Deadline(limits.session_deadline())
     try:
-        client = _PinnedClient(settings, addrs, ctx)
+        client = PinnedClient(settings, addrs, ctx)
         deadline.watch(client)
         if settings.security == "starttls":
             client.starttls(ctx)

@@ -18,15 +18,27 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from fm_mail import mime_split
 from fm_mail.charsets import decode_bytes
 from fm_mail.limits import MAX_BODY_CHARS
 
 _MAX_HEADER_CHARS = 4_000
 _MAX_ADDRESSES = 100
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+# Inline parts of these types without a file name are the message's text, not attachments.
+_BODY_TYPES = ("text/plain", "text/html")
 
 
 def parse(raw: bytes) -> email.message.Message:
+    """The message tree of ``raw``: split fast when it is plain, else by ``email`` itself."""
+    try:
+        msg = mime_split.split(raw)
+    except Exception:  # noqa: BLE001 - the fast path is only an optimisation
+        msg = None
+    return msg if msg is not None else parse_with_email(raw)
+
+
+def parse_with_email(raw: bytes) -> email.message.Message:
     # compat32: every header this module reads is decoded from its raw form here, so the
     # default policy's header objects (parsed on every get, 90% of a listing's time) buy
     # nothing; compat32 also keeps a forwarded message's bytes as they were.
@@ -65,8 +77,8 @@ def _header(msg: email.message.Message, name: str) -> str | None:
     return decode_header_value(values[0]) if values else None
 
 
-def _addresses(msg: email.message.Message, name: str) -> list[dict[str, str]]:
-    raw = [_FOLD.sub("", v) for v in _raw_headers(msg, name)]
+def _addresses(values: list[str]) -> list[dict[str, str]]:
+    raw = [_FOLD.sub("", v) for v in values]
     result = []
     for display, addr in email.utils.getaddresses(raw)[:_MAX_ADDRESSES]:
         if not addr and not display:
@@ -75,8 +87,8 @@ def _addresses(msg: email.message.Message, name: str) -> list[dict[str, str]]:
     return result
 
 
-def _date(msg: email.message.Message) -> str | None:
-    raw = _header(msg, "Date")
+def _date(values: list[str]) -> str | None:
+    raw = decode_header_value(values[0]) if values else None
     if not raw:
         return None
     try:
@@ -88,8 +100,8 @@ def _date(msg: email.message.Message) -> str | None:
 def _param(part: email.message.Message, header: str, name: str) -> str | None:
     """A header parameter with RFC 2231 (charset'lang'%XX, continuations) or RFC 2047 words."""
     raw = _raw_headers(part, header)
-    if not raw:
-        return None
+    if not raw or name not in raw[0].lower():
+        return None  # (no parameter without its name in the text: skips the param parser)
     legacy = email.message.Message()  # compat32 keeps 2231 values undecoded: we pick charsets
     legacy[header] = _FOLD.sub("", raw[0])
     value = legacy.get_param(name, None, header)
@@ -148,28 +160,25 @@ def _disposition(part: email.message.Message) -> str | None:
     return raw[0].split(";", 1)[0].strip().lower() if raw else None
 
 
-def _is_body(part: email.message.Message, disposition: str | None) -> bool:
-    return (
-        part.get_content_type() in ("text/plain", "text/html")
-        and disposition != "attachment"
-        and filename(part) is None
-    )
-
-
 def attachment_info(
     pid: str, part: email.message.Message, data: bytes | None = None
 ) -> dict[str, Any]:
     """Metadata of a leaf part; ``data`` is its decoded content when the caller has it."""
+    size = len(part_bytes(part) if data is None else data)
+    return _attachment(pid, part, part.get_content_type(), filename(part), size)
+
+
+def _attachment(
+    pid: str, part: email.message.Message, ctype: str, name: str | None, size: int
+) -> dict[str, Any]:
     cid = _header(part, "Content-ID")
-    ctype = part.get_content_type()
-    name = filename(part)
     if name is None and ctype == "message/rfc822":
         name = "message.eml"
     return {
         "part": pid,
         "filename": name,
         "content_type": ctype,
-        "size": len(part_bytes(part) if data is None else data),
+        "size": size,
         "disposition": _disposition(part) or "attachment",
         "content_id": cid.strip("<>") if cid else None,
     }
@@ -181,14 +190,18 @@ def _text(part: email.message.Message) -> str:
 
 def summary(msg: email.message.Message) -> dict[str, Any]:
     """Headers only: safe on any message, used on its own for messages too big to fetch."""
+    raw: dict[str, list[str]] = {}  # lower-case name -> raw values, in order
+    for key, value in msg.raw_items():
+        raw.setdefault(key.lower(), []).append(value)
+    message_id, subject = raw.get("message-id"), raw.get("subject")
     return {
-        "message_id": _header(msg, "Message-ID"),
-        "date": _date(msg),
-        "from": _addresses(msg, "From"),
-        "to": _addresses(msg, "To"),
-        "cc": _addresses(msg, "Cc"),
-        "reply_to": _addresses(msg, "Reply-To"),
-        "subject": _header(msg, "Subject"),
+        "message_id": decode_header_value(message_id[0]) if message_id else None,
+        "date": _date(raw.get("date", [])),
+        "from": _addresses(raw.get("from", [])),
+        "to": _addresses(raw.get("to", [])),
+        "cc": _addresses(raw.get("cc", [])),
+        "reply_to": _addresses(raw.get("reply-to", [])),
+        "subject": decode_header_value(subject[0]) if subject else None,
     }
 
 
@@ -214,15 +227,17 @@ def describe(raw: bytes) -> dict[str, Any]:
         result.update(summary(msg))
         texts: list[str] = []
         for pid, part in leaf_parts(msg):
-            disposition = _disposition(part)
-            if _is_body(part, disposition):
-                if part.get_content_type() == "text/plain":
+            ctype = part.get_content_type()
+            name = filename(part)
+            if ctype in _BODY_TYPES and name is None and _disposition(part) != "attachment":
+                if ctype == "text/plain":
                     texts.append(_text(part))
                     continue
                 if result["html"] is None:
                     result["html"] = _text(part)
                     continue
-            result["attachments"].append(attachment_info(pid, part))
+            size = len(part_bytes(part))
+            result["attachments"].append(_attachment(pid, part, ctype, name, size))
         if texts:
             result["text"] = "\n".join(texts)
         for key in ("text", "html"):

@@ -13,8 +13,8 @@ from typing import Any
 
 from imapclient import IMAPClient
 
-from fm_mail import cursor, mime
-from fm_mail.connection import session
+from fm_mail import cursor, fetch_response, mime
+from fm_mail.connection import PinnedClient, session
 from fm_mail.errors import (
     AttachmentNotFound,
     MailboxNotFound,
@@ -71,18 +71,21 @@ def _json_size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":")))
 
 
-def _fit(item: dict[str, Any]) -> dict[str, Any]:
-    """Shrink one message so that it alone fits the response cap (bodies go first)."""
+def _fit(item: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Shrink one message so that it alone fits the response cap (bodies go first); return
+    it with its JSON size (measured once more only when a body was dropped)."""
     if len(item.get("attachments", [])) > _MAX_ATTACHMENTS_LISTED:
         item["attachments"] = item["attachments"][:_MAX_ATTACHMENTS_LISTED]
         item["attachments_truncated"] = True
+    size = _json_size(item)
     for key in ("html", "text"):
-        if _json_size(item) <= MAX_RESPONSE_BYTES // 2:
+        if size <= MAX_RESPONSE_BYTES // 2:
             break
         if item.get(key):
             item[key] = None
             item[f"{key}_truncated"] = True
-    return item
+            size = _json_size(item)
+    return item, size
 
 
 def _criteria(query: ListQuery, before_uid: int | None) -> list[Any]:
@@ -96,6 +99,12 @@ def _criteria(query: ListQuery, before_uid: int | None) -> list[Any]:
     if before_uid is not None:
         criteria += ["UID", f"1:{before_uid - 1}"]
     return criteria or ["ALL"]
+
+
+def _fetch(client: PinnedClient, uids: list[int], items: str) -> dict[int, dict[bytes, Any]]:
+    if not uids:
+        return {}
+    return fetch_response.parse(client.uid_fetch_records(uids, items), uids)
 
 
 def _plan_page(candidates: list[int], meta: dict) -> list[int]:
@@ -114,7 +123,10 @@ def _plan_page(candidates: list[int], meta: dict) -> list[int]:
     return page
 
 
-def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> dict[str, Any]:
+def _message(
+    uid: int, meta: dict, raw: bytes | None, header: bytes | None
+) -> tuple[dict[str, Any], int]:
+    """One listed message and its JSON size."""
     internal = meta.get(b"INTERNALDATE")
     base = {
         "uid": uid,
@@ -128,7 +140,8 @@ def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> d
         return _fit({**base, **mime.describe(raw), "partial": False})
     described = mime.describe(header or b"")
     described.update(text=None, html=None, attachments=[], partial=True)
-    return {**base, **described}
+    item = {**base, **described}
+    return item, _json_size(item)
 
 
 def list_messages(query: ListQuery) -> dict[str, Any]:
@@ -142,23 +155,22 @@ def list_messages(query: ListQuery) -> dict[str, Any]:
         if before_uid is None or before_uid > 1:
             uids = sorted(client.search(_criteria(query, before_uid)), reverse=True)
         candidates = uids[: query.limit]
-        meta = client.fetch(candidates, ["RFC822.SIZE", "FLAGS", "INTERNALDATE"]) if uids else {}
+        meta = _fetch(client, candidates, "(RFC822.SIZE FLAGS INTERNALDATE)")
         page = _plan_page(candidates, meta)
         whole = [u for u in page if int(meta[u].get(b"RFC822.SIZE", 0)) <= MAX_MESSAGE_FETCH_BYTES]
         heads = [u for u in page if u not in whole]
-        bodies = client.fetch(whole, ["BODY.PEEK[]"]) if whole else {}
-        headers = client.fetch(heads, ["BODY.PEEK[HEADER]"]) if heads else {}
+        bodies = _fetch(client, whole, "(BODY.PEEK[])")
+        headers = _fetch(client, heads, "(BODY.PEEK[HEADER])")
 
     messages: list[dict[str, Any]] = []
     used = 1_000  # envelope and cursor
     for uid in page:
-        item = _message(
+        item, size = _message(
             uid,
             meta[uid],
             bodies.get(uid, {}).get(b"BODY[]") if uid in whole else None,
             headers.get(uid, {}).get(b"BODY[HEADER]"),
         )
-        size = _json_size(item)
         if messages and used + size > MAX_RESPONSE_BYTES:
             break
         messages.append(item)

@@ -1,0 +1,119 @@
+"""Read a ``UID FETCH`` response into imapclient's shape, without its per-character lexer.
+
+imapclient parses every response character by character in Python; for a listing page
+that was a fifth of the plug-in's time, mostly on the same few items per message
+(``UID``, ``RFC822.SIZE``, ``FLAGS``, ``INTERNALDATE``, a ``BODY[...]`` literal). Records
+made only of those, as servers send them, are read here with one regular expression each;
+a response with anything else (unsolicited items, quoted or NIL values, an item this
+module does not know) is handed whole to imapclient's own ``parse_fetch_response``, so
+unusual servers get exactly imapclient's reading.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from imapclient.datetime_util import parse_to_datetime
+from imapclient.response_parser import parse_fetch_response
+
+# One item of a record: which item, and its value (a number, a flag list, a date, a literal).
+_ITEM = re.compile(
+    rb"(?:(UID|RFC822\.SIZE) (\d+)"
+    rb"|(FLAGS) \(([^()\"{}\[\]\r\n]*)\)"
+    rb'|(INTERNALDATE) "([^"\\\r\n]*)"'
+    rb"|(BODY\[[A-Z0-9.]*\]) \{(\d+)\}\Z)",
+    re.IGNORECASE,
+)
+_START = re.compile(rb"(\d+) \(")
+
+
+def parse(records: list[Any], requested: Iterable[int]) -> dict[int, dict[bytes, Any]]:
+    """``records`` as imaplib returns them for ``UID FETCH``; keyed by UID like
+    ``IMAPClient.fetch``, with unsolicited answers for other messages dropped."""
+    parsed = _fast(records)
+    if parsed is None:
+        parsed = parse_fetch_response(records, normalise_times=False, uid_is_key=True)
+    return {uid: parsed[uid] for uid in requested if uid in parsed}
+
+
+def _fast(records: list[Any]) -> dict[int, dict[bytes, Any]] | None:
+    out: dict[int, dict[bytes, Any]] = {}
+    index = 0
+    while index < len(records):
+        record = records[index]
+        literal: bytes | None = None
+        if isinstance(record, tuple):
+            if len(record) != 2 or index + 1 >= len(records) or records[index + 1] != b")":
+                return None
+            record, literal = record
+            index += 2
+        else:
+            index += 1
+        if not isinstance(record, bytes) or not isinstance(literal, bytes | None):
+            return None
+        item = _record(record, literal)
+        if item is None:
+            return None
+        uid, values = item
+        out.setdefault(uid, {}).update(values)
+    return out
+
+
+def _record(line: bytes, literal: bytes | None) -> tuple[int, dict[bytes, Any]] | None:
+    start = _START.match(line)
+    if start is None:
+        return None
+    values: dict[bytes, Any] = {b"SEQ": int(start.group(1))}
+    pos = start.end()
+    end = len(line) if literal is not None else len(line) - 1
+    if literal is None and not line.endswith(b")"):
+        return None
+    uid: int | None = None
+    while pos < end:
+        if pos > start.end():  # items are separated by one space, as imapclient expects
+            if line[pos] != 0x20:
+                return None
+            pos += 1
+        item = _ITEM.match(line, pos, end)
+        if item is None or item.end() == pos:
+            return None
+        name, number, flags, date, section, size = (
+            item.group(1) or item.group(3) or item.group(5) or item.group(7),
+            item.group(2),
+            item.group(4),
+            item.group(6),
+            item.group(7),
+            item.group(8),
+        )
+        key = name.upper()
+        if key in values or (key == b"UID" and uid is not None):
+            return None
+        if key == b"UID":
+            uid = int(number)  # the record's key, not one of its values (as imapclient)
+        elif number is not None:
+            values[key] = int(number)
+        elif flags is not None:
+            atoms = tuple(flags.split())
+            if any(a.isdigit() or a.upper() == b"NIL" for a in atoms):
+                return None  # imapclient turns these into int / None
+            values[key] = atoms
+        elif date is not None:
+            values[key] = _internaldate(date)
+        elif section is not None:
+            if literal is None or int(size) != len(literal):
+                return None
+            values[key] = literal
+            literal = None
+        pos = item.end()
+    if uid is None or literal is not None:
+        return None
+    return uid, values
+
+
+def _internaldate(value: bytes) -> Any:
+    try:  # imapclient's own conversion (and None where it gives up)
+        return parse_to_datetime(value, normalise=False)
+    except ValueError:
+        return None
