@@ -63,7 +63,7 @@ def reachable_modules(
         found.add(name)
         parts = name.split(".")
         pending.extend(".".join(parts[:i]) for i in range(1, len(parts)))
-        for imported in (*_static_imports(path, name), *extra_imports(name, path)):
+        for imported in (*static_imports(path, name), *extra_imports(name, path)):
             if imported.endswith(".*"):  # ``from package import *``
                 pending.extend(_star_submodules(imported[:-2], roots))
             else:
@@ -113,7 +113,7 @@ def _parse_version(path: Path, mtime_ns: int, size: int) -> ast.Module:
     return ast.parse(path.read_bytes(), str(path))
 
 
-def _static_imports(path: Path, name: str) -> tuple[str, ...]:
+def static_imports(path: Path, name: str) -> tuple[str, ...]:
     """Every module name an executed ``import`` in ``path`` may load (absolute)."""
     tree = _parse(path)
     skipped = _type_checking_only(tree)
