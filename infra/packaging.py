@@ -6,11 +6,15 @@ What goes into a function's archive:
   package, docs/products.md) its handler module reaches through ``import`` statements (module
   level or inside functions, so lazily imported modules come along), their parent packages,
   and the non-Python files of those packages;
-- the dependencies every function needs (``handlers/requirements.txt``) plus the function's
-  own (``handlers/requirements/<function>.txt``, or the product's ``requirements.txt``):
-  pinned, transitive ones included.
-  ``boto3``/``botocore`` are not shipped: the Lambda Python runtime provides them, and
-  :data:`UNUSED_DEPENDENCY_FILES` (files of those dependencies no function loads) are left out.
+- of the dependencies every function needs (``handlers/requirements.txt``) plus the
+  function's own (``handlers/requirements/<function>.txt``, or the product's
+  ``requirements.txt``), pinned, transitive ones included and installed into a staging
+  folder: only the modules the handler can reach by the same walk (``if TYPE_CHECKING``
+  imports excluded) plus what :mod:`infra.dependency_rules` adds (modules loaded by name,
+  packages shipped whole), their packages' data files, and each shipped distribution's
+  licence files. A shipped module that can load by name with no rule saying what it loads
+  stops the build. ``boto3``/``botocore`` are not shipped: the Lambda Python runtime
+  provides them.
 
 Each archive is reproducible byte for byte: dependencies are installed as pure-Python wheels
 (so the same zip runs on Lambda arm64 and in the local emulator), entries are sorted, and
@@ -228,7 +232,7 @@ def _distribution_files(deps_dir: Path, shipped: set[str]) -> dict[str, Path]:
         installed = {line.split(",", 1)[0] for line in record.read_text().splitlines()}
         if not installed & shipped:
             continue
-        kept = DISTRIBUTION_FILES
+        kept: tuple[str, ...] = DISTRIBUTION_FILES
         if _distribution_name(info) in METADATA_READ:
             kept = (*kept, "METADATA")
         for path in sorted(p for p in info.rglob("*") if p.is_file()):
