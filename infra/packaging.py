@@ -179,15 +179,6 @@ def dependency_files(module: str, deps_dirs: Sequence[Path], roots: Roots) -> di
         return deps_dir is not None and is_unused(path.relative_to(deps_dir).as_posix())
 
     modules = reachable_modules([module], all_roots, extra_imports, skip=unused)
-    unreviewed = {
-        name: uses for name in sorted(modules)
-        if (uses := loads_by_name(_must(module_path(name, all_roots)))) and rule_for(name) is None
-    }  # fmt: skip
-    if unreviewed:
-        raise RuntimeError(
-            "these modules may load modules or files by name at run time and no rule of "
-            f"infra/dependency_rules.py says what they load: {unreviewed}"
-        )
     files: dict[str, Path] = {}
     for name in sorted(m for m in modules if m.split(".", 1)[0] in deps_roots):
         files.update(_module_files(name, all_roots))
@@ -196,10 +187,32 @@ def dependency_files(module: str, deps_dirs: Sequence[Path], roots: Roots) -> di
         files.update({n: p for n, p in staged.items() if n.startswith(f"{top}/")})
     for deps_dir in deps_dirs:
         files.update(_distribution_files(deps_dir, set(files)))
-    return {
+    files = {
         name: path for name, path in sorted(files.items())
         if not is_unused(name) and not is_not_runtime(name)
     }  # fmt: skip
+    shipped = {n: _must(module_path(n, all_roots)) for n in modules if n.split(".")[0] in roots}
+    shipped.update({_module_name(n): p for n, p in files.items() if n.endswith(".py")})
+    _refuse_unreviewed_loaders(shipped)
+    return files
+
+
+def _refuse_unreviewed_loaders(modules: Mapping[str, Path]) -> None:
+    """Stop the build when a shipped module may load by name and no rule says what it loads."""
+    unreviewed = {
+        name: uses for name, path in sorted(modules.items())
+        if (uses := loads_by_name(path)) and rule_for(name) is None
+    }  # fmt: skip
+    if unreviewed:
+        raise RuntimeError(
+            "these modules may load modules or files by name at run time and no rule of "
+            f"infra/dependency_rules.py says what they load: {unreviewed}"
+        )
+
+
+def _module_name(archive_name: str) -> str:
+    """``stripe/_util.py`` -> ``stripe._util``; ``stripe/__init__.py`` -> ``stripe``."""
+    return archive_name.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
 
 
 def _module_files(name: str, roots: Roots) -> dict[str, Path]:
