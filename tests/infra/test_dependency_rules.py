@@ -17,7 +17,7 @@ from infra.dependency_rules import (
 )
 from infra.functions import archive_sources
 from infra.import_graph import loads_by_name, reachable_modules, static_imports
-from infra.packaging import HANDLERS_DIR, dependency_files
+from infra.packaging import BUILD_DIR, HANDLERS_DIR, dependency_files
 from infra.products import PRODUCTS_DIR
 from sandbox.deploy.lambda_imports import runtime_packages
 from tests.infra.harness import shared_archives
@@ -132,7 +132,7 @@ def test_packages_the_runtimes_sdk_imports_ship_whole_or_not_at_all():
     for function, source in archive_sources().items():
         shipped = names(function)
         for requirements in requirement_files(function, own=source.requirements):
-            installed = _tree_entries(_install_dependencies(requirements, Path("build/deps")))
+            installed = _tree_entries(_install_dependencies(requirements, BUILD_DIR / "deps"))
             tops = {n.split("/", 1)[0] for n in installed if "/" in n}
             assert tops & runtime <= set(SHIPPED_WHOLE), "add it to SHIPPED_WHOLE"
             for top in tops & set(SHIPPED_WHOLE):
@@ -149,7 +149,7 @@ def shipped_sources() -> dict[str, Path]:
 
     found: dict[str, Path] = {}
     for function, source in archive_sources().items():
-        deps = [_install_dependencies(r, Path("build/deps"))
+        deps = [_install_dependencies(r, BUILD_DIR / "deps")
                 for r in requirement_files(function, own=source.requirements)]  # fmt: skip
         roots = _top_level_modules(deps)
         for name in names(function):
@@ -220,6 +220,6 @@ def test_dependency_files_are_what_the_archive_holds_beyond_the_project():
     source = archive_sources()["account"]
     from infra.packaging import _install_dependencies, requirement_files, source_roots
 
-    deps = [_install_dependencies(r, Path("build/deps")) for r in requirement_files("account")]
+    deps = [_install_dependencies(r, BUILD_DIR / "deps") for r in requirement_files("account")]
     files = dependency_files(source.handler.rsplit(".", 1)[0], deps, source_roots())
     assert set(files) == {n for n in names("account") if not n.startswith("apisales/")}
