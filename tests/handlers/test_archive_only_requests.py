@@ -6,8 +6,8 @@ a lazy or by-name import (stripe's service and object tables, the X-Ray SDK's pa
 Here account, billing, webhook and sweep run in ``python -I -S`` processes holding only
 their archive and the runtime's boto3 (tests/handlers/archive_worker.py), with tracing on
 as on Lambda, against ministack and the Stripe double: the key, a paid Checkout delivered
-by the double's signed webhooks, the portal, a sweep, and the refusals (401, 400, a forged
-signature), each answering as it does in process.
+by the double's signed webhooks, the portal, a sweep, the account's deletion, and the
+refusals (401, 400, a forged signature), each answering as it does in process.
 """
 
 from __future__ import annotations
@@ -163,6 +163,16 @@ def test_each_function_serves_its_requests_from_its_archive_alone(lambdas) -> No
     swept = sweep.invoke({})
     assert "error" not in json.dumps(swept).lower(), swept
     assert aws.user_item("jo")["plan"]["S"] == "PRO"
+
+    # Deleting the account cancels the subscription in Stripe; its webhook follows.
+    status, body = billing.call(api_event("DELETE", "/account", user="jo",
+                                          body={"confirm_email": "jo@example.com"}))  # fmt: skip
+    assert status == 200 and body == {"deleted": True, "subscriptions_canceled": 1}
+    assert double.wait_for_deliveries(15)
+    assert all(s == 200 for s in statuses), statuses
+    assert aws.keys_of("jo") == []
+    assert {"deleted_at", "stripe_customer_id", "api_key_id"} & set(aws.user_item("jo")) == {
+        "deleted_at"}  # the tombstone
 
     # The tracers sent subsegments of the AWS calls (botocore patched) and of the Stripe
     # calls (requests patched): the SDK's patchers, imported by name, were in the archives.
