@@ -6,11 +6,15 @@ What goes into a function's archive:
   package, docs/products.md) its handler module reaches through ``import`` statements (module
   level or inside functions, so lazily imported modules come along), their parent packages,
   and the non-Python files of those packages;
-- the dependencies every function needs (``handlers/requirements.txt``) plus the function's
-  own (``handlers/requirements/<function>.txt``, or the product's ``requirements.txt``):
-  pinned, transitive ones included.
-  ``boto3``/``botocore`` are not shipped: the Lambda Python runtime provides them, and
-  :data:`UNUSED_DEPENDENCY_FILES` (files of those dependencies no function loads) are left out.
+- of the dependencies every function needs (``handlers/requirements.txt``) plus the
+  function's own (``handlers/requirements/<function>.txt``, or the product's
+  ``requirements.txt``), pinned, transitive ones included and installed into a staging
+  folder: only the modules the handler can reach by the same walk (``if TYPE_CHECKING``
+  imports excluded) plus what :mod:`infra.dependency_rules` adds (modules loaded by name,
+  packages shipped whole), their packages' data files, and each shipped distribution's
+  licence files. A shipped module that can load by name with no rule saying what it loads
+  stops the build. ``boto3``/``botocore`` are not shipped: the Lambda Python runtime
+  provides them.
 
 Each archive is reproducible byte for byte: dependencies are installed as pure-Python wheels
 (so the same zip runs on Lambda arm64 and in the local emulator), entries are sorted, and
@@ -20,18 +24,29 @@ every entry gets a fixed timestamp and mode. Same inputs, same bytes, same hash,
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from infra.dependency_rules import (
+    DISTRIBUTION_FILES,
+    METADATA_READ,
+    SHIPPED_WHOLE,
+    extra_imports,
+    is_not_runtime,
+    is_unused,
+    rule_for,
+)
+from infra.import_graph import Roots, loads_by_name, module_path, reachable_modules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HANDLERS_DIR = PROJECT_ROOT / "handlers"
@@ -45,18 +60,6 @@ _FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 # Files whose content depends on the machine that installed them, not on the inputs.
 _EXCLUDED_NAMES = {"__pycache__", "direct_url.json", "INSTALLER", "RECORD", "REQUESTED", "bin"}
 _EXCLUDED_SUFFIXES = (".pyc", ".pyo")
-
-# Files of the pinned dependencies that no function ever loads, left out to keep archives
-# small (tests/infra/test_packaging.py checks each reason against the pinned versions).
-UNUSED_DEPENDENCY_FILES = (
-    # Swagger UI assets (0.4 MiB zipped): served only after ``enable_swagger()``, never called.
-    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.js",
-    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.css",
-    # Request-parameter TypedDicts (1 MiB zipped): the SDK imports them only for type
-    # checkers (``if TYPE_CHECKING``) or when code reads the ``stripe.params`` attribute.
-    "stripe/params/*",
-)
-
 
 @dataclass(frozen=True)
 class ArchiveSource:
@@ -101,16 +104,15 @@ def build_function_archive(
 ) -> LambdaArchive:
     """Return the archive of ``function``, building it (and its deps) if needed."""
     source = handler if isinstance(handler, ArchiveSource) else ArchiveSource(handler)
+    module = source.handler.rsplit(".", 1)[0]
     roots = source_roots(handlers_dir, source.source_root)
+    deps_dirs = [
+        _install_dependencies(requirements, build_dir / "deps")
+        for requirements in requirement_files(function, handlers_dir, source.requirements)
+    ]
     entries: dict[str, Path] = {}
-    for requirements in requirement_files(function, handlers_dir, source.requirements):
-        deps_dir = _install_dependencies(requirements, build_dir / "deps")
-        used = {
-            name: path for name, path in _tree_entries(deps_dir).items()
-            if not any(fnmatch.fnmatchcase(name, unused) for unused in UNUSED_DEPENDENCY_FILES)
-        }  # fmt: skip
-        _merge(entries, used, requirements.name)
-    _merge(entries, source_files(source.handler.rsplit(".", 1)[0], roots), "handlers")
+    _merge(entries, dependency_files(module, deps_dirs, roots), "requirements")
+    _merge(entries, source_files(module, roots), "handlers")
     return _write_archive(entries, build_dir, f"lambda-{function}")
 
 
@@ -137,80 +139,133 @@ def requirement_files(
     return [handlers_dir / COMMON_REQUIREMENTS, own]
 
 
-def source_files(
-    module: str, handlers_dir: Path | Mapping[str, Path] = HANDLERS_DIR
-) -> dict[str, Path]:
+def source_files(module: str, handlers_dir: Path | Roots = HANDLERS_DIR) -> dict[str, Path]:
     """Archive name -> file for ``module`` and every module of the runtime package(s) it
     reaches through ``import`` statements, with the data files of the packages involved.
     ``handlers_dir``: ``handlers/``, or top-level package -> folder (:func:`source_roots`)."""
     roots = _roots(handlers_dir)
     files: dict[str, Path] = {}
     for name in imported_modules(module, roots):
-        root = roots[name.split(".", 1)[0]]
-        path = _module_path(name, root)
-        assert path is not None  # imported_modules only yields modules that exist
-        files[path.relative_to(root).as_posix()] = path
-        if path.name == "__init__.py":
-            files.update(_package_data(path.parent, root))
+        files.update(_module_files(name, roots))
     return files
 
 
-def imported_modules(
-    module: str, handlers_dir: Path | Mapping[str, Path] = HANDLERS_DIR
-) -> set[str]:
+def imported_modules(module: str, handlers_dir: Path | Roots = HANDLERS_DIR) -> set[str]:
     """``module`` and the runtime-package modules it imports, directly or not (with their
-    parent packages). Static: every ``import`` counts, including ones inside functions."""
+    parent packages). Static: every ``import`` that runs counts, including ones inside
+    functions (not those under ``if TYPE_CHECKING``)."""
     roots = _roots(handlers_dir)
     if module.split(".", 1)[0] not in roots:
         raise ModuleNotFoundError(f"{module} is in none of {sorted(roots)}")
-    found: set[str] = set()
-    pending = [module]
-    while pending:
-        name = pending.pop()
-        root = roots.get(name.split(".", 1)[0])
-        if name in found or root is None:
-            continue
-        path = _module_path(name, root)
-        if path is None:
-            if name == module:
-                raise ModuleNotFoundError(f"{module} is not under {root}")
-            continue  # ``from package import name`` where name is not a module
-        found.add(name)
-        parts = name.split(".")
-        pending.extend(".".join(parts[:i]) for i in range(1, len(parts)))
-        pending.extend(_imports_of(path, name))
+    if module_path(module, roots) is None:
+        raise ModuleNotFoundError(f"{module} is not under {roots[module.split('.', 1)[0]]}")
+    return reachable_modules([module], roots)
+
+
+def dependency_files(module: str, deps_dirs: Sequence[Path], roots: Roots) -> dict[str, Path]:
+    """Archive name -> file of the installed dependencies (``deps_dirs``) that ``module``
+    (under ``roots``, the project's packages) needs: the dependency modules it can reach,
+    their packages' data files and the rules of :mod:`infra.dependency_rules`."""
+    staged: dict[str, Path] = {}
+    for deps_dir in deps_dirs:
+        _merge(staged, _tree_entries(deps_dir), deps_dir.name)
+    deps_roots = _top_level_modules(deps_dirs)
+    if clash := sorted(set(deps_roots) & set(roots)):
+        raise RuntimeError(f"a dependency installs a package of the project: {clash}")
+    all_roots = {**deps_roots, **roots}
+
+    def unused(name: str, path: Path) -> bool:
+        deps_dir = deps_roots.get(name.split(".", 1)[0])
+        return deps_dir is not None and is_unused(path.relative_to(deps_dir).as_posix())
+
+    modules = reachable_modules([module], all_roots, extra_imports, skip=unused)
+    files: dict[str, Path] = {}
+    for name in sorted(m for m in modules if m.split(".", 1)[0] in deps_roots):
+        files.update(_module_files(name, all_roots))
+    shipped_tops = {name.split("/", 1)[0] for name in files}
+    for top in sorted(shipped_tops & set(SHIPPED_WHOLE)):
+        files.update({n: p for n, p in staged.items() if n.startswith(f"{top}/")})
+    for deps_dir in deps_dirs:
+        files.update(_distribution_files(deps_dir, set(files)))
+    files = {
+        name: path for name, path in sorted(files.items())
+        if not is_unused(name) and not is_not_runtime(name)
+    }  # fmt: skip
+    shipped = {n: _must(module_path(n, all_roots)) for n in modules if n.split(".")[0] in roots}
+    shipped.update({_module_name(n): p for n, p in files.items() if n.endswith(".py")})
+    _refuse_unreviewed_loaders(shipped)
+    return files
+
+
+def _refuse_unreviewed_loaders(modules: Mapping[str, Path]) -> None:
+    """Stop the build when a shipped module may load by name and no rule says what it loads."""
+    unreviewed = {
+        name: uses for name, path in sorted(modules.items())
+        if (uses := loads_by_name(path)) and rule_for(name) is None
+    }  # fmt: skip
+    if unreviewed:
+        raise RuntimeError(
+            "these modules may load modules or files by name at run time and no rule of "
+            f"infra/dependency_rules.py says what they load: {unreviewed}"
+        )
+
+
+def _module_name(archive_name: str) -> str:
+    """``stripe/_util.py`` -> ``stripe._util``; ``stripe/__init__.py`` -> ``stripe``."""
+    return archive_name.removesuffix(".py").replace("/", ".").removesuffix(".__init__")
+
+
+def _module_files(name: str, roots: Roots) -> dict[str, Path]:
+    """The file of module ``name``; with the package's data files when it is a package."""
+    path = _must(module_path(name, roots))
+    root = roots[name.split(".", 1)[0]]
+    files = {path.relative_to(root).as_posix(): path}
+    if path.name == "__init__.py":
+        files.update(_package_data(path.parent, root))
+    return files
+
+
+def _top_level_modules(deps_dirs: Sequence[Path]) -> dict[str, Path]:
+    """Top-level package or module name -> the dependency folder it is installed in."""
+    found: dict[str, Path] = {}
+    for deps_dir in deps_dirs:
+        for entry in sorted(deps_dir.iterdir()):
+            if (entry / "__init__.py").is_file() or entry.suffix == ".py":
+                found.setdefault(entry.stem if entry.is_file() else entry.name, deps_dir)
     return found
 
 
-def _imports_of(path: Path, name: str) -> list[str]:
-    """Every module name an ``import`` in ``path`` may load (absolute, possibly not ours)."""
-    is_package = path.name == "__init__.py"
-    names: list[str] = []
-    for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
-        if isinstance(node, ast.Import):
-            names.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:  # relative: resolve against this module's package
-                anchor = name.split(".")
-                anchor = anchor if is_package else anchor[:-1]
-                anchor = anchor[: len(anchor) - (node.level - 1)]
-                base = ".".join([*anchor, base] if base else anchor)
-            names.append(base)
-            names.extend(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
-    return names
+def _distribution_files(deps_dir: Path, shipped: set[str]) -> dict[str, Path]:
+    """The licence files (:data:`DISTRIBUTION_FILES`) of every distribution in ``deps_dir``
+    with at least one file in ``shipped`` (licences travel with the code), and its METADATA
+    where the code reads it (:data:`METADATA_READ`)."""
+    files: dict[str, Path] = {}
+    for record in sorted(deps_dir.glob("*.dist-info/RECORD")):
+        info = record.parent
+        installed = {line.split(",", 1)[0] for line in record.read_text().splitlines()}
+        if not installed & shipped:
+            continue
+        kept: tuple[str, ...] = DISTRIBUTION_FILES
+        if _distribution_name(info) in METADATA_READ:
+            kept = (*kept, "METADATA")
+        for path in sorted(p for p in info.rglob("*") if p.is_file()):
+            if any(fnmatch.fnmatchcase(path.relative_to(info).as_posix(), k) for k in kept):
+                files[path.relative_to(deps_dir).as_posix()] = path
+    return files
 
 
-def _roots(handlers_dir: Path | Mapping[str, Path]) -> Mapping[str, Path]:
+def _distribution_name(info: Path) -> str:
+    """``typing_extensions-4.16.0.dist-info`` -> ``typing-extensions`` (PEP 503 form)."""
+    return re.sub(r"[-_.]+", "-", info.name.removesuffix(".dist-info").rsplit("-", 1)[0]).lower()
+
+
+def _must(path: Path | None) -> Path:
+    assert path is not None  # reachable_modules only yields modules that exist
+    return path
+
+
+def _roots(handlers_dir: Path | Roots) -> Roots:
     return source_roots(handlers_dir) if isinstance(handlers_dir, Path) else handlers_dir
-
-
-def _module_path(name: str, handlers_dir: Path) -> Path | None:
-    base = handlers_dir.joinpath(*name.split("."))
-    for candidate in (base / "__init__.py", base.with_suffix(".py")):
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _package_data(package_dir: Path, handlers_dir: Path) -> dict[str, Path]:

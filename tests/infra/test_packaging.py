@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from infra.dependency_rules import UNUSED_DEPENDENCY_FILES
 from infra.functions import all_function_specs
 from infra.packaging import (
     HANDLERS_DIR,
-    UNUSED_DEPENDENCY_FILES,
     ArchiveSource,
     build_function_archive,
     build_function_archives,
