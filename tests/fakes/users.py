@@ -70,6 +70,8 @@ class InMemoryUserStore:
     def record_visit(self, user_id: str, language: str) -> bool:
         with self.lock:
             item = self._item(user_id)
+            if "deleting_at" in item:  # the adapter's condition: a tombstone takes no facts
+                return False
             first = "first_seen_at" not in item
             item.setdefault("first_seen_at", int(time.time()))
             item["language"] = language

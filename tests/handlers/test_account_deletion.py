@@ -53,6 +53,10 @@ def live_subscriptions(double: StripeDouble, customer_id: str) -> list[str]:
 def pro_user(aws: AwsStack, double: StripeDouble, statuses: list, user: str) -> dict[str, Any]:
     """A user with a key who paid for PRO; the key, the paid session and the customer."""
     aws.create_user(user)
+    # The console's first call: the account function records the language and first visit.
+    status, _ = call(account.lambda_handler, api_event(
+        "GET", "/account", user=user, headers={"Accept-Language": "ja"}))
+    assert status == 200 and aws.user_item(user)["language"]["S"] == "ja"
     status, key = issue_key(user)
     assert status == 201
     status, checkout = start_checkout(user)

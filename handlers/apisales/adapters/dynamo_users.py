@@ -10,6 +10,7 @@ from apisales.adapters import dynamo_items as ddb
 from apisales.adapters.aws import conditional_write, dynamodb
 from apisales.domain.entitlements import SubscriptionSnapshot
 from apisales.domain.errors import AccountClosed, CustomerConflict
+from apisales.domain.quota_mail import THRESHOLDS
 from apisales.domain.users import UserRecord
 
 if TYPE_CHECKING:
@@ -20,11 +21,20 @@ CUSTOMER_INDEX = "by_stripe_customer_id"
 OPEN = "attribute_not_exists(deleting_at)"
 
 
-# What a tombstone forgets: every attribute of a live record but its key.
+
+
+def quota_mail_mark(threshold: int) -> str:
+    """The attribute holding the period the quota mail for ``threshold`` was last sent for."""
+    return f"quota_mail_{threshold}"
+
+
+# What a tombstone forgets: every attribute of a live record but its key (the deletion times
+# are set by the same write).
 FACTS = (
     "stripe_customer_id", "subscription_id", "subscription_status", "cancel_at_period_end",
     "current_period_end", "#plan", "api_key_id", "key_plan", "key_claim_token",
-    "key_claim_until", "updated_at",
+    "key_claim_until", "updated_at", "#lang", "first_seen_at",
+    *(quota_mail_mark(t) for t in THRESHOLDS),
 )
 
 
@@ -71,16 +81,22 @@ class DynamoUserStore:
     def record_visit(self, user_id: str, language: str) -> bool:
         """Store the user's language and first visit; True only for the very first visit
         (of concurrent first visits exactly one sees no earlier ``first_seen_at``)."""
-        old = dynamodb().update_item(
-            TableName=self.table,
-            Key=ddb.item(user_id=user_id),
-            UpdateExpression="SET first_seen_at = if_not_exists(first_seen_at, :now), "
-            "#lang = :lang",
-            ExpressionAttributeNames={"#lang": "language"},
-            ExpressionAttributeValues=ddb.values(now=int(time.time()), lang=language),
-            ReturnValues="UPDATED_OLD",
-        ).get("Attributes", {})
-        return "first_seen_at" not in old
+        old: dict[str, object] = {}
+
+        def write() -> None:
+            old.update(dynamodb().update_item(
+                TableName=self.table,
+                Key=ddb.item(user_id=user_id),
+                UpdateExpression="SET first_seen_at = if_not_exists(first_seen_at, :now), "
+                "#lang = :lang",
+                # A visit racing the account's deletion must not write facts to its tombstone.
+                ConditionExpression=OPEN,
+                ExpressionAttributeNames={"#lang": "language"},
+                ExpressionAttributeValues=ddb.values(now=int(time.time()), lang=language),
+                ReturnValues="UPDATED_OLD",
+            ).get("Attributes", {}))
+
+        return conditional_write(write) and "first_seen_at" not in old
 
     def users_of_customer(self, customer_id: str) -> tuple[str, ...]:
         # Two are enough to tell "one" from "more than one" (which the ownership rule refuses).
@@ -216,6 +232,6 @@ class DynamoUserStore:
             Key=ddb.item(user_id=user_id),
             UpdateExpression="SET deleted_at = if_not_exists(deleted_at, :now), "
             "deleting_at = if_not_exists(deleting_at, :now) REMOVE " + ", ".join(FACTS),
-            ExpressionAttributeNames={"#plan": "plan"},
+            ExpressionAttributeNames={"#plan": "plan", "#lang": "language"},
             ExpressionAttributeValues=ddb.values(now=now),
         )

@@ -8,11 +8,8 @@ from collections.abc import Iterator
 
 from apisales.adapters import dynamo_items as ddb
 from apisales.adapters.aws import cognito, conditional_write, dynamodb, ses
+from apisales.adapters.dynamo_users import quota_mail_mark as _mark
 from apisales.domain.quota_mail import KeyedUser
-
-
-def _mark(threshold: int) -> str:
-    return f"quota_mail_{threshold}"
 
 
 class DynamoQuotaMailMarks:

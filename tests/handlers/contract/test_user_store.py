@@ -108,3 +108,22 @@ def test_only_the_first_visit_counts_and_the_latest_language_is_kept(users: User
     again = users.get("ann")
     assert again is not None and again.language == "en"
     assert again.first_seen_at == first.first_seen_at
+
+
+def test_a_tombstone_keeps_only_the_id_and_the_deletion_times(users: UserStore) -> None:
+    assert users.record_visit("ann", "ja")
+    users.record_subscription("ann", "cus_a", SUB, "PRO")
+    users.mark_deleting("ann", NOW)
+    users.write_tombstone("ann", NOW + 5)
+    record = users.get("ann")
+    assert record is not None and record.deleting_at == NOW
+    assert (record.language, record.first_seen_at, record.stripe_customer_id,
+            record.subscription_id, record.plan) == (None, None, None, None, None)
+    assert users.users_of_customer("cus_a") == ()
+
+
+def test_a_visit_during_deletion_writes_nothing(users: UserStore) -> None:
+    users.mark_deleting("ann", NOW)
+    assert users.record_visit("ann", "ja") is False
+    record = users.get("ann")
+    assert record is not None and (record.language, record.first_seen_at) == (None, None)
