@@ -132,21 +132,24 @@ def date(value: str) -> str | None:
     return when.isoformat()
 
 
-_BASE64 = re.compile(r"[A-Za-z0-9+/]*(={0,2})")
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_LINE_ENDS = b"\r\n"
 
 
 def base64_size(payload: str) -> int | None:
     """The length of ``Message.get_payload(decode=True)`` for a base64 payload, without
     decoding: only when the lines joined are strictly valid base64 (the stdlib's first
     try); None for anything else (blanks, junk, missing padding), which the stdlib repairs."""
-    # bytes.splitlines (the stdlib's) splits at CR and LF only; str.splitlines at more.
-    data = payload.replace("\r", "").replace("\n", "")
-    if len(data) % 4:
+    try:
+        data = payload.encode("ascii")
+    except UnicodeEncodeError:
         return None
-    match = _BASE64.fullmatch(data)
-    if match is None:
+    # The stdlib joins bytes.splitlines(): every CR and LF goes, nothing else.
+    joined = data.translate(None, _LINE_ENDS)
+    padding = joined.translate(None, _BASE64_ALPHABET)
+    if len(joined) % 4 or padding not in (b"", b"=", b"==") or not joined.endswith(padding):
         return None
-    return len(data) // 4 * 3 - len(match.group(1))
+    return len(joined) // 4 * 3 - len(padding)
 
 
 def content_type(value: object) -> str | None:

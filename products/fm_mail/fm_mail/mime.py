@@ -203,12 +203,12 @@ def _charset(part: email.message.Message, fields: Fields) -> str | None:
 def _decoded_size(part: email.message.Message, fields: Fields, ctype: str) -> int:
     """len(part_bytes(part)), counted without decoding where base64 is strictly valid."""
     cte = fields.get("content-transfer-encoding")
-    if cte and ctype != "message/rfc822" and not part.is_multipart():
-        if isinstance(cte[0], str) and cte[0].lower() == "base64":
-            payload = part.get_payload()
-            size = header_shapes.base64_size(payload) if isinstance(payload, str) else None
-            if size is not None:
-                return size
+    base64 = bool(cte) and isinstance(cte[0], str) and cte[0].lower() == "base64"
+    if base64 and ctype != "message/rfc822" and not part.is_multipart():
+        payload = part.get_payload()
+        size = header_shapes.base64_size(payload) if isinstance(payload, str) else None
+        if size is not None:
+            return size
     return len(part_bytes(part))
 
 
@@ -221,7 +221,9 @@ def attachment_info(
     return _attachment(pid, fields, _content_type(part, fields), filename(fields), size)
 
 
-def _attachment(pid: str, fields: Fields, ctype: str, name: str | None, size: int) -> dict[str, Any]:
+def _attachment(
+    pid: str, fields: Fields, ctype: str, name: str | None, size: int
+) -> dict[str, Any]:
     cid = _header(fields, "content-id")
     if name is None and ctype == "message/rfc822":
         name = "message.eml"
