@@ -48,9 +48,7 @@ def split(raw: bytes) -> email.message.Message | None:
 Fields = dict[str, str]  # lower-case name -> first raw value
 
 
-def _headers(
-    raw: bytes, start: int, end: int
-) -> tuple[email.message.Message, Fields, int] | None:
+def _headers(raw: bytes, start: int, end: int) -> tuple[email.message.Message, Fields, int] | None:
     """The header block at ``start`` as email's parser stores it (compat32: raw name and
     value, continuation lines kept), the first value of each field by lower-case name, and
     the offset where the body starts. None where that parser would record a defect or do
