@@ -47,9 +47,7 @@ def addresses(value: str) -> list[tuple[str, str]] | None:
             )]  # fmt: skip
             result.append((" ".join(words), route))
         pos = mailbox.end()
-    if not result or value.endswith(","):
-        return None  # empty lists and trailing commas: the stdlib's own reading
-    return result
+    return result or None  # an empty value: the stdlib's own reading
 
 
 # A parameter as Message._parseparam splits it: "; name=token" or '; name="quoted"', with
