@@ -171,9 +171,9 @@ def leaf_parts(msg: email.message.Message) -> Iterator[tuple[str, email.message.
         yield "1", msg
 
 
-def part_bytes(part: email.message.Message) -> bytes:
+def part_bytes(part: email.message.Message, ctype: str | None = None) -> bytes:
     """The decoded content of a leaf part (transfer encoding removed)."""
-    if part.get_content_type() == "message/rfc822":
+    if (ctype or part.get_content_type()) == "message/rfc822":
         inner = part.get_payload()
         if isinstance(inner, list) and inner:
             return inner[0].as_bytes()
@@ -214,7 +214,7 @@ def _decoded_size(part: email.message.Message, fields: Fields, ctype: str) -> in
         size = header_shapes.base64_size(payload) if isinstance(payload, str) else None
         if size is not None:
             return size
-    return len(part_bytes(part))
+    return len(part_bytes(part, ctype))
 
 
 def attachment_info(
@@ -242,8 +242,8 @@ def _attachment(
     }
 
 
-def _text(part: email.message.Message, fields: Fields) -> str:
-    return decode_bytes(part_bytes(part), _charset(part, fields))
+def _text(part: email.message.Message, fields: Fields, ctype: str) -> str:
+    return decode_bytes(part_bytes(part, ctype), _charset(part, fields))
 
 
 def summary(msg: email.message.Message) -> dict[str, Any]:
@@ -288,10 +288,10 @@ def describe(raw: bytes) -> dict[str, Any]:
             name = filename(fields)
             if ctype in _BODY_TYPES and name is None and _disposition(fields) != "attachment":
                 if ctype == "text/plain":
-                    texts.append(_text(part, fields))
+                    texts.append(_text(part, fields, ctype))
                     continue
                 if result["html"] is None:
-                    result["html"] = _text(part, fields)
+                    result["html"] = _text(part, fields, ctype)
                     continue
             size = _decoded_size(part, fields, ctype)
             result["attachments"].append(_attachment(pid, fields, ctype, name, size))

@@ -26,7 +26,9 @@ from fm_mail import header_shapes
 # One header field: a name of printable characters but ":", the colon, the rest of the line
 # and any continuation lines (starting with a blank), up to its line end. Lines email's parser
 # treats otherwise ("From " lines, an empty name, a leading continuation) do not match.
-_FIELD = re.compile(rb"([\041-\071\073-\176]+):([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)\r?\n")
+# Read from the block decoded once; the value starts after the colon's blanks (email strips
+# them) and cannot end in a line break, so it is email's value as it stands.
+_FIELD = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)\r?\n")
 # A whole header block of such fields (a continuation line cannot start a name, so the
 # block splits into fields one way only), and the blank line that must end it.
 _BLOCK = re.compile(rb"(?:[\041-\071\073-\176]+:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*\r?\n)*(\r?\n)")
@@ -59,15 +61,13 @@ def _headers(raw: bytes, start: int, end: int) -> tuple[email.message.Message, F
     if block is None:
         return None
     msg = email.message.Message()
-    first: Fields = {}
     set_raw = msg.set_raw
-    for name, value in _FIELD.findall(raw, start, block.start(1)):
-        # email: value = first line after the colon without leading blanks, plus the
-        # continuation lines as they are, without the final line end.
-        key = name.decode("ascii")
-        text = value.decode("ascii", "surrogateescape").lstrip(" \t").rstrip("\r\n")
-        set_raw(key, text)
-        first.setdefault(key.lower(), text)
+    # email: value = first line after the colon without leading blanks, plus the
+    # continuation lines as they are, without the final line end.
+    fields = _FIELD.findall(raw[start : block.start(1)].decode("ascii", "surrogateescape"))
+    for name, value in fields:
+        set_raw(name, value)
+    first = {name.lower(): value for name, value in reversed(fields)}
     return msg, first, block.end()
 
 
@@ -115,7 +115,8 @@ def _multipart(
     depth: int,
 ) -> list[email.message.Message] | None:
     boundary = _boundary(msg, fields)
-    cte = str(msg.get("content-transfer-encoding", "8bit")).lower()
+    cte = fields.get("content-transfer-encoding", "8bit")
+    cte = cte.lower() if cte.isascii() else str(msg.get("content-transfer-encoding")).lower()
     if boundary is None or depth >= _MAX_DEPTH or ctype == "multipart/digest":
         return None
     if depth == 0 and cte not in ("7bit", "8bit", "binary"):
