@@ -34,6 +34,8 @@ _FIELD = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n
 _BLOCK = re.compile(rb"(?:[\041-\071\073-\176]+:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*\r?\n)*(\r?\n)")
 # What may follow "--boundary" on a boundary line: "--" (closing), blanks, the line end.
 _DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?:\r\n|\n|\Z)")
+# A CR not followed by LF (one scan; counting CRs and CRLFs took two).
+_LONE_CR = re.compile(rb"\r(?!\n)")
 # Deeper nesting than this is rare enough to leave to the stdlib parser.
 _MAX_DEPTH = 8
 # Hits of a boundary's text that are not boundary lines, per multipart, before giving up.
@@ -42,7 +44,7 @@ _MAX_MISSES = 1_000
 
 def split(raw: bytes) -> email.message.Message | None:
     """The message tree ``email`` would build from ``raw``, or None to let ``email`` do it."""
-    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+    if _LONE_CR.search(raw):
         return None  # a lone CR ends a line for email's parser: not worth matching here
     return _entity(raw, 0, len(raw), depth=0)
 
