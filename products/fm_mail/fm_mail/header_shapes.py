@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import urllib.parse
 
 # An atom as email._parseaddr reads it: anything but its specials, blanks and controls.
 # (Dots end an atom in an address, not in a display name, where they are phrase text.)
@@ -54,16 +55,20 @@ def addresses(value: str) -> list[tuple[str, str]] | None:
 # optional blanks (and folds) around; no "*" (RFC 2231), no escapes, no quote in a token.
 _OWS = r"[ \t\r\n]*"
 _PARAM = re.compile(
-    rf";{_OWS}(?:(?P<name>[!#-)+-:<>-\[\]-~]+){_OWS}={_OWS}"
+    rf";{_OWS}(?:(?P<name>[!#-)+-:<>-\[\]-~]+)(?P<star>\*)?{_OWS}={_OWS}"
     rf'(?P<value>"[^"\\\x00-\x1f\x7f]*"|[!#-:<-\[\]-~]*){_OWS})?(?=;|\Z)'
 )
 # The part before the first ";" (the type or disposition): no quote, "=", escape or control.
 _HEAD = re.compile(rf"{_OWS}[!#-:<>-\[\]-~]*{_OWS}(?=;|\Z)")
 
 
-def params(value: object) -> dict[str, str] | None:
+def params(value: object, *, extended: bool = False) -> dict[str, str] | None:
     """Lower-case name -> value of each parameter, as ``Message.get_param(name)`` returns it
-    (first occurrence wins, quotes removed); None where the value is not of the plain shape."""
+    (first occurrence wins, quotes removed); None where the value is not of the plain shape.
+
+    With ``extended``, one RFC 2231 ``name*=charset'lang'%XX`` parameter (no continuations)
+    may be among them, under ``name*`` with its raw value (see ``rfc2231``); get_param would
+    return a tuple for it, so callers that do not ask for it get None for such values."""
     if not isinstance(value, str) or not value.isascii():
         return None  # raw 8-bit text: compat32 hands the parser a Header object
     head = _HEAD.match(value)
@@ -76,11 +81,31 @@ def params(value: object) -> dict[str, str] | None:
         param = _PARAM.match(value, pos)
         if param is None:
             return None
-        name, raw = param.group("name", "value")
-        if name is not None:
+        name, star, raw = param.group("name", "star", "value")
+        if star is not None:
+            name = name.lower() + "*"
+            if not extended or name in found or not _RFC2231_NAME.fullmatch(name):
+                return None  # a second one (or a continuation) is joined by the stdlib
+            found[name] = _unquote(raw)
+        elif name is not None:
             found.setdefault(name.lower(), _unquote(raw))
         pos = param.end()
     return found
+
+
+_RFC2231_NAME = re.compile(r"[A-Za-z0-9_]+\*")
+
+
+def rfc2231(raw: str) -> tuple[str | None, str] | None:
+    """(charset, text) of an RFC 2231 value, as ``Message.get_param`` returns them (text in
+    latin-1, its bytes to be decoded by the charset); None where quoting would change it."""
+    text = urllib.parse.unquote(raw, encoding="latin-1")
+    if "\\" in text or '"' in text:
+        return None  # the stdlib quotes and unquotes the text: not worth following here
+    parts = text.split("'", 2)
+    if len(parts) <= 2:
+        return None, text
+    return parts[0], parts[2]
 
 
 def _unquote(value: str) -> str:

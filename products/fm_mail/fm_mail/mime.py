@@ -122,10 +122,17 @@ def _param(fields: Fields, header: str, name: str) -> str | None:
     raw = fields.get(header.lower())
     if not raw or name not in raw[0].lower():
         return None  # (no parameter without its name in the text: skips the param parser)
-    shaped = header_shapes.params(raw[0])
+    shaped = header_shapes.params(raw[0], extended=True)
     if shaped is not None:
-        plain = shaped.get(name)
-        return None if plain is None else decode_header_value(email.utils.unquote(plain))
+        plain = shaped.get(name)  # get_param puts plain parameters before RFC 2231 ones
+        if plain is not None:
+            return decode_header_value(email.utils.unquote(plain))
+        encoded = shaped.get(name + "*")
+        if encoded is None:
+            return None
+        found = header_shapes.rfc2231(encoded)
+        if found is not None:
+            return decode_bytes(found[1].encode("latin-1"), found[0] or "utf-8").strip()
     legacy = email.message.Message()  # compat32 keeps 2231 values undecoded: we pick charsets
     legacy[header] = _FOLD.sub("", raw[0])
     value = legacy.get_param(name, None, header)

@@ -186,12 +186,35 @@ def _check_params(value: str) -> dict[str, str] | None:
     fast_type = header_shapes.content_type(value)
     if fast_type is not None:
         assert fast_type == msg.get_content_type(), value
-    return shaped
+    extended = header_shapes.params(value, extended=True)
+    if shaped is not None:
+        assert extended == shaped, value  # without an RFC 2231 parameter: the same reading
+    head = value.partition(";")[0].strip().lower()  # the type: checked above
+    for key, raw in (extended or {}).items():
+        if key == head:
+            continue
+        stdlib = msg.get_param(key.rstrip("*"), None, "content-type")
+        if not key.endswith("*") or key[:-1] in extended:  # plain ones come first
+            assert extended[key.rstrip("*")] == stdlib, (value, key)
+        elif (found := header_shapes.rfc2231(raw)) is not None:
+            assert isinstance(stdlib, tuple), (value, key)
+            assert found == (stdlib[0], stdlib[2]), (value, key)
+    return extended
 
 
 _TOKENS = st.text("abcXYZ019!#$%&'+-.^_`{|}~=<>/", min_size=0, max_size=8)
+_RFC2231 = st.builds(
+    lambda name, charset, lang, text: f"; {name}={charset}'{lang}'{text}",
+    st.sampled_from(["filename*", "NAME*", "x_y*"]),
+    st.sampled_from(["UTF-8", "utf-8", "Shift_JIS", ""]),
+    st.sampled_from(["", "ja"]),
+    st.lists(
+        st.sampled_from(["%E8%AB%8B", "%E3", "abc", ".pdf", "%", "%ZZ", "'", "%27", "~"]),
+        max_size=5,
+    ).map("".join),
+)
 _PLAIN_PARAMS = st.builds(
-    lambda head, params, end: head + "".join(params) + end,
+    lambda head, params, extended, end: head + "".join(params) + extended + end,
     st.sampled_from(["text/plain", "multipart/mixed", "attachment", "inline", " text/HTML "]),
     st.lists(
         st.builds(
@@ -203,6 +226,7 @@ _PLAIN_PARAMS = st.builds(
         ),
         max_size=4,
     ),
+    st.one_of(st.just(""), _RFC2231),
     st.sampled_from(["", ";", " ", "; "]),
 )
 _PARAM_SOUP = st.lists(
@@ -247,7 +271,7 @@ def test_plain_parameters_take_the_fast_path_and_match_the_stdlib(value):
         assert _check_params(value) is not None, value
 
 
-_PARAM_JUNK = ["\\", '\\"', "\\\\", '"', "*", "'", "=", ";", " ", "\r\n ", "\x0b"]
+_PARAM_JUNK = ["\\", '\\"', "\\\\", '"', "*", "'", "=", ";", " ", "\r\n ", "\x0b", "%22", "*0"]
 
 
 @_SETTINGS
@@ -265,6 +289,12 @@ def test_any_parameter_value_matches_the_stdlib_or_goes_to_it(value):
         'text/plain; name="a\\\\"',
         'text/plain; name="a\\b"',
         "text/plain; name*=UTF-8''%E3%81%82",
+        "text/plain; name*=UTF-8''%E3%81%82; name=plain",
+        "text/plain; name*=UTF-8''%22%5C",
+        "text/plain; name*=abc",
+        "text/plain; name*=a; name*=b",
+        "text/plain; name*0*=UTF-8''%E3; name*1*=%81%82",
+        "text/plain; x-name*=UTF-8''%E3",
         'text/plain; name="a"b',
         "text/plain; name=<x>",
         'text/plain; name="<x>"',
@@ -476,14 +506,46 @@ def _listing(raw: bytes) -> tuple[dict, list]:
     return described, [mime.find_part(raw, a["part"]) for a in described["attachments"]]
 
 
+def _with_disposition(value: str) -> bytes:
+    return (
+        b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\n"
+        b"Content-Type: text/plain\r\n\r\nhi\r\n--b1\r\nContent-Type: application/pdf; "
+        + value.replace("attachment", "name=n.pdf").encode()
+        + b"\r\nContent-Disposition: "
+        + value.encode()
+        + b"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b1--\r\n"
+    )
+
+
+_DISPOSITIONS = [
+    "attachment; filename*=UTF-8''%E8%AB%8B%E6%B1%82.pdf",
+    "attachment; filename*=UTF-8''%E8%AB%8B.pdf; filename=plain.pdf",
+    "attachment; filename=plain.pdf; filename*=UTF-8''%E8%AB%8B.pdf",
+    "attachment; filename*=''%E8%AB%8B.pdf",
+    "attachment; filename*=Shift_JIS'ja'%90%BF%8B%81.pdf",
+    "attachment; filename*=no-ticks.pdf",
+    "attachment; filename*=%C3%A9-no-ticks.pdf",
+    "attachment; filename*=%22Shift_JIS''%81%60.pdf",  # stdlib: charset \\"Shift_JIS, not cp932
+    "attachment; filename*=UTF-8''%22q%22.pdf",
+    "attachment; filename*0*=UTF-8''%E8%AB; filename*1*=%8B.pdf",
+    'attachment; filename="=?UTF-8?B?6KuL5rGC5pu4LnBkZg==?="',
+    "inline; filename=<a.pdf>",
+]
+
+
 @pytest.mark.parametrize(
     "raw",
-    [*_corpus(), *_EDGES.values(), fm_corpus.with_attachments(WHEN).raw],
+    [
+        *_corpus(),
+        *_EDGES.values(),
+        fm_corpus.with_attachments(WHEN).raw,
+        *map(_with_disposition, _DISPOSITIONS),
+    ],
     ids=lambda raw: str(len(raw)),
 )
 def test_listings_are_the_same_without_the_plain_shape_readers(raw, monkeypatch):
     fast = _listing(raw)
     with monkeypatch.context() as patch:
-        for reader in ("addresses", "params", "date", "base64_size", "content_type"):
-            patch.setattr(header_shapes, reader, lambda *_args: None)
+        for reader in ("addresses", "params", "rfc2231", "date", "base64_size", "content_type"):
+            patch.setattr(header_shapes, reader, lambda *_args, **_kwargs: None)
         assert _listing(raw) == fast
