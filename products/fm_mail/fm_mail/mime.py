@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from fm_mail import mime_split
+from fm_mail import header_shapes, mime_split
 from fm_mail.charsets import decode_bytes
 from fm_mail.limits import MAX_BODY_CHARS
 
@@ -47,6 +47,13 @@ def parse_with_email(raw: bytes) -> email.message.Message:
 
 def decode_header_value(raw: str) -> str:
     """Decode an unparsed header value: RFC 2047 words, raw 8-bit or ISO-2022-JP bytes."""
+    if raw.isascii() and "\n" not in raw and "=?" not in raw and "\x1b" not in raw:
+        return raw.strip()[:_MAX_HEADER_CHARS]  # plain text: what decode_words returns
+    return decode_words(raw)
+
+
+def decode_words(raw: str) -> str:
+    """decode_header_value the long way, for any value (and for the tests to compare)."""
     value = _FOLD.sub("", raw).strip()
     try:
         data = value.encode("ascii", "surrogateescape")
@@ -67,20 +74,30 @@ def decode_header_value(raw: str) -> str:
     return text[:_MAX_HEADER_CHARS]
 
 
-def _raw_headers(msg: email.message.Message, name: str) -> list[str]:
-    lname = name.lower()
-    return [v for k, v in msg.raw_items() if k.lower() == lname]
+Fields = dict[str, list[str]]  # a part's headers: lower-case name -> raw values, in order
 
 
-def _header(msg: email.message.Message, name: str) -> str | None:
-    values = _raw_headers(msg, name)
+def _fields(msg: email.message.Message) -> Fields:
+    fields: Fields = {}
+    for key, value in msg.raw_items():
+        fields.setdefault(key.lower(), []).append(value)
+    return fields
+
+
+def _header(fields: Fields, name: str) -> str | None:
+    values = fields.get(name)
     return decode_header_value(values[0]) if values else None
 
 
 def _addresses(values: list[str]) -> list[dict[str, str]]:
+    if not values:
+        return []
     raw = [_FOLD.sub("", v) for v in values]
+    pairs = header_shapes.addresses(", ".join(raw))
+    if pairs is None:
+        pairs = email.utils.getaddresses(raw)
     result = []
-    for display, addr in email.utils.getaddresses(raw)[:_MAX_ADDRESSES]:
+    for display, addr in pairs[:_MAX_ADDRESSES]:
         if not addr and not display:
             continue
         result.append({"name": decode_header_value(display), "address": addr})
@@ -91,17 +108,31 @@ def _date(values: list[str]) -> str | None:
     raw = decode_header_value(values[0]) if values else None
     if not raw:
         return None
+    fast = header_shapes.date(raw)
+    if fast is not None:
+        return fast
     try:
         return email.utils.parsedate_to_datetime(raw).isoformat()
     except (TypeError, ValueError, IndexError):
         return None
 
 
-def _param(part: email.message.Message, header: str, name: str) -> str | None:
+def _param(fields: Fields, header: str, name: str) -> str | None:
     """A header parameter with RFC 2231 (charset'lang'%XX, continuations) or RFC 2047 words."""
-    raw = _raw_headers(part, header)
+    raw = fields.get(header.lower())
     if not raw or name not in raw[0].lower():
         return None  # (no parameter without its name in the text: skips the param parser)
+    shaped = header_shapes.params(raw[0], extended=True)
+    if shaped is not None:
+        plain = shaped.get(name)  # get_param puts plain parameters before RFC 2231 ones
+        if plain is not None:
+            return decode_header_value(email.utils.unquote(plain))
+        encoded = shaped.get(name + "*")
+        if encoded is None:
+            return None
+        found = header_shapes.rfc2231(encoded)
+        if found is not None:
+            return decode_bytes(found[1].encode("latin-1"), found[0] or "utf-8").strip()
     legacy = email.message.Message()  # compat32 keeps 2231 values undecoded: we pick charsets
     legacy[header] = _FOLD.sub("", raw[0])
     value = legacy.get_param(name, None, header)
@@ -116,8 +147,10 @@ def _param(part: email.message.Message, header: str, name: str) -> str | None:
     return decode_header_value(email.utils.unquote(value))
 
 
-def filename(part: email.message.Message) -> str | None:
-    name = _param(part, "Content-Disposition", "filename") or _param(part, "Content-Type", "name")
+def filename(fields: Fields) -> str | None:
+    name = _param(fields, "Content-Disposition", "filename") or _param(
+        fields, "Content-Type", "name"
+    )
     if not name:
         return None
     # Callers save files under this name: strip any path and control characters.
@@ -145,9 +178,9 @@ def leaf_parts(msg: email.message.Message) -> Iterator[tuple[str, email.message.
         yield "1", msg
 
 
-def part_bytes(part: email.message.Message) -> bytes:
+def part_bytes(part: email.message.Message, ctype: str | None = None) -> bytes:
     """The decoded content of a leaf part (transfer encoding removed)."""
-    if part.get_content_type() == "message/rfc822":
+    if (ctype or part.get_content_type()) == "message/rfc822":
         inner = part.get_payload()
         if isinstance(inner, list) and inner:
             return inner[0].as_bytes()
@@ -155,9 +188,40 @@ def part_bytes(part: email.message.Message) -> bytes:
     return data if isinstance(data, bytes) else b""
 
 
-def _disposition(part: email.message.Message) -> str | None:
-    raw = _raw_headers(part, "Content-Disposition")
+def _disposition(fields: Fields) -> str | None:
+    raw = fields.get("content-disposition")
     return raw[0].split(";", 1)[0].strip().lower() if raw else None
+
+
+def _content_type(part: email.message.Message, fields: Fields) -> str:
+    values = fields.get("content-type")
+    if values is None:
+        return part.get_default_type()
+    fast = header_shapes.content_type(values[0])
+    return part.get_content_type() if fast is None else fast
+
+
+def _charset(part: email.message.Message, fields: Fields) -> str | None:
+    values = fields.get("content-type")
+    if values is None:
+        return None
+    shaped = header_shapes.params(values[0])
+    if shaped is None:
+        return part.get_content_charset()
+    charset = shaped.get("charset")
+    return None if charset is None else charset.lower()
+
+
+def _decoded_size(part: email.message.Message, fields: Fields, ctype: str) -> int:
+    """len(part_bytes(part)), counted without decoding where base64 is strictly valid."""
+    cte = fields.get("content-transfer-encoding")
+    base64 = bool(cte) and isinstance(cte[0], str) and cte[0].lower() == "base64"
+    if base64 and ctype != "message/rfc822" and not part.is_multipart():
+        payload = part.get_payload()
+        size = header_shapes.base64_size(payload) if isinstance(payload, str) else None
+        if size is not None:
+            return size
+    return len(part_bytes(part, ctype))
 
 
 def attachment_info(
@@ -165,13 +229,14 @@ def attachment_info(
 ) -> dict[str, Any]:
     """Metadata of a leaf part; ``data`` is its decoded content when the caller has it."""
     size = len(part_bytes(part) if data is None else data)
-    return _attachment(pid, part, part.get_content_type(), filename(part), size)
+    fields = _fields(part)
+    return _attachment(pid, fields, _content_type(part, fields), filename(fields), size)
 
 
 def _attachment(
-    pid: str, part: email.message.Message, ctype: str, name: str | None, size: int
+    pid: str, fields: Fields, ctype: str, name: str | None, size: int
 ) -> dict[str, Any]:
-    cid = _header(part, "Content-ID")
+    cid = _header(fields, "content-id")
     if name is None and ctype == "message/rfc822":
         name = "message.eml"
     return {
@@ -179,20 +244,18 @@ def _attachment(
         "filename": name,
         "content_type": ctype,
         "size": size,
-        "disposition": _disposition(part) or "attachment",
+        "disposition": _disposition(fields) or "attachment",
         "content_id": cid.strip("<>") if cid else None,
     }
 
 
-def _text(part: email.message.Message) -> str:
-    return decode_bytes(part_bytes(part), part.get_content_charset())
+def _text(part: email.message.Message, fields: Fields, ctype: str) -> str:
+    return decode_bytes(part_bytes(part, ctype), _charset(part, fields))
 
 
 def summary(msg: email.message.Message) -> dict[str, Any]:
     """Headers only: safe on any message, used on its own for messages too big to fetch."""
-    raw: dict[str, list[str]] = {}  # lower-case name -> raw values, in order
-    for key, value in msg.raw_items():
-        raw.setdefault(key.lower(), []).append(value)
+    raw = _fields(msg)
     message_id, subject = raw.get("message-id"), raw.get("subject")
     return {
         "message_id": decode_header_value(message_id[0]) if message_id else None,
@@ -227,17 +290,18 @@ def describe(raw: bytes) -> dict[str, Any]:
         result.update(summary(msg))
         texts: list[str] = []
         for pid, part in leaf_parts(msg):
-            ctype = part.get_content_type()
-            name = filename(part)
-            if ctype in _BODY_TYPES and name is None and _disposition(part) != "attachment":
+            fields = _fields(part)
+            ctype = _content_type(part, fields)
+            name = filename(fields)
+            if ctype in _BODY_TYPES and name is None and _disposition(fields) != "attachment":
                 if ctype == "text/plain":
-                    texts.append(_text(part))
+                    texts.append(_text(part, fields, ctype))
                     continue
                 if result["html"] is None:
-                    result["html"] = _text(part)
+                    result["html"] = _text(part, fields, ctype)
                     continue
-            size = len(part_bytes(part))
-            result["attachments"].append(_attachment(pid, part, ctype, name, size))
+            size = _decoded_size(part, fields, ctype)
+            result["attachments"].append(_attachment(pid, fields, ctype, name, size))
         if texts:
             result["text"] = "\n".join(texts)
         for key in ("text", "html"):

@@ -18,14 +18,24 @@ both paths give the same listing.
 from __future__ import annotations
 
 import email.message
+import email.utils
 import re
+
+from fm_mail import header_shapes
 
 # One header field: a name of printable characters but ":", the colon, the rest of the line
 # and any continuation lines (starting with a blank), up to its line end. Lines email's parser
 # treats otherwise ("From " lines, an empty name, a leading continuation) do not match.
-_FIELD = re.compile(rb"([\041-\071\073-\176]+):([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)\r?\n")
+# Read from the block decoded once; the value starts after the colon's blanks (email strips
+# them) and cannot end in a line break, so it is email's value as it stands.
+_FIELD = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)\r?\n")
+# A whole header block of such fields (a continuation line cannot start a name, so the
+# block splits into fields one way only), and the blank line that must end it.
+_BLOCK = re.compile(rb"(?:[\041-\071\073-\176]+:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*\r?\n)*(\r?\n)")
 # What may follow "--boundary" on a boundary line: "--" (closing), blanks, the line end.
 _DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?:\r\n|\n|\Z)")
+# A CR not followed by LF (one scan; counting CRs and CRLFs took two).
+_LONE_CR = re.compile(rb"\r(?!\n)")
 # Deeper nesting than this is rare enough to leave to the stdlib parser.
 _MAX_DEPTH = 8
 # Hits of a boundary's text that are not boundary lines, per multipart, before giving up.
@@ -34,33 +44,33 @@ _MAX_MISSES = 1_000
 
 def split(raw: bytes) -> email.message.Message | None:
     """The message tree ``email`` would build from ``raw``, or None to let ``email`` do it."""
-    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+    if _LONE_CR.search(raw):
         return None  # a lone CR ends a line for email's parser: not worth matching here
     return _entity(raw, 0, len(raw), depth=0)
 
 
-def _headers(raw: bytes, start: int, end: int) -> tuple[email.message.Message, int] | None:
+Fields = dict[str, str]  # lower-case name -> first raw value
+
+
+def _headers(raw: bytes, start: int, end: int) -> tuple[email.message.Message, Fields, int] | None:
     """The header block at ``start`` as email's parser stores it (compat32: raw name and
-    value, continuation lines kept), and the offset where the body starts. None where that
-    parser would record a defect or do something special: a non-header line before the
-    blank line, no blank line, a leading continuation line, a "From " line, an empty name.
+    value, continuation lines kept), the first value of each field by lower-case name, and
+    the offset where the body starts. None where that parser would record a defect or do
+    something special: a non-header line before the blank line, no blank line, a leading
+    continuation line, a "From " line, an empty name.
     """
+    block = _BLOCK.match(raw, start, end)
+    if block is None:
+        return None
     msg = email.message.Message()
-    pos = start
-    while True:
-        if raw.startswith(b"\r\n", pos, end):
-            return msg, pos + 2
-        if raw.startswith(b"\n", pos, end):
-            return msg, pos + 1
-        field = _FIELD.match(raw, pos, end)
-        if field is None:
-            return None
-        name, value = field.group(1, 2)
-        # email: value = first line after the colon without leading blanks, plus the
-        # continuation lines as they are, without the final line end.
-        text = value.decode("ascii", "surrogateescape").lstrip(" \t").rstrip("\r\n")
-        msg.set_raw(name.decode("ascii"), text)
-        pos = field.end()
+    set_raw = msg.set_raw
+    # email: value = first line after the colon without leading blanks, plus the
+    # continuation lines as they are, without the final line end.
+    fields = _FIELD.findall(raw[start : block.start(1)].decode("ascii", "surrogateescape"))
+    for name, value in fields:
+        set_raw(name, value)
+    first = {name.lower(): value for name, value in reversed(fields)}
+    return msg, first, block.end()
 
 
 def _entity(
@@ -74,8 +84,11 @@ def _entity(
     head = _headers(raw, start, end)
     if head is None:
         return None
-    msg, body_start = head
-    maintype = msg.get_content_maintype()
+    msg, fields, body_start = head
+    ctype = header_shapes.content_type(fields.get("content-type", "text/plain"))
+    if ctype is None:
+        ctype = msg.get_content_type()
+    maintype = ctype.partition("/")[0]
     if maintype == "message":
         return None  # email parses the enclosed message (and delivery-status blocks) itself
     if maintype != "multipart":
@@ -87,7 +100,7 @@ def _entity(
                 payload = payload[:-1]
         msg.set_payload(payload.decode("ascii", "surrogateescape"))
         return msg
-    parts = _multipart(msg, raw, body_start, end, depth)
+    parts = _multipart(msg, fields, ctype, raw, body_start, end, depth)
     if parts is None:
         return None
     msg.set_payload(parts)
@@ -96,14 +109,17 @@ def _entity(
 
 def _multipart(
     msg: email.message.Message,
+    fields: Fields,
+    ctype: str,
     raw: bytes,
     start: int,
     end: int,
     depth: int,
 ) -> list[email.message.Message] | None:
-    boundary = msg.get_boundary()
-    cte = str(msg.get("content-transfer-encoding", "8bit")).lower()
-    if boundary is None or depth >= _MAX_DEPTH or msg.get_content_subtype() == "digest":
+    boundary = _boundary(msg, fields)
+    cte = fields.get("content-transfer-encoding", "8bit")
+    cte = cte.lower() if cte.isascii() else str(msg.get("content-transfer-encoding")).lower()
+    if boundary is None or depth >= _MAX_DEPTH or ctype == "multipart/digest":
         return None
     if depth == 0 and cte not in ("7bit", "8bit", "binary"):
         return None  # email records a defect on the message: leave it to email
@@ -125,6 +141,14 @@ def _multipart(
         if closing:
             return parts
     return None  # no closing boundary: email records a defect on the message
+
+
+def _boundary(msg: email.message.Message, fields: Fields) -> str | None:
+    shaped = header_shapes.params(fields.get("content-type"))
+    if shaped is None:
+        return msg.get_boundary()
+    boundary = shaped.get("boundary")  # then what get_boundary does with get_param's value
+    return None if boundary is None else email.utils.collapse_rfc2231_value(boundary).rstrip()
 
 
 def _delimiters(

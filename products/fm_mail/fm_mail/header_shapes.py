@@ -1,0 +1,184 @@
+"""Read the common header shapes with one regular expression each, as ``email`` would.
+
+The stdlib reads addresses, parameters and dates character by character in Python; on a
+listing that was half of the MIME time. Each function here handles only the plain shape
+that mailers send nearly always and returns ``None`` for anything else (comments, groups,
+backslashes, odd quoting, RFC 2231 ``*`` parameters, obsolete date forms), so the caller
+then asks the stdlib and unusual headers get exactly the old treatment. Where a shape is
+taken, the result equals the stdlib's: ``tests/products/fm_mail/test_header_shapes.py``
+compares both on the corpus and on generated values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import urllib.parse
+
+# An atom as email._parseaddr reads it: anything but its specials, blanks and controls.
+# (Dots end an atom in an address, not in a display name, where they are phrase text.)
+_ATOM = r"[^\x00-\x20\x7f()<>@,:;.\"\[\]\\]++"
+_DOT_ATOM = rf"{_ATOM}(?:\.{_ATOM})*"
+_ADDR_SPEC = rf"{_DOT_ATOM}@{_DOT_ATOM}"
+# A display-name word: a phrase atom (dots allowed) or a quoted string without escapes.
+_WORD = r'"[^"\\\r\n]*+"|[^\x00-\x20\x7f()<>@,:;"\[\]\\]++'
+# One mailbox of a list: "addr@host", "Name <addr@host>", "\"Quoted Name\" <addr@host>".
+_MAILBOX = re.compile(
+    rf"[ \t]*(?:(?P<bare>{_ADDR_SPEC})"
+    rf"|(?P<phrase>(?:(?:{_WORD})[ \t]*)*)<(?P<route>{_ADDR_SPEC})>)[ \t]*(?:,|\Z)"
+)
+_PHRASE_WORD = re.compile(rf'"([^"\\\r\n]*)"|({_WORD})')
+
+
+def addresses(value: str) -> list[tuple[str, str]] | None:
+    """``email.utils.getaddresses([value])`` for a comma-separated list of plain mailboxes
+    (no comments, groups, escapes, empty ``<>`` or empty list items); None for anything else."""
+    result: list[tuple[str, str]] = []
+    pos, end = 0, len(value)
+    while pos < end:
+        mailbox = _MAILBOX.match(value, pos)
+        if mailbox is None or mailbox.end() == pos:
+            return None
+        bare, phrase, route = mailbox.group("bare", "phrase", "route")
+        if bare is not None:
+            result.append(("", bare))
+        else:  # _parseaddr joins the phrase's words (quoted ones unquoted) with one space
+            words = [q if a is None else a for q, a in (
+                (m.group(1), m.group(2)) for m in _PHRASE_WORD.finditer(phrase)
+            )]  # fmt: skip
+            result.append((" ".join(words), route))
+        pos = mailbox.end()
+    return result or None  # an empty value: the stdlib's own reading
+
+
+# A parameter as Message._parseparam splits it: "; name=token" or '; name="quoted"', with
+# optional blanks (and folds) around; no "*" (RFC 2231), no escapes, no quote in a token.
+_OWS = r"[ \t\r\n]*"
+_PARAM = re.compile(
+    rf";{_OWS}(?:(?P<name>[!#-)+-:<>-\[\]-~]+)(?P<star>\*)?{_OWS}={_OWS}"
+    rf'(?P<value>"[^"\\\x00-\x1f\x7f]*"|[!#-:<-\[\]-~]*){_OWS})?(?=;|\Z)'
+)
+# The part before the first ";" (the type or disposition): no quote, "=", escape or control.
+_HEAD = re.compile(rf"{_OWS}[!#-:<>-\[\]-~]*{_OWS}(?=;|\Z)")
+
+
+def params(value: object, *, extended: bool = False) -> dict[str, str] | None:
+    """Lower-case name -> value of each parameter, as ``Message.get_param(name)`` returns it
+    (first occurrence wins, quotes removed); None where the value is not of the plain shape.
+
+    With ``extended``, one RFC 2231 ``name*=charset'lang'%XX`` parameter (no continuations)
+    may be among them, under ``name*`` with its raw value (see ``rfc2231``); get_param would
+    return a tuple for it, so callers that do not ask for it get None for such values."""
+    if not isinstance(value, str) or not value.isascii():
+        return None  # raw 8-bit text: compat32 hands the parser a Header object
+    head = _HEAD.match(value)
+    if head is None:
+        return None
+    # The type itself is the first "parameter" get_param looks at (value "").
+    found: dict[str, str] = {head.group().strip(" \t\r\n").lower(): ""}
+    pos, end = head.end(), len(value)
+    while pos < end:
+        param = _PARAM.match(value, pos)
+        if param is None:
+            return None
+        name, star, raw = param.group("name", "star", "value")
+        if star is not None:
+            name = name.lower() + "*"
+            if not extended or name in found or not _RFC2231_NAME.fullmatch(name):
+                return None  # a second one (or a continuation) is joined by the stdlib
+            found[name] = _unquote(raw)
+        elif name is not None:
+            found.setdefault(name.lower(), _unquote(raw))
+        pos = param.end()
+    return found
+
+
+_RFC2231_NAME = re.compile(r"[A-Za-z0-9_]+\*")
+
+
+def rfc2231(raw: str) -> tuple[str | None, str] | None:
+    """(charset, text) of an RFC 2231 value, as ``Message.get_param`` returns them (text in
+    latin-1, its bytes to be decoded by the charset); None where quoting would change it."""
+    text = urllib.parse.unquote(raw, encoding="latin-1")
+    if "\\" in text or '"' in text:
+        return None  # the stdlib quotes and unquotes the text: not worth following here
+    parts = text.split("'", 2)
+    if len(parts) <= 2:
+        return None, text
+    return parts[0], parts[2]
+
+
+def _unquote(value: str) -> str:
+    # email.utils.unquote for values without escapes or inner quotes
+    if len(value) > 1 and (value[0], value[-1]) in (('"', '"'), ("<", ">")):
+        return value[1:-1]
+    return value
+
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+# RFC 5322's date-time as mailers write it, with an optional "(JST)"-style comment.
+_DATE = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{1,2}) "
+    r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([1-9][0-9]{3}) "
+    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{2})([0-9]{2})(?: \([A-Za-z]{1,5}\))?"
+)
+_ZONES: dict[int, dt.timezone] = {}
+
+
+def date(value: str) -> str | None:
+    """``email.utils.parsedate_to_datetime(value).isoformat()`` for the RFC 5322 form;
+    None for anything else (including dates the stdlib rejects, and "-0000")."""
+    match = _DATE.fullmatch(value)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
+    offset = int(zone_h) * 3600 + int(zone_m) * 60
+    if sign == "-":
+        if offset == 0:
+            return None  # "-0000": the stdlib returns a naive time
+        offset = -offset
+    try:
+        zone = _ZONES.get(offset) or _ZONES.setdefault(
+            offset, dt.timezone(dt.timedelta(seconds=offset))
+        )
+        when = dt.datetime(
+            int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second),
+            tzinfo=zone,
+        )  # fmt: skip
+    except ValueError:
+        return None
+    return when.isoformat()
+
+
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_LINE_ENDS = b"\r\n"
+
+
+def base64_size(payload: str) -> int | None:
+    """The length of ``Message.get_payload(decode=True)`` for a base64 payload, without
+    decoding: only when the lines joined are strictly valid base64 (the stdlib's first
+    try); None for anything else (blanks, junk, missing padding), which the stdlib repairs."""
+    try:
+        data = payload.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    # The stdlib joins bytes.splitlines(): every CR and LF goes, nothing else.
+    joined = data.translate(None, _LINE_ENDS)
+    padding = joined.translate(None, _BASE64_ALPHABET)
+    if len(joined) % 4 or padding not in (b"", b"=", b"==") or not joined.endswith(padding):
+        return None
+    return len(joined) // 4 * 3 - len(padding)
+
+
+def content_type(value: object) -> str | None:
+    """``Message.get_content_type()`` for a part whose Content-Type is ``value`` (an ASCII
+    string: compat32 hands anything else over as a Header object); None otherwise."""
+    if not isinstance(value, str) or not value.isascii():
+        return None
+    ctype = value.partition(";")[0].strip().lower()
+    return ctype if ctype.count("/") == 1 else "text/plain"
