@@ -145,6 +145,13 @@ def test_each_function_serves_its_requests_from_its_archive_alone(lambdas) -> No
     status, key = account.call(api_event("POST", "/account/api-key", user="jo"))
     assert status == 201 and key["plan"] == "FREE"
     assert account.call(api_event("GET", "/account", user="jo"))[0] == 200
+    status, shown = account.call(api_event("GET", "/account/api-key", user="jo"))
+    assert status == 200 and shown["value"] == key["value"], shown
+    status, rotated = account.call(api_event("POST", "/account/api-key/rotate", user="jo"))
+    assert status == 200 and rotated["value"] != key["value"], rotated
+    status, shown = account.call(api_event("GET", "/account/api-key", user="jo"))
+    assert status == 200 and shown["value"] == rotated["value"], shown
+    key = rotated
 
     status, checkout = billing.call(api_event("POST", "/billing/checkout", user="jo", body={}))
     assert status == 200 and checkout["url"].startswith(double.url)

@@ -205,12 +205,14 @@ start(async () => {
   // The page's buttons come disabled: until now a click would have been lost.
   for (const button of document.querySelectorAll("#main button")) button.disabled = false;
   await loadKey();
-  // Renewal date, past-due banner; the key's plan follows a payment recovered meanwhile.
-  wireBilling($("#billing"), session, { onAccount: (account) => account.api_key && showPlan(account.api_key.plan) });
-  await showUsage(session);
-  // Back to this tab or window: the key may have been rotated meanwhile.
+  // Back to this tab or window: the key may have been rotated meanwhile. Listened for as soon
+  // as the key is shown, not after the usage figures: a slow usage call must not make the
+  // page miss the focus that follows a rotation in another tab.
   addEventListener("focus", () => { refreshKey(); });
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") refreshKey();
   });
+  // Renewal date, past-due banner; the key's plan follows a payment recovered meanwhile.
+  wireBilling($("#billing"), session, { onAccount: (account) => account.api_key && showPlan(account.api_key.plan) });
+  await showUsage(session);
 });
