@@ -21,8 +21,6 @@ CUSTOMER_INDEX = "by_stripe_customer_id"
 OPEN = "attribute_not_exists(deleting_at)"
 
 
-
-
 def quota_mail_mark(threshold: int) -> str:
     """The attribute holding the period the quota mail for ``threshold`` was last sent for."""
     return f"quota_mail_{threshold}"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from apisales.adapters import dynamo_items as ddb
 from apisales.adapters.aws import cognito, conditional_write, dynamodb, ses
-from apisales.adapters.dynamo_users import quota_mail_mark as _mark
+from apisales.adapters.dynamo_users import quota_mail_mark
 from apisales.domain.quota_mail import KeyedUser
 
 
@@ -20,7 +20,7 @@ class DynamoQuotaMailMarks:
 
     def keyed_users(self, thresholds: tuple[int, ...]) -> Iterator[KeyedUser]:
         """Every user with an API key (a paginated scan: the sweep of a whole table)."""
-        names = {"#lang": "language", **{f"#m{t}": _mark(t) for t in thresholds}}
+        names = {"#lang": "language", **{f"#m{t}": quota_mail_mark(t) for t in thresholds}}
         projection = ", ".join(["user_id", "api_key_id", "key_plan", "#lang",
                                 *(f"#m{t}" for t in thresholds)])  # fmt: skip
         for page in dynamodb().get_paginator("scan").paginate(
@@ -37,7 +37,8 @@ class DynamoQuotaMailMarks:
                 yield KeyedUser(
                     user_id=str(item["user_id"]), api_key_id=str(item["api_key_id"]),
                     plan=s("key_plan"), language=s("language"),
-                    marks={t: mark for t in thresholds if (mark := s(_mark(t))) is not None},
+                    marks={t: mark for t in thresholds
+                           if (mark := s(quota_mail_mark(t))) is not None},
                 )  # fmt: skip
 
     def claim_mail(self, user_id: str, threshold: int, period: str) -> bool:
@@ -47,7 +48,7 @@ class DynamoQuotaMailMarks:
             UpdateExpression="SET #m = :p",
             ConditionExpression="attribute_exists(user_id) AND "
             "(attribute_not_exists(#m) OR #m <> :p)",
-            ExpressionAttributeNames={"#m": _mark(threshold)},
+            ExpressionAttributeNames={"#m": quota_mail_mark(threshold)},
             ExpressionAttributeValues=ddb.values(p=period),
         ))  # fmt: skip
 
@@ -56,7 +57,7 @@ class DynamoQuotaMailMarks:
         conditional_write(lambda: dynamodb().update_item(
             TableName=self.table, Key=ddb.item(user_id=user_id),
             UpdateExpression="REMOVE #m", ConditionExpression="#m = :p",
-            ExpressionAttributeNames={"#m": _mark(threshold)},
+            ExpressionAttributeNames={"#m": quota_mail_mark(threshold)},
             ExpressionAttributeValues=ddb.values(p=period),
         ))  # fmt: skip
 
