@@ -39,12 +39,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from infra.functions import FunctionSpec, all_function_specs, archive_sources  # noqa: E402
-from infra.packaging import (  # noqa: E402
-    LambdaArchive,
-    build_function_archive,
-    build_function_archives,
-)
+from infra.functions import FunctionSpec, all_function_specs  # noqa: E402
+from infra.packaging import LambdaArchive, build_function_archives  # noqa: E402
 from infra.quota_mail import CONCERN as QUOTA_MAIL  # noqa: E402
 from infra.quota_mail import HANDLER as QUOTA_MAIL_HANDLER  # noqa: E402
 from sandbox.deploy.lambda_imports import handler_module, lambda_code  # noqa: E402
@@ -120,17 +116,16 @@ def allowed_services() -> dict[str, list[str]]:
     from tests.infra.harness import code_services, run_program
 
     by_handler = code_services(run_program(QUOTA_MAIL_CONFIG))
-    specs = {**all_function_specs(), QUOTA_MAIL: quota_mail_spec()}
-    return {concern: by_handler[spec.handler] for concern, spec in specs.items()}
+    return {concern: by_handler[spec.handler] for concern, spec in function_specs().items()}
 
 
-def quota_mail_spec() -> FunctionSpec:
-    return FunctionSpec(QUOTA_MAIL, QUOTA_MAIL_HANDLER, "Quota mail")
+def function_specs() -> dict[str, FunctionSpec]:
+    """Every function the bench measures: the core's, the products', and quota-mail."""
+    return {**all_function_specs(), QUOTA_MAIL: FunctionSpec(QUOTA_MAIL, QUOTA_MAIL_HANDLER, "")}
 
 
 def handler_code(subject: Subject) -> str:
-    specs = {**all_function_specs(), QUOTA_MAIL: quota_mail_spec()}
-    module = handler_module(specs[subject.function].handler)
+    module = handler_module(function_specs()[subject.function].handler)
     clients = (
         "from apisales.adapters import aws\n"
         f"for service in {subject.services!r}:\n    aws.client(service)\n"
@@ -183,8 +178,8 @@ def main() -> None:
         parser.error("--runs: at least 5")
     bytecode = not args.no_bytecode
 
-    archives = {**build_function_archives(archive_sources()),
-                QUOTA_MAIL: build_function_archive(QUOTA_MAIL, QUOTA_MAIL_HANDLER)}
+    archives = build_function_archives(
+        {concern: spec.archive_source for concern, spec in function_specs().items()})
     services = allowed_services()
     with ExitStack() as stack:
         subjects = []
