@@ -34,19 +34,59 @@ async function loadKey() {
   say($("#key-message"), "");
 }
 
+// Every read or write of the key is numbered; only the latest may change what is shown, so a
+// slow or retried answer never puts back a key that a newer answer (or a rotation here) replaced.
+let keyTurn = 0;
+// The refresh most recently started, and its turn: an overtaken refresh waits for it instead.
+let latestRefresh = Promise.resolve();
+let latestRefreshTurn = 0;
+// A failed background read is tried again after these pauses (three tries within ~2 s): a
+// blip must not leave a stale key on screen, and a refresh that recovers says nothing.
+const REFRESH_RETRY_DELAYS_MS = [500, 1500];
+let refreshFailureShown = false;
+
+const pause = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+// Worth another try: no answer at all, the API throttling, or the API failing (5xx).
+const transient = (result) => result.status === 0 || result.status === 429 || result.status >= 500;
+
 // The key may have been rotated in another tab or window since this page loaded: the value
-// shown here would then be refused. Resolves to true when the shown key changed.
-async function refreshKey() {
-  if (!session) return false;
-  const result = await api("GET", "/account/api-key", { token: session.idToken });
-  if (!result.ok || !result.data?.value) return false;
-  const changed = result.data.value !== $("#api-key").value;
-  if (changed) {
-    showKey(result.data);
-    await showPlan(result.data.plan);
-    say($("#key-message"), t("account.keyChangedElsewhere"));
+// shown here would then be refused. Resolves once the latest refresh has settled.
+function refreshKey() {
+  if (!session) return Promise.resolve();
+  const turn = ++keyTurn;
+  latestRefreshTurn = turn;
+  latestRefresh = readCurrentKey(turn);
+  return latestRefresh;
+}
+
+async function readCurrentKey(turn) {
+  const overtaken = () => turn !== keyTurn;
+  // A newer refresh speaks for this one; a rotation here needs no refresh at all.
+  const yieldToNewer = () => (latestRefreshTurn > turn ? latestRefresh : undefined);
+  let result = await api("GET", "/account/api-key", { token: session.idToken });
+  for (const delay of REFRESH_RETRY_DELAYS_MS) {
+    if (overtaken()) return yieldToNewer();
+    if (result.ok || !transient(result)) break;
+    await pause(delay);
+    if (overtaken()) return yieldToNewer();
+    result = await api("GET", "/account/api-key", { token: session.idToken });
   }
-  return changed;
+  if (overtaken()) return yieldToNewer();
+  if (!result.ok || !result.data?.value) {
+    refreshFailureShown = true;
+    say($("#key-message"), t("account.refreshFailed", { error: errorText(result) }), "error");
+    return;
+  }
+  if (result.data.value !== $("#api-key").value) {
+    refreshFailureShown = false;
+    showKey(result.data);
+    say($("#key-message"), t("account.keyChangedElsewhere"));
+    await showPlan(result.data.plan);
+  } else if (refreshFailureShown) {
+    refreshFailureShown = false;
+    say($("#key-message"), "");
+  }
 }
 
 function wireKeyButtons() {
@@ -84,8 +124,11 @@ function wireKeyButtons() {
   $("#rotate-yes").addEventListener("click", async () => {
     asking(false);
     say($("#key-message"), t("account.rotating"));
+    keyTurn += 1; // a refresh in flight read the key this rotation replaces
     const result = await api("POST", "/account/api-key/rotate", { token: session.idToken });
+    keyTurn += 1; // and so may one started while it was rotating
     if (!result.ok) return say($("#key-message"), t("account.rotateFailed", { error: errorText(result) }), "error");
+    refreshFailureShown = false;
     showKey(result.data);
     say($("#key-message"), t("account.rotated"));
   });
@@ -154,10 +197,13 @@ async function tryApi(event) {
   const button = $("#try-send");
   button.disabled = true;
   say(status, t("try.calling"));
-  let result = await api("POST", "/v1/mail/messages", { apiKey: $("#api-key").value, body: requestBody() });
+  const sent = $("#api-key").value;
+  let result = await api("POST", "/v1/mail/messages", { apiKey: sent, body: requestBody() });
   // 403: the key was refused; if another tab rotated it, take the new one and try once more.
-  if (result.status === 403 && await refreshKey()) {
-    result = await api("POST", "/v1/mail/messages", { apiKey: $("#api-key").value, body: requestBody() });
+  if (result.status === 403) {
+    await refreshKey();
+    const current = $("#api-key").value;
+    if (current !== sent) result = await api("POST", "/v1/mail/messages", { apiKey: current, body: requestBody() });
   }
   button.disabled = false;
   $("#try-raw").textContent = JSON.stringify(result.data, null, 2);
