@@ -128,6 +128,13 @@ class AwsStack:
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here (off outside Lambda too)
         }
 
+    def create_program_table(self, key: str) -> str:
+        """This test's copy of the program's ``key`` table (``sweep-state``, ...), made from
+        what the program declares like the three above; its name."""
+        name = f"{key}-{self.users_table.removeprefix('users-')}"
+        create_table(self.client("dynamodb"), name, program_tables()[key])
+        return name
+
     # -- helpers for assertions -------------------------------------------------------------
 
     def create_user(self, user_id: str) -> None:

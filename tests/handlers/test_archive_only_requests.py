@@ -90,12 +90,7 @@ def lambdas(
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    sweep_table = f"sweep-state-{aws.users_table.removeprefix('users-')}"
-    aws.client("dynamodb").create_table(
-        TableName=sweep_table, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "sweep_id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "sweep_id", "KeyType": "HASH"}],
-    )  # fmt: skip
+    sweep_table = aws.create_program_table("sweep-state")
     portal_config = client_for(stripe_double).v1.billing_portal.configurations.create(
         params={"features": {"subscription_cancel": {"enabled": True, "mode": "at_period_end"}}}
     )

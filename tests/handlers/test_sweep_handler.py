@@ -36,12 +36,7 @@ class SweepContext(FakeContext):
 @pytest.fixture
 def swept(aws: AwsStack, stripe_double: StripeDouble,  # noqa: F811
           monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AwsStack, StripeDouble]]:
-    table = f"sweep-state-{aws.users_table.removeprefix('users-')}"
-    aws.client("dynamodb").create_table(
-        TableName=table, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "sweep_id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "sweep_id", "KeyType": "HASH"}],
-    )
+    table = aws.create_program_table("sweep-state")
     aws.client("secretsmanager").put_secret_value(SecretId=aws.api_key_secret_arn,
                                                   SecretString=stripe_double.api_key)
     monkeypatch.setenv("SWEEP_STATE_TABLE", table)

@@ -161,13 +161,8 @@ def sweep_ledger(request: pytest.FixtureRequest) -> SweepLedger:
     if request.param == "fake":
         return InMemorySweepLedger()
     from apisales.adapters.dynamo_sweep import DynamoSweepLedger
-    from sandbox.deploy.storage import create_table
-    from tests.handlers.aws_env import program_tables
 
-    aws = _aws(request)
-    table = f"sweep-state-{aws.users_table.removeprefix('users-')}"
-    create_table(aws.client("dynamodb"), table, program_tables()["sweep-state"])
-    return DynamoSweepLedger(table)
+    return DynamoSweepLedger(_aws(request).create_program_table("sweep-state"))
 
 
 @dataclass
