@@ -22,6 +22,8 @@ from infra.packaging import (
     source_roots,
 )
 from infra.products import PRODUCTS_DIR
+from infra.quota_mail import CONCERN as QUOTA_MAIL
+from infra.quota_mail import HANDLER as QUOTA_MAIL_HANDLER
 
 SPECS = all_function_specs()
 HANDLERS = {concern: spec.archive_source for concern, spec in SPECS.items()}
@@ -138,6 +140,53 @@ def test_each_archive_holds_its_handler_and_not_the_others_dependencies(
     assert not absent & names
     # boto3 comes with the Lambda runtime; the requirements files never ship it.
     assert not {n for n in names if n.startswith(("boto3/", "botocore/", "s3transfer/"))}
+
+
+# The adapters each function's composition root (apisales/roots/) builds, and so the only
+# ones its archive carries: a root that reached another function's adapters would ship them
+# (and, for Stripe's, fail to import them: stripe is not in that archive).
+_TABLES = {"aws", "dynamo_items", "dynamo_users"}
+ADAPTERS = {
+    "account": {*_TABLES, "apigw_keys", "apigw_usage"},
+    "quota-mail": {*_TABLES, "apigw_usage", "quota_mail_aws"},
+    "billing": {*_TABLES, "apigw_keys", "cognito_attributes", "cognito_users", "dynamo_records",
+                "secrets", "stripe_billing", "stripe_objects"},
+    "webhook": {*_TABLES, "apigw_keys", "cognito_attributes", "dynamo_records", "secrets",
+                "stripe_billing", "stripe_objects"},
+    "sweep": {*_TABLES, "apigw_keys", "cognito_attributes", "dynamo_sweep", "rate_limit",
+              "secrets", "stripe_billing", "stripe_objects", "stripe_sweep"},
+}  # fmt: skip
+# Domain modules a function never loads, so never ships: rules it does not run, and the
+# Stripe and Checkout types its ports only name in annotations.
+_STRIPE_TYPES = {"billing_object", "checkout_record", "portal"}
+DOMAIN_NOT_LOADED = {
+    "account": {"ownership", "fulfilment", "account_deletion", "sweep", *_STRIPE_TYPES},
+    "quota-mail": {"ownership", "fulfilment", "account_deletion", "sweep", "api_key",
+                   *_STRIPE_TYPES},
+    "billing": {"sweep"},
+    "webhook": {"sweep"},
+    "sweep": {"account_deletion", "checkout_record"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("function", sorted(ADAPTERS))
+def test_each_archive_carries_only_what_its_composition_root_builds(
+    archives, handlers_copy, build_dir, function
+):
+    if function == QUOTA_MAIL:  # built by the stack when the quota mail is configured
+        archive = build_function_archive(QUOTA_MAIL, QUOTA_MAIL_HANDLER, handlers_copy, build_dir)
+    else:
+        archive = archives[function]
+    names = names_in(archive)
+
+    def modules(package: str) -> set[str]:
+        return {n.removeprefix(package).removesuffix(".py") for n in names
+                if n.startswith(package) and n.endswith(".py")} - {"__init__"}  # fmt: skip
+
+    assert modules("apisales/adapters/") == ADAPTERS[function]
+    assert not DOMAIN_NOT_LOADED[function] & modules("apisales/domain/")
+    # The test-facing registry of every port is imported by no function.
+    assert "apisales/container.py" not in names
 
 
 def test_archive_entries_are_pure_python_and_machine_independent(archives):

@@ -1,8 +1,9 @@
 """What the rules and routes need from the outside world; adapters implement these.
 
-Every method a route or a rule calls is declared here (mypy checks it: the container hands
-out these types, never an adapter's). Adapters live in ``apisales.adapters``; in-memory fakes
-of every port, held to the same contract tests, in ``tests/fakes``.
+Every method a route or a rule calls is declared here (mypy checks it: the composition roots,
+``apisales/roots/``, hand out these types, never an adapter's). Adapters live in
+``apisales.adapters``; in-memory fakes of every port, held to the same contract tests, in
+``tests/fakes``.
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from apisales.domain.billing_object import BillingObject
-from apisales.domain.checkout_record import CheckoutRecord
-from apisales.domain.entitlements import Plan, SubscriptionSnapshot
-from apisales.domain.portal import PortalFlow
-from apisales.domain.quota_mail import KeyedUser
-from apisales.domain.users import UserRecord
+# Named in annotations only (postponed): a function loads the types its own routes and
+# rules use, not every type some port mentions (the account function never loads a
+# Checkout record or a Stripe object's class; docs/cold-start.md).
+if TYPE_CHECKING:
+    from apisales.domain.billing_object import BillingObject
+    from apisales.domain.checkout_record import CheckoutRecord
+    from apisales.domain.entitlements import Plan, SubscriptionSnapshot
+    from apisales.domain.portal import PortalFlow
+    from apisales.domain.quota_mail import KeyedUser
+    from apisales.domain.users import UserRecord
 
 
 @dataclass(frozen=True)

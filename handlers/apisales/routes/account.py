@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from apisales import container, settings
+from apisales import settings
 from apisales.business_metrics import Metric
 from apisales.domain.entitlements import Plan
 from apisales.domain.errors import AccountClosed
@@ -29,13 +29,14 @@ from apisales.domain.users import UserRecord
 from apisales.http.claims import caller_from_event
 from apisales.http.errors import ApiError, NotFound
 from apisales.observability import AWS_SDK, count, tracer_for
+from apisales.roots import account as root
 from apisales.routes.common import make_app
 
 logger = Logger()
 tracer = tracer_for([AWS_SDK])
 app = make_app(logger)
-# What this function's role may call (infra/functions.py), made in Lambda's init phase.
-container.create_clients(("dynamodb", "apigateway"))
+# The boto3 clients its role allows, made in Lambda's init phase.
+root.create_clients()
 
 
 def _caller_id() -> str:
@@ -56,7 +57,7 @@ def _key_plan_of(record: UserRecord | None) -> str:
 
 def _open_record(user_id: str) -> UserRecord | None:
     """The caller's record; 410 once the account is deleted or being deleted."""
-    record = container.users().get(user_id)
+    record = root.users().get(user_id)
     if record is not None and record.closed:
         raise AccountClosed(user_id)
     return record
@@ -72,8 +73,8 @@ def _record_with_key(user_id: str) -> tuple[UserRecord, str]:
 
 def _key_with_value(user_id: str, key_id: str) -> dict[str, Any]:
     # Re-read: the plan the key is on after the call (a concurrent fulfilment may have moved it).
-    plan = _key_plan_of(container.users().get(user_id))
-    return {"id": key_id, "value": container.api_keys().value(key_id), "plan": plan}
+    plan = _key_plan_of(root.users().get(user_id))
+    return {"id": key_id, "value": root.api_keys().value(key_id), "plan": plan}
 
 
 def _subscription(record: UserRecord | None) -> dict[str, Any] | None:
@@ -93,7 +94,7 @@ def _remember(user_id: str, record: UserRecord | None) -> None:
     language = from_accept_language(app.current_event.headers.get("Accept-Language"))
     if record and record.first_seen_at and record.language == language:
         return
-    if container.users().record_visit(user_id, language):
+    if root.users().record_visit(user_id, language):
         count(Metric.SIGN_UPS)
 
 
@@ -118,7 +119,7 @@ def issue_api_key() -> tuple[dict[str, Any], int]:
     user_id = _caller_id()
     record = _open_record(user_id)
     plan = settings.plan_catalog().plan(_plan_of(record))
-    key_id, created = container.key_service().ensure_key(user_id, plan)
+    key_id, created = root.key_service().ensure_key(user_id, plan)
     if created:
         count(Metric.KEYS_ISSUED)
     return _key_with_value(user_id, key_id), 201 if created else 200
@@ -127,7 +128,7 @@ def issue_api_key() -> tuple[dict[str, Any], int]:
 @app.get("/account/api-key")
 def get_api_key() -> dict[str, Any]:
     record, key_id = _record_with_key(_caller_id())
-    key = container.api_keys().describe(key_id)
+    key = root.api_keys().describe(key_id)
     return {"id": key.id, "value": key.value, "enabled": key.enabled, "plan": _key_plan_of(record)}
 
 
@@ -136,7 +137,7 @@ def rotate_api_key() -> dict[str, Any]:
     user_id = _caller_id()
     record, old_key_id = _record_with_key(user_id)
     plan = settings.plan_catalog().plan(_plan_of(record))
-    key_id = container.key_service().rotate(user_id, old_key_id, plan)
+    key_id = root.key_service().rotate(user_id, old_key_id, plan)
     count(Metric.KEYS_ISSUED)
     return _key_with_value(user_id, key_id)
 
@@ -145,11 +146,11 @@ def rotate_api_key() -> dict[str, Any]:
 def get_usage() -> dict[str, Any]:
     record, key_id = _record_with_key(_caller_id())
     plan = settings.plan_catalog().plan(_key_plan_of(record))
-    now = container.now()
+    now = root.now()
     try:
         quota = _quota_of(plan)
         window = quota_window(quota.period, now)
-        daily = container.usage().daily(
+        daily = root.usage().daily(
             plan.usage_plan_id, key_id, window.first_day, now.astimezone(UTC).date()
         )
     except UsageUnavailable as exc:

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from apisales import container, settings
+from apisales import settings
 from apisales.business_metrics import Cause, Metric
 from apisales.domain.billing_object import BillingObject
 from apisales.domain.entitlements import SUBSCRIBED_STATUSES, Plan, current_subscription
@@ -27,13 +27,14 @@ from apisales.http.boundary import request_body
 from apisales.http.claims import Caller, caller_from_event
 from apisales.http.errors import BadRequest, Conflict, NotFound
 from apisales.observability import AWS_SDK, HTTP, count, count_sync, tracer_for
+from apisales.roots import billing as root
 from apisales.routes.common import make_app
 
 logger = Logger()
 tracer = tracer_for([AWS_SDK, HTTP])
 app = make_app(logger, (stripe.StripeError,))
-# What this function's role may call (infra/functions.py), made in Lambda's init phase.
-container.create_clients(("dynamodb", "apigateway", "secretsmanager", "cognito-idp"))
+# The boto3 clients its role allows, made in Lambda's init phase.
+root.create_clients()
 
 PAID = frozenset({"paid", "no_payment_required"})
 # Portal deep links the console may ask for, and where each returns when done.
@@ -47,7 +48,7 @@ def _caller() -> Caller:
 
 
 def _open_record(user_id: str) -> UserRecord | None:
-    record = container.users().get(user_id)
+    record = root.users().get(user_id)
     if record is not None and record.closed:
         raise AccountClosed(user_id)
     return record
@@ -57,9 +58,9 @@ def _customer_for(caller: Caller, record: UserRecord | None) -> str:
     """The caller's Stripe customer: the one in ``record``, else created once and recorded."""
     if record and record.stripe_customer_id:
         return record.stripe_customer_id
-    created = container.stripe_billing().create_customer(caller.user_id, caller.email)
+    created = root.stripe_billing().create_customer(caller.user_id, caller.email)
     # Conditional write: if a concurrent request recorded a customer first, use that one.
-    return container.users().bind_customer(caller.user_id, created)
+    return root.users().bind_customer(caller.user_id, created)
 
 
 @app.post("/billing/checkout")
@@ -69,7 +70,7 @@ def create_checkout() -> dict[str, Any]:
     record = _open_record(caller.user_id)
     if record and record.subscription_status in SUBSCRIBED_STATUSES:
         raise _already_subscribed()
-    billing = container.stripe_billing()
+    billing = root.stripe_billing()
     customer_id = _customer_for(caller, record)
     # Our record may lag Stripe (a payment whose webhook is still on its way): ask Stripe
     # too, so nobody is charged twice.
@@ -87,7 +88,7 @@ def create_checkout() -> dict[str, Any]:
         # The canceled page offers this plan's checkout again (a plan name is URL-safe).
         cancel_url=f"{base}/upgrade/canceled?plan={plan.name}",
     )
-    container.checkout_sessions().record_created(session.id, caller.user_id)
+    root.checkout_sessions().record_created(session.id, caller.user_id)
     count(Metric.CHECKOUTS_STARTED)
     return {"url": session.url, "session_id": session.id}
 
@@ -123,14 +124,14 @@ def _owned_session(session_id: str, caller: Caller) -> tuple[BillingObject, Owne
     unknown = NotFound("no such checkout session", "unknown_session")
     if not SESSION_ID.fullmatch(session_id):
         raise unknown
-    sessions = container.checkout_sessions()
+    sessions = root.checkout_sessions()
     recorded_owner = sessions.owner_of(session_id)
     if recorded_owner is not None and recorded_owner != caller.user_id:
         raise unknown
-    session = container.stripe_billing().retrieve_checkout_session(session_id)
+    session = root.stripe_billing().retrieve_checkout_session(session_id)
     if session is None or session.user_id != caller.user_id:
         raise unknown
-    judged = container.ownership().owner_of(session)
+    judged = root.ownership().owner_of(session)
     if isinstance(judged, Refusal) and judged.security:
         raise _security_refusal(judged, session_id)
     if recorded_owner is None:
@@ -147,12 +148,12 @@ def checkout_status(session_id: str) -> dict[str, Any]:
     plan = None
     if paid and owner is not None:
         try:
-            outcome = container.fulfilment().sync(owner.user_id, owner.customer_id)
+            outcome = root.fulfilment().sync(owner.user_id, owner.customer_id)
         except CustomerConflict as conflict:  # bound to another customer since the check
             raise _security_refusal(Refusal("user_bound_to_another_customer", True, {
                 "user_id": conflict.user_id, "customer_id": conflict.customer_id}),
                 session_id) from None
-        first = container.checkout_sessions().mark_fulfilled(session_id, owner.user_id)
+        first = root.checkout_sessions().mark_fulfilled(session_id, owner.user_id)
         count_sync(outcome, Cause.CHECKOUT_STATUS, first_fulfilment=first)
         plan = outcome.plan
     return {
@@ -174,7 +175,7 @@ def create_portal() -> dict[str, Any]:
     if not record or not record.stripe_customer_id:
         raise NotFound("you have no billing account yet; subscribe first", "no_customer")
     base = settings.web_base_url()
-    url = container.stripe_billing().create_portal_session(
+    url = root.stripe_billing().create_portal_session(
         record.stripe_customer_id,
         f"{base}/upgrade",
         settings.portal_configuration(),  # the stack's, not whatever the dashboard defaults to
@@ -195,7 +196,7 @@ def delete_account() -> dict[str, Any]:
     if caller.email is None or confirm != caller.email.strip().lower():
         raise BadRequest("confirm_email must be this account's email address",
                          "confirmation_mismatch", field="confirm_email")
-    report = container.account_deletion().delete(caller.user_id)
+    report = root.account_deletion().delete(caller.user_id)
     logger.info("account deleted", extra={
         "user_id": caller.user_id, "keys_deleted": report.keys_deleted,
         "subscriptions_canceled": report.subscriptions_canceled})

@@ -22,15 +22,16 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from apisales import container, settings
+from apisales import settings
 from apisales.business_metrics import Metric
 from apisales.domain.quota_mail import THRESHOLDS, KeyedUser, due, message, period_start
 from apisales.observability import AWS_SDK, count, tracer_for
+from apisales.roots import quota_mail as root
 
 logger = Logger()
 tracer = tracer_for([AWS_SDK])
-# What this function's role may call (infra/quota_mail.py), made in Lambda's init phase.
-container.create_clients(("dynamodb", "apigateway", "cognito-idp", "ses"))
+# The boto3 clients its role allows, made in Lambda's init phase.
+root.create_clients()
 
 
 def run(today: dt.date) -> int:
@@ -43,10 +44,10 @@ def run(today: dt.date) -> int:
             continue
         start = period_start(plan.quota_period, today)
         usage[plan.name] = (start.isoformat(), plan.quota_limit,
-                            container.usage().by_key(plan.usage_plan_id, start, today))  # fmt: skip
+                            root.usage().by_key(plan.usage_plan_id, start, today))  # fmt: skip
     sent = 0
     failures = 0
-    for user in container.quota_mail_marks().keyed_users(THRESHOLDS):
+    for user in root.quota_mail_marks().keyed_users(THRESHOLDS):
         plan_name = user.plan or catalog.default_plan
         if plan_name not in usage:
             continue
@@ -71,12 +72,12 @@ def run(today: dt.date) -> int:
 
 def _deliver(user: KeyedUser, threshold: int, marks: tuple[int, ...],
              period: str, plan: str, used: int, limit: int) -> bool:
-    books = container.quota_mail_marks()
+    books = root.quota_mail_marks()
     claimed = [t for t in marks if books.claim_mail(user.user_id, t, period)]
     if threshold not in claimed:
         return False  # another run has it
     try:
-        email = container.addresses().email_of(user.user_id)
+        email = root.addresses().email_of(user.user_id)
         if not email:
             logger.warning("user has no email address; quota mail skipped",
                            extra={"user_id": user.user_id})
@@ -85,7 +86,7 @@ def _deliver(user: KeyedUser, threshold: int, marks: tuple[int, ...],
             user.language, threshold, plan=plan, used=used, limit=limit,
             period=_period_of(plan), upgrade_url=f"{settings.web_base_url()}/upgrade",
         )
-        container.mailer().send(settings.env("QUOTA_MAIL_SENDER"), email, subject, body)
+        root.mailer().send(settings.env("QUOTA_MAIL_SENDER"), email, subject, body)
     except Exception:
         for t in claimed:
             books.release_mail(user.user_id, t, period)

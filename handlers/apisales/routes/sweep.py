@@ -18,17 +18,17 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from apisales import container
 from apisales.business_metrics import CAUSE, NAMESPACE, SERVICE, SERVICE_ENV, Cause, Metric
 from apisales.domain.sweep import Status, Sweep, SweepReport
 from apisales.observability import AWS_SDK, HTTP, tracer_for
+from apisales.roots import sweep as root
 
 logger = Logger()
 metrics = Metrics(namespace=NAMESPACE)
 # A subsegment per AWS call (botocore) and per Stripe call (requests: the Stripe SDK's client).
 tracer = tracer_for([AWS_SDK, HTTP])
-# What this function's role may call (infra/functions.py), made in Lambda's init phase.
-container.create_clients(("dynamodb", "apigateway", "secretsmanager", "cognito-idp"))
+# The boto3 clients its role allows, made in Lambda's init phase.
+root.create_clients()
 
 
 def _service() -> str:
@@ -77,7 +77,7 @@ def run(event: dict[str, Any], sweep: Sweep) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.set_default_dimensions(**{SERVICE: _service()})
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    sweep = container.sweep(
+    sweep = root.sweep(
         time_left=(lambda: remaining() / 1000) if callable(remaining) else None
     )
     return run(event if isinstance(event, dict) else {}, sweep)

@@ -27,7 +27,6 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from apisales import container
 from apisales.adapters.stripe_objects import billing_object, object_id
 from apisales.business_metrics import EVENT_TYPE, OUTCOME, Cause, Metric, Outcome
 from apisales.domain.account_deletion import close_billing
@@ -38,13 +37,14 @@ from apisales.http.errors import BadRequest
 from apisales.http.requests import raw_body
 from apisales.http.stripe_events import verified_event
 from apisales.observability import AWS_SDK, HTTP, count, count_sync, tracer_for
+from apisales.roots import webhook as root
 from apisales.routes.common import make_app
 
 logger = Logger()
 tracer = tracer_for([AWS_SDK, HTTP])
 app = make_app(logger, (stripe.StripeError,))
-# What this function's role may call (infra/functions.py), made in Lambda's init phase.
-container.create_clients(("dynamodb", "apigateway", "secretsmanager", "cognito-idp"))
+# The boto3 clients its role allows, made in Lambda's init phase.
+root.create_clients()
 
 # Stripe event payloads are far below this; anything bigger is not from Stripe.
 MAX_BODY_BYTES = 512 * 1024
@@ -86,7 +86,7 @@ def _outcome(status: int) -> Outcome:
 
 
 def _retrieve(kind: ObjectKind, oid: str) -> BillingObject | None:
-    billing = container.stripe_billing()
+    billing = root.stripe_billing()
     if kind is ObjectKind.CHECKOUT_SESSION:
         return billing.retrieve_checkout_session(oid)
     if kind is ObjectKind.SUBSCRIPTION:
@@ -99,7 +99,7 @@ def _owner(kind: ObjectKind, body: dict[str, Any], actual: BillingObject) -> Own
     fields = disagreements(billing_object(kind, body), actual)
     if fields:
         return body_disagrees(fields, actual)
-    return container.ownership().owner_of(actual)
+    return root.ownership().owner_of(actual)
 
 
 def _ack(**extra: Any) -> dict[str, Any]:
@@ -125,13 +125,13 @@ def receive() -> dict[str, Any]:
     request = app.current_event  # API Gateway's proxy event: the HTTP delivery
     payload = raw_body(request.raw_event, MAX_BODY_BYTES)
     signature = request.headers.get("Stripe-Signature")  # case-insensitive in Powertools 3
-    stripe_event = verified_event(payload, signature, container.webhook_secret())
+    stripe_event = verified_event(payload, signature, root.webhook_secret())
     event_id, event_type = stripe_event["id"], stripe_event["type"]
     logger.append_keys(stripe_event_id=event_id, stripe_event_type=event_type)
     _delivery.get().type = event_type
     if event_type not in HANDLED_TYPES:
         return _ack(ignored="unhandled_type")
-    events = container.processed_events()
+    events = root.processed_events()
     if events.is_processed(event_id):
         return _ack(duplicate=True)
     body = stripe_event["data"]["object"]
@@ -151,14 +151,14 @@ def receive() -> dict[str, Any]:
         events.mark_processed(event_id, event_type)
         return _ack(ignored="not_a_completed_subscription_checkout")
     try:
-        outcome = container.fulfilment().sync(owner.user_id, owner.customer_id)
+        outcome = root.fulfilment().sync(owner.user_id, owner.customer_id)
     except CustomerConflict as conflict:  # bound to another customer since the check
         return _refused(Refusal("user_bound_to_another_customer", True, {
             "user_id": conflict.user_id, "customer_id": conflict.customer_id}))
     except AccountClosed:
         # Deleted (or being deleted): nothing is issued or synced. A subscription paid in
         # the moment before the deletion closed billing is canceled, never left charging.
-        canceled = close_billing(container.stripe_billing(), owner.customer_id)
+        canceled = close_billing(root.stripe_billing(), owner.customer_id)
         events.mark_processed(event_id, event_type)
         logger.warning("event for a deleted account; its billing closed", extra={
             "user_id": owner.user_id, "customer_id": owner.customer_id,
@@ -166,7 +166,7 @@ def receive() -> dict[str, Any]:
         return _ack(ignored="account_deleted")
     first = False
     if kind is ObjectKind.CHECKOUT_SESSION:
-        first = container.checkout_sessions().mark_fulfilled(actual.id, owner.user_id)
+        first = root.checkout_sessions().mark_fulfilled(actual.id, owner.user_id)
     count_sync(outcome, Cause.WEBHOOK, first_fulfilment=first)
     events.mark_processed(event_id, event_type)
     logger.info("customer synced", extra={"user_id": owner.user_id, "plan": outcome.plan})

@@ -1,0 +1,34 @@
+"""The account function's composition root: the user records, the API keys and the key
+rule, API Gateway's usage figures, and the clock. No Stripe, no fulfilment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apisales.adapters import aws
+from apisales.dependency import Dependency
+from apisales.roots.keys import api_keys, key_service, users
+from apisales.roots.usage import usage
+
+__all__ = ["api_keys", "clock", "create_clients", "key_service", "now", "usage", "users"]
+
+# What the adapters above call; the function's role allows exactly these (infra/functions.py).
+SERVICES = ("dynamodb", "apigateway")
+
+
+def _utc_clock() -> Callable[[], datetime]:
+    return lambda: datetime.now(UTC)
+
+
+clock = Dependency(_utc_clock)
+
+
+def now() -> datetime:
+    """The current time (UTC); tests pin it with ``container.override(clock=lambda: ...)``."""
+    return clock()()
+
+
+def create_clients() -> None:
+    """Make the boto3 clients of :data:`SERVICES` now (the route module, at import)."""
+    aws.create_clients(SERVICES)
