@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import imaplib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient
@@ -66,26 +67,54 @@ def list_mailboxes(settings: ImapSettings) -> dict[str, Any]:
     }
 
 
-def _json_size(value: Any) -> int:
-    # Powertools serialises with ensure_ascii, so measure the same way (worst case for CJK).
-    return len(json.dumps(value, separators=(",", ":")))
+def _json(value: Any) -> str:
+    # As Powertools serialises (ensure_ascii: the worst case for CJK), so each message is
+    # serialised once, measured by that text, and the page is joined from the texts.
+    return json.dumps(value, separators=(",", ":"))
 
 
-def _fit(item: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def _fit(item: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """Shrink one message so that it alone fits the response cap (bodies go first); return
-    it with its JSON size (measured once more only when a body was dropped)."""
+    it with its JSON text (serialised once more only when a body was dropped)."""
     if len(item.get("attachments", [])) > _MAX_ATTACHMENTS_LISTED:
         item["attachments"] = item["attachments"][:_MAX_ATTACHMENTS_LISTED]
         item["attachments_truncated"] = True
-    size = _json_size(item)
+    text = _json(item)
     for key in ("html", "text"):
-        if size <= MAX_RESPONSE_BYTES // 2:
+        if len(text) <= MAX_RESPONSE_BYTES // 2:
             break
         if item.get(key):
             item[key] = None
             item[f"{key}_truncated"] = True
-            size = _json_size(item)
-    return item, size
+            text = _json(item)
+    return item, text
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """One page of a listing, its messages already serialised (see ``as_json``)."""
+
+    mailbox: str
+    uidvalidity: int
+    messages: list[dict[str, Any]]
+    message_texts: list[str]  # the JSON of each message, as measured against the cap
+    next_cursor: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "mailbox": self.mailbox,
+            "uidvalidity": self.uidvalidity,
+            "messages": self.messages,
+            "next_cursor": self.next_cursor,
+        }
+
+    def as_json(self) -> str:
+        """``json.dumps(self.as_dict(), separators=(",", ":"))``, from the messages' texts."""
+        return (
+            f'{{"mailbox":{_json(self.mailbox)},"uidvalidity":{_json(self.uidvalidity)},'
+            f'"messages":[{",".join(self.message_texts)}],'
+            f'"next_cursor":{_json(self.next_cursor)}}}'
+        )
 
 
 def _criteria(query: ListQuery, before_uid: int | None) -> list[Any]:
@@ -123,10 +152,8 @@ def _plan_page(candidates: list[int], meta: dict) -> list[int]:
     return page
 
 
-def _message(
-    uid: int, meta: dict, raw: bytes | None, header: bytes | None
-) -> tuple[dict[str, Any], int]:
-    """One listed message and its JSON size."""
+def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> tuple[dict, str]:
+    """One listed message and its JSON text."""
     internal = meta.get(b"INTERNALDATE")
     base = {
         "uid": uid,
@@ -141,10 +168,10 @@ def _message(
     described = mime.describe(header or b"")
     described.update(text=None, html=None, attachments=[], partial=True)
     item = {**base, **described}
-    return item, _json_size(item)
+    return item, _json(item)
 
 
-def list_messages(query: ListQuery) -> dict[str, Any]:
+def list_messages(query: ListQuery) -> MessagePage:
     digest = cursor.query_digest(query.mailbox, query.since, query.before, query.unseen)
     with session(query.imap) as client:
         uidvalidity = _select(client, query.mailbox)
@@ -163,28 +190,25 @@ def list_messages(query: ListQuery) -> dict[str, Any]:
         headers = _fetch(client, heads, "(BODY.PEEK[HEADER])")
 
     messages: list[dict[str, Any]] = []
+    texts: list[str] = []
     used = 1_000  # envelope and cursor
     for uid in page:
-        item, size = _message(
+        item, text = _message(
             uid,
             meta[uid],
             bodies.get(uid, {}).get(b"BODY[]") if uid in whole else None,
             headers.get(uid, {}).get(b"BODY[HEADER]"),
         )
-        if messages and used + size > MAX_RESPONSE_BYTES:
+        if messages and used + len(text) > MAX_RESPONSE_BYTES:
             break
         messages.append(item)
-        used += size
+        texts.append(text)
+        used += len(text) + 1  # and its comma
     more = len(messages) < len(uids)
     next_cursor = None
     if more and messages:
         next_cursor = cursor.encode(cursor.Cursor(uidvalidity, messages[-1]["uid"]), digest)
-    return {
-        "mailbox": query.mailbox,
-        "uidvalidity": uidvalidity,
-        "messages": messages,
-        "next_cursor": next_cursor,
-    }
+    return MessagePage(query.mailbox, uidvalidity, messages, texts, next_cursor)
 
 
 def get_attachment(query: AttachmentQuery) -> dict[str, Any]:
