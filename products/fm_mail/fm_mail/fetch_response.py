@@ -25,18 +25,20 @@ _ITEM = re.compile(
     rb"(?:(UID|RFC822\.SIZE) (\d+)"
     rb"|(FLAGS) \(([^()\"{}\[\]\r\n]*)\)"
     rb'|(INTERNALDATE) "([^"\\\r\n]*)"'
-    rb"|(BODY\[[A-Z0-9.]*\]) \{(\d+)\}\Z)",
+    rb"|(BODY\[[A-Z0-9.]*\](?:<\d+>)?) \{(\d+)\}\Z)",
     re.IGNORECASE,
 )
 _START = re.compile(rb"(\d+) \(")
-# The two records a listing asks for, whole, in the order servers answer them: the same
-# reading as item by item (below), in one step.
+# The records a listing asks for, whole, in the order servers answer them: the same
+# reading as item by item (below), in one step. The page's FETCH: its sizes, flags and
+# dates, and the first bytes of each message (a partial ``BODY[]<0>``).
 _META = re.compile(
     rb"(\d+) \(UID (\d+) RFC822\.SIZE (\d+) FLAGS \(([^()\"{}\[\]\r\n]*)\)"
-    rb' INTERNALDATE "([^"\\\r\n]*)"\)',
+    rb' INTERNALDATE "([^"\\\r\n]*)"(?: (BODY\[\]<0>) \{(\d+)\}|\))',
     re.IGNORECASE,
 )
-_BODY = re.compile(rb"(\d+) \(UID (\d+) (BODY\[(?:HEADER)?\]) \{(\d+)\}", re.IGNORECASE)
+# The rest of long messages, or headers: one literal.
+_BODY = re.compile(rb"(\d+) \(UID (\d+) (BODY\[(?:HEADER)?\](?:<\d+>)?) \{(\d+)\}", re.IGNORECASE)
 
 
 def parse(records: list[Any], requested: Iterable[int]) -> dict[int, dict[bytes, Any]]:
@@ -72,17 +74,24 @@ def _fast(records: list[Any]) -> dict[int, dict[bytes, Any]] | None:
 
 
 def _record(line: bytes, literal: bytes | None) -> tuple[int, dict[bytes, Any]] | None:
-    whole = _META.fullmatch(line) if literal is None else _BODY.fullmatch(line)
+    whole = _META.fullmatch(line)
     if whole is not None:
-        if literal is None:
-            seq, uid, size, flags, date = whole.groups()
-            atoms = tuple(flags.split())
-            if not any(a.isdigit() or a.upper() == b"NIL" for a in atoms):
-                values = {b"SEQ": int(seq), b"RFC822.SIZE": int(size), b"FLAGS": atoms}
-                values[b"INTERNALDATE"] = _internaldate(date)
+        seq, uid, size, flags, date, section, length = whole.groups()
+        atoms = tuple(flags.split())
+        if (section is None) == (literal is None) and not any(
+            a.isdigit() or a.upper() == b"NIL" for a in atoms
+        ):
+            values = {b"SEQ": int(seq), b"RFC822.SIZE": int(size), b"FLAGS": atoms}
+            values[b"INTERNALDATE"] = _internaldate(date)
+            if section is None:
                 return int(uid), values
-        elif int(whole.group(4)) == len(literal):
-            seq, uid, section, _ = whole.groups()
+            if literal is not None and int(length) == len(literal):
+                values[section.upper()] = literal
+                return int(uid), values
+    elif literal is not None:
+        body = _BODY.fullmatch(line)
+        if body is not None and int(body.group(4)) == len(literal):
+            seq, uid, section, _ = body.groups()
             return int(uid), {b"SEQ": int(seq), section.upper(): literal}
     return _items(line, literal)
 

@@ -136,20 +136,37 @@ def _fetch(client: PinnedClient, uids: list[int], items: str) -> dict[int, dict[
     return fetch_response.parse(client.uid_fetch_records(uids, items), uids)
 
 
-def _plan_page(candidates: list[int], meta: dict) -> list[int]:
-    """Take candidates newest first until the page's download budget is spent."""
+def _head_bytes(candidates: int) -> int:
+    """Bytes of each candidate fetched with its size: half the page's budget at most, so
+    most mail (smaller than this) comes whole in the page's one FETCH."""
+    return max(_MIN_HEAD_BYTES, MAX_PAGE_FETCH_BYTES // (2 * max(candidates, 1)))
+
+
+_MIN_HEAD_BYTES = 16_384
+
+
+def _plan_page(candidates: list[int], meta: dict, heads: dict[int, bytes]) -> list[int]:
+    """Take candidates newest first until the page's download budget is spent. The first
+    bytes of every candidate are already downloaded; each message then costs what is left
+    of it (nothing for one listed with headers only)."""
     page: list[int] = []
-    budget = MAX_PAGE_FETCH_BYTES
+    budget = MAX_PAGE_FETCH_BYTES - sum(len(head) for head in heads.values())
     for uid in candidates:
         if uid not in meta:  # expunged between SEARCH and FETCH
             continue
         size = int(meta[uid].get(b"RFC822.SIZE", 0))
-        cost = size if size <= MAX_MESSAGE_FETCH_BYTES else 0
+        cost = max(size - len(heads.get(uid, b"")), 0) if size <= MAX_MESSAGE_FETCH_BYTES else 0
         if page and cost > budget:
             break
         budget -= cost
         page.append(uid)
     return page
+
+
+def _first_bytes(values: dict[bytes, Any]) -> bytes:
+    # A server that ignores the partial range answers with the whole BODY[].
+    head = values.get(b"BODY[]<0>", values.get(b"BODY[]", b""))
+    return head if isinstance(head, bytes) else b""
 
 
 def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> tuple[dict, str]:
@@ -182,13 +199,23 @@ def list_messages(query: ListQuery) -> MessagePage:
         if before_uid is None or before_uid > 1:
             uids = sorted(client.search(_criteria(query, before_uid)), reverse=True)
         candidates = uids[: query.limit]
-        meta = _fetch(client, candidates, "(RFC822.SIZE FLAGS INTERNALDATE)")
-        page = _plan_page(candidates, meta)
-        whole = [u for u in page if int(meta[u].get(b"RFC822.SIZE", 0)) <= MAX_MESSAGE_FETCH_BYTES]
-        heads = [u for u in page if u not in whole]
-        bodies = _fetch(client, whole, "(BODY.PEEK[])")
-        headers = _fetch(client, heads, "(BODY.PEEK[HEADER])")
+        # One FETCH for the page: sizes, flags, dates and each message's first bytes, which
+        # hold all of most mail. Only longer messages need a second one for the rest.
+        head_bytes = _head_bytes(len(candidates))
+        meta = _fetch(
+            client,
+            candidates,
+            f"(RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[]<0.{head_bytes}>)",
+        )
+        first = {uid: _first_bytes(values) for uid, values in meta.items()}
+        page = _plan_page(candidates, meta, first)
+        too_big = {u for u in page if int(meta[u].get(b"RFC822.SIZE", 0)) > MAX_MESSAGE_FETCH_BYTES}
+        longer = [u for u in page if u not in too_big and len(first[u]) >= head_bytes]
+        rest = _fetch(client, longer, f"(BODY.PEEK[]<{head_bytes}.{MAX_MESSAGE_FETCH_BYTES}>)")
+        headers = _fetch(client, sorted(too_big, reverse=True), "(BODY.PEEK[HEADER])")
 
+    rest_key = f"BODY[]<{head_bytes}>".encode()
+    bodies = {u: first[u] + rest.get(u, {}).get(rest_key, b"") for u in page if u not in too_big}
     messages: list[dict[str, Any]] = []
     texts: list[str] = []
     used = 1_000  # envelope and cursor
@@ -196,7 +223,7 @@ def list_messages(query: ListQuery) -> MessagePage:
         item, text = _message(
             uid,
             meta[uid],
-            bodies.get(uid, {}).get(b"BODY[]") if uid in whole else None,
+            bodies.get(uid),
             headers.get(uid, {}).get(b"BODY[HEADER]"),
         )
         if messages and used + len(text) > MAX_RESPONSE_BYTES:
