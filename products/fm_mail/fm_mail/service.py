@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient
+from imapclient.datetime_util import format_criteria_date
 
 from fm_mail import cursor, fetch_response, mime
 from fm_mail.connection import PinnedClient, session
@@ -117,12 +118,13 @@ class MessagePage:
         )
 
 
-def _criteria(query: ListQuery, before_uid: int | None) -> list[Any]:
-    criteria: list[Any] = []
+def _criteria(query: ListQuery, before_uid: int | None) -> list[str]:
+    """SEARCH keys, each an IMAP atom (dates as RFC 3501 writes them)."""
+    criteria: list[str] = []
     if query.since:
-        criteria += ["SINCE", query.since]
+        criteria += ["SINCE", format_criteria_date(query.since).decode("ascii")]
     if query.before:
-        criteria += ["BEFORE", query.before]
+        criteria += ["BEFORE", format_criteria_date(query.before).decode("ascii")]
     if query.unseen:
         criteria.append("UNSEEN")
     if before_uid is not None:
@@ -197,7 +199,7 @@ def list_messages(query: ListQuery) -> MessagePage:
             before_uid = cursor.decode(query.cursor, digest, uidvalidity).before_uid
         uids: list[int] = []
         if before_uid is None or before_uid > 1:
-            uids = sorted(client.search(_criteria(query, before_uid)), reverse=True)
+            uids = sorted(client.uid_search(_criteria(query, before_uid)), reverse=True)
         candidates = uids[: query.limit]
         # One FETCH for the page: sizes, flags, dates and each message's first bytes, which
         # hold all of most mail. Only longer messages need a second one for the rest.
