@@ -16,8 +16,12 @@ alternating, ``--rounds`` times each:
 Prints messages/second of each (median round) and the ratio plug-in/baseline next to its
 target (0.8). Exit code 0 only when the target is met.
 
+``--rtt-ms`` puts a proxy that delays each chunk by half that much each way between both
+clients and Dovecot (``bench/delay_proxy.py``): loopback has no round-trip time, a
+function reaching a mail provider pays one per IMAP command.
+
     .venv/bin/python bench/mail_listing.py [--count 1000] [--limit 100] [--security tls]
-                                           [--rounds 3]
+                                           [--rounds 3] [--rtt-ms 0]
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +48,7 @@ sys.path[:0] = [
 ]
 
 import fm_corpus  # noqa: E402
+from delay_proxy import DelayProxy  # noqa: E402
 from fm_dovecot import Dovecot  # noqa: E402
 from fm_events import FakeContext, rest_event  # noqa: E402
 
@@ -134,9 +140,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--security", choices=["tls", "starttls"], default="tls")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rtt-ms", type=float, default=0.0)
     args = parser.parse_args()
 
     dovecot = Dovecot({"bench": "bench-pw"}).start()
+    stack = ExitStack()
     try:
         seed_started = time.perf_counter()
         messages = _messages(args.count)
@@ -148,6 +156,9 @@ def main() -> None:
         os.environ["IMAP_CA_BUNDLE"] = dovecot.ca_file
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
         port = dovecot.tls_port if args.security == "tls" else dovecot.starttls_port
+        if args.rtt_ms > 0:
+            proxy = stack.enter_context(DelayProxy(("127.0.0.1", port), args.rtt_ms / 1000))
+            port = proxy.port
         imap = {
             "host": "127.0.0.1",
             "port": port,
@@ -165,6 +176,7 @@ def main() -> None:
                 _timed(lambda: list_with_imaplib(imap, args.limit, dovecot.ca_file))
             )
     finally:
+        stack.close()
         dovecot.stop()
 
     plugin_s = statistics.median(t for t, _ in plugin_runs)
@@ -176,6 +188,8 @@ def main() -> None:
     plugin_rate, baseline_rate = listed / plugin_s, base_listed / baseline_s
     ratio = plugin_rate / baseline_rate
     print(f"seeded {args.count} messages ({mail_bytes / 1e6:.1f} MB) in {seed_s:.1f} s")
+    network = f"{args.rtt_ms:g} ms round trips (delay proxy)" if args.rtt_ms else "loopback"
+    print(f"network: {network}")
     print(
         f"plug-in:  listed {listed} messages in {pages} pages of {args.limit} over "
         f"{args.security}: {plugin_s:.2f} s, {plugin_rate:.0f} messages/s, "

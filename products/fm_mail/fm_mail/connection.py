@@ -8,6 +8,7 @@ never attempted (port 143 must offer STARTTLS).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import imaplib
@@ -57,6 +58,9 @@ def _connect(addresses: list[guard.VettedAddress], timeout: float) -> socket.soc
     for addr in addresses:
         sock = socket.socket(addr.family, socket.SOCK_STREAM)
         sock.settimeout(timeout)
+        # Commands are small and each waits for its answer: Nagle's algorithm only holds a
+        # command's last write until the server's delayed ACK (40 ms) when it spans two.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             sock.connect(addr.sockaddr)
             return sock
@@ -109,6 +113,29 @@ class PinnedClient(IMAPClient):
         else:
             self._transport = _PinnedPlain(self.host, self.port, self._vetted, timeout)
         return self._transport
+
+    def plain_login_initial_response(self, username: str, password: str) -> None:
+        """AUTHENTICATE PLAIN with the credentials on the command line (RFC 4959 SASL-IR):
+        one round trip instead of two (imaplib waits for the server's empty challenge)."""
+        token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
+        try:
+            typ, _ = self._transport._simple_command("AUTHENTICATE", "PLAIN", token)
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error:  # BAD: refused, as imapclient's plain_login reports it
+            typ = "BAD"
+        if typ != "OK":
+            raise imap_exc.LoginError("the server refused AUTHENTICATE PLAIN")
+        self._transport.state = "AUTH"  # what imaplib's authenticate() sets on success
+
+    def uid_search(self, criteria: list[str]) -> list[int]:
+        """``UID SEARCH`` of ASCII atoms as one command line through imaplib. imapclient's
+        ``search`` first asks for CAPABILITY (a round trip) and writes the line ending
+        apart from the command (two TLS records)."""
+        typ, data = self._transport.uid("SEARCH", *criteria)
+        if typ != "OK":
+            raise imaplib.IMAP4.error("search failed")
+        return [int(uid) for line in data if line for uid in line.split()]
 
     def uid_fetch_records(self, uids: list[int], items: str) -> list[Any]:
         """``UID FETCH`` sent through the imaplib connection we opened, its answer left as
@@ -213,10 +240,14 @@ def _too_slow(deadline: _Deadline) -> ImapTimeout:
     return ImapTimeout(f"the IMAP server did not finish within {deadline.seconds:g} s")
 
 
-def _login(client: IMAPClient, settings: ImapSettings) -> None:
+def _login(client: PinnedClient, settings: ImapSettings) -> None:
     """AUTHENTICATE PLAIN when offered (UTF-8 safe), else LOGIN (ASCII only)."""
-    if b"AUTH=PLAIN" in client.capabilities():
-        client.plain_login(settings.username, settings.password)
+    capabilities = client.capabilities()
+    if b"AUTH=PLAIN" in capabilities:
+        if b"SASL-IR" in capabilities:
+            client.plain_login_initial_response(settings.username, settings.password)
+        else:
+            client.plain_login(settings.username, settings.password)
         return
     if not (settings.username + settings.password).isascii():
         raise ImapAuthFailed(

@@ -11,11 +11,13 @@ unusual servers get exactly imapclient's reading.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from imapclient.datetime_util import parse_to_datetime
+from imapclient.fixed_offset import FixedOffset
 from imapclient.response_parser import parse_fetch_response
 
 # One item of a record: which item, and its value (a number, a flag list, a date, a literal).
@@ -23,10 +25,20 @@ _ITEM = re.compile(
     rb"(?:(UID|RFC822\.SIZE) (\d+)"
     rb"|(FLAGS) \(([^()\"{}\[\]\r\n]*)\)"
     rb'|(INTERNALDATE) "([^"\\\r\n]*)"'
-    rb"|(BODY\[[A-Z0-9.]*\]) \{(\d+)\}\Z)",
+    rb"|(BODY\[[A-Z0-9.]*\](?:<\d+>)?) \{(\d+)\}\Z)",
     re.IGNORECASE,
 )
 _START = re.compile(rb"(\d+) \(")
+# The records a listing asks for, whole, in the order servers answer them: the same
+# reading as item by item (below), in one step. The page's FETCH: its sizes, flags and
+# dates, and the first bytes of each message (a partial ``BODY[]<0>``).
+_META = re.compile(
+    rb"(\d+) \(UID (\d+) RFC822\.SIZE (\d+) FLAGS \(([^()\"{}\[\]\r\n]*)\)"
+    rb' INTERNALDATE "([^"\\\r\n]*)"(?: (BODY\[\]<0>) \{(\d+)\}|\))',
+    re.IGNORECASE,
+)
+# The rest of long messages, or headers: one literal.
+_BODY = re.compile(rb"(\d+) \(UID (\d+) (BODY\[(?:HEADER)?\](?:<\d+>)?) \{(\d+)\}", re.IGNORECASE)
 
 
 def parse(records: list[Any], requested: Iterable[int]) -> dict[int, dict[bytes, Any]]:
@@ -62,6 +74,29 @@ def _fast(records: list[Any]) -> dict[int, dict[bytes, Any]] | None:
 
 
 def _record(line: bytes, literal: bytes | None) -> tuple[int, dict[bytes, Any]] | None:
+    whole = _META.fullmatch(line)
+    if whole is not None:
+        seq, uid, size, flags, date, section, length = whole.groups()
+        atoms = tuple(flags.split())
+        if (section is None) == (literal is None) and not any(
+            a.isdigit() or a.upper() == b"NIL" for a in atoms
+        ):
+            values = {b"SEQ": int(seq), b"RFC822.SIZE": int(size), b"FLAGS": atoms}
+            values[b"INTERNALDATE"] = _internaldate(date)
+            if section is None:
+                return int(uid), values
+            if literal is not None and int(length) == len(literal):
+                values[section.upper()] = literal
+                return int(uid), values
+    elif literal is not None:
+        body = _BODY.fullmatch(line)
+        if body is not None and int(body.group(4)) == len(literal):
+            seq, uid, section, _ = body.groups()
+            return int(uid), {b"SEQ": int(seq), section.upper(): literal}
+    return _items(line, literal)
+
+
+def _items(line: bytes, literal: bytes | None) -> tuple[int, dict[bytes, Any]] | None:
     start = _START.match(line)
     if start is None:
         return None
@@ -112,8 +147,49 @@ def _record(line: bytes, literal: bytes | None) -> tuple[int, dict[bytes, Any]] 
     return uid, values
 
 
+# INTERNALDATE as RFC 3501 writes it; "-0000" (no zone known) is left to imapclient.
+_DATE_TIME = re.compile(
+    rb"([ 0-9]?[0-9])-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-([1-9][0-9]{3})"
+    rb" ([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{2})([0-9]{2})"
+)
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        (b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+         b"Dec"), 1
+    )
+}  # fmt: skip
+_ZONES: dict[int, FixedOffset] = {}
+
+
 def _internaldate(value: bytes) -> Any:
+    fast = _date_time(value)
+    if fast is not None:
+        return fast
     try:  # imapclient's own conversion (and None where it gives up)
         return parse_to_datetime(value, normalise=False)
+    except ValueError:
+        return None
+
+
+def _date_time(value: bytes) -> dt.datetime | None:
+    """``parse_to_datetime(value, normalise=False)`` for the RFC 3501 form, else None."""
+    match = _DATE_TIME.fullmatch(value)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
+    minutes = int(zone_h) * 60 + int(zone_m)
+    if sign == b"-":
+        if minutes == 0:
+            return None
+        minutes = -minutes
+    zone = _ZONES.get(minutes)
+    if zone is None:
+        zone = _ZONES.setdefault(minutes, FixedOffset(minutes))
+    try:
+        return dt.datetime(
+            int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second),
+            tzinfo=zone,
+        )  # fmt: skip
     except ValueError:
         return None

@@ -8,12 +8,13 @@ a validation error stays cheap.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -23,6 +24,9 @@ from apisales.http.errors import error_response, install_error_handlers
 from apisales.observability import tracer_for
 from fm_mail.errors import MailError
 from fm_mail.limits import MAX_REQUEST_BYTES
+
+Q = TypeVar("Q")
+R = TypeVar("R")
 
 logger = Logger()
 tracer = tracer_for([])  # no AWS or HTTP library: the handler's span, the IMAP call's below
@@ -66,7 +70,7 @@ def _body() -> Any:
     return request_body(app)
 
 
-def _run(operation: str, call: Any, query: Any, host: str) -> dict[str, Any]:
+def _run(operation: str, call: Callable[[Q], R], query: Q, host: str) -> R:
     # Log the operation, target host and outcome only: never credentials or mail content.
     started = time.monotonic()
     try:
@@ -99,11 +103,13 @@ def mailboxes() -> dict[str, Any]:
 
 
 @app.post("/v1/mail/messages")
-def messages() -> dict[str, Any]:
+def messages() -> Response:
     from fm_mail import request, service
 
     query = request.parse_list(_body())
-    return _run("messages", service.list_messages, query, query.imap.host)
+    page = _run("messages", service.list_messages, query, query.imap.host)
+    # Serialised message by message while the page was fitted to the cap: joined, not redone.
+    return Response(HTTPStatus.OK, content_types.APPLICATION_JSON, page.as_json())
 
 
 @app.post("/v1/mail/attachment")

@@ -55,7 +55,7 @@ def addresses(value: str) -> list[tuple[str, str]] | None:
 # optional blanks (and folds) around; no "*" (RFC 2231), no escapes, no quote in a token.
 _OWS = r"[ \t\r\n]*"
 _PARAM = re.compile(
-    rf";{_OWS}(?:(?P<name>[!#-)+-:<>-\[\]-~]+)(?P<star>\*)?{_OWS}={_OWS}"
+    rf";{_OWS}(?:(?P<name>[!#-)+-:<>-\[\]-~]+)(?P<star>\*(?:[0-9]+\*?)?)?{_OWS}={_OWS}"
     rf'(?P<value>"[^"\\\x00-\x1f\x7f]*"|[!#-:<-\[\]-~]*){_OWS})?(?=;|\Z)'
 )
 # The part before the first ";" (the type or disposition): no quote, "=", escape or control.
@@ -66,9 +66,11 @@ def params(value: object, *, extended: bool = False) -> dict[str, str] | None:
     """Lower-case name -> value of each parameter, as ``Message.get_param(name)`` returns it
     (first occurrence wins, quotes removed); None where the value is not of the plain shape.
 
-    With ``extended``, one RFC 2231 ``name*=charset'lang'%XX`` parameter (no continuations)
-    may be among them, under ``name*`` with its raw value (see ``rfc2231``); get_param would
-    return a tuple for it, so callers that do not ask for it get None for such values."""
+    With ``extended``, RFC 2231 parameters may be among them: ``name*=charset'lang'%XX``, or
+    its continuations ``name*0*=...; name*1*=...``. One with any ``%``-encoded segment is
+    under ``name*``, its segments joined still encoded (see ``rfc2231``): get_param would
+    return a tuple for it, so callers that do not ask for it get None for such values.
+    Continuations without encoded segments are plain values under ``name``."""
     if not isinstance(value, str) or not value.isascii():
         return None  # raw 8-bit text: compat32 hands the parser a Header object
     head = _HEAD.match(value)
@@ -76,6 +78,7 @@ def params(value: object, *, extended: bool = False) -> dict[str, str] | None:
         return None
     # The type itself is the first "parameter" get_param looks at (value "").
     found: dict[str, str] = {head.group().strip(" \t\r\n").lower(): ""}
+    segments: dict[str, list[tuple[int | None, bool, str]]] = {}
     pos, end = head.end(), len(value)
     while pos < end:
         param = _PARAM.match(value, pos)
@@ -83,23 +86,60 @@ def params(value: object, *, extended: bool = False) -> dict[str, str] | None:
             return None
         name, star, raw = param.group("name", "star", "value")
         if star is not None:
-            name = name.lower() + "*"
-            if not extended or name in found or not _RFC2231_NAME.fullmatch(name):
-                return None  # a second one (or a continuation) is joined by the stdlib
-            found[name] = _unquote(raw)
+            name = name.lower()
+            if not extended or not _RFC2231_BASE.fullmatch(name):
+                return None  # decode_params keeps such a name, star and all, as plain
+            number = star.strip("*")
+            segments.setdefault(name, []).append(
+                (int(number) if number else None, star.endswith("*"), _unquote(raw))
+            )
         elif name is not None:
             found.setdefault(name.lower(), _unquote(raw))
         pos = param.end()
+    # decode_params puts every RFC 2231 parameter after the plain ones.
+    for name, parts in segments.items():
+        joined = _joined(parts)
+        if joined is None:
+            return None
+        text, encoded = joined
+        if encoded:
+            found[name + "*"] = text
+        else:
+            found.setdefault(name, text)
     return found
 
 
-_RFC2231_NAME = re.compile(r"[A-Za-z0-9_]+\*")
+_RFC2231_BASE = re.compile(r"[A-Za-z0-9_]+")
+# A value whose every "%" starts an escape.
+_PERCENT_ENCODED = re.compile(r"(?:[^%]|%[0-9A-Fa-f]{2})*")
+
+
+def _joined(parts: list[tuple[int | None, bool, str]]) -> tuple[str, bool] | None:
+    """The segments of one RFC 2231 parameter joined as decode_params joins them, still
+    %-encoded, and whether any was encoded; None where joining first would read otherwise
+    (a repeated or mixed numbering, a "%" that is not an escape or is in a literal part)."""
+    if len(parts) == 1 and parts[0][0] is None:
+        return parts[0][2], True  # name*=...: a single encoded value
+    numbers = {number for number, _, _ in parts}
+    if None in numbers or len(numbers) != len(parts):
+        return None  # the stdlib cannot sort a mix of name* and name*N; repeats: not here
+    parts.sort(key=lambda part: part[0] or 0)
+    for _, is_encoded, text in parts:
+        if "%" in text and not (is_encoded and _PERCENT_ENCODED.fullmatch(text)):
+            return None
+    encoded = any(is_encoded for _, is_encoded, _ in parts)
+    return "".join(text for _, _, text in parts), encoded
 
 
 def rfc2231(raw: str) -> tuple[str | None, str] | None:
     """(charset, text) of an RFC 2231 value, as ``Message.get_param`` returns them (text in
     latin-1, its bytes to be decoded by the charset); None where quoting would change it."""
-    text = urllib.parse.unquote(raw, encoding="latin-1")
+    if raw.isascii() and "\\" not in raw and _PERCENT_ENCODED.fullmatch(raw):
+        # Each "%XX" is the byte XX, as unquote reads it with latin-1: as "\xXX" escapes,
+        # decoded in C (unquote goes escape by escape in Python).
+        text = raw.replace("%", "\\x").encode("ascii").decode("unicode_escape")
+    else:
+        text = urllib.parse.unquote(raw, encoding="latin-1")
     if "\\" in text or '"' in text:
         return None  # the stdlib quotes and unquotes the text: not worth following here
     parts = text.split("'", 2)
@@ -159,14 +199,17 @@ _BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 _LINE_ENDS = b"\r\n"
 
 
-def base64_size(payload: str) -> int | None:
+def base64_size(payload: str | bytes) -> int | None:
     """The length of ``Message.get_payload(decode=True)`` for a base64 payload, without
     decoding: only when the lines joined are strictly valid base64 (the stdlib's first
     try); None for anything else (blanks, junk, missing padding), which the stdlib repairs."""
-    try:
-        data = payload.encode("ascii")
-    except UnicodeEncodeError:
-        return None
+    if isinstance(payload, bytes):
+        data = payload
+    else:
+        try:
+            data = payload.encode("ascii")
+        except UnicodeEncodeError:
+            return None
     # The stdlib joins bytes.splitlines(): every CR and LF goes, nothing else.
     joined = data.translate(None, _LINE_ENDS)
     padding = joined.translate(None, _BASE64_ALPHABET)

@@ -8,19 +8,17 @@ cannot understand is still listed, with ``parse_error`` set.
 
 from __future__ import annotations
 
-import email
 import email.errors
 import email.header
 import email.message
-import email.policy
 import email.utils
 import re
-from collections.abc import Iterator
 from typing import Any
 
-from fm_mail import header_shapes, mime_split
+from fm_mail import header_shapes, mime_email, mime_split
 from fm_mail.charsets import decode_bytes
 from fm_mail.limits import MAX_BODY_CHARS
+from fm_mail.mime_parts import Fields, Leaf, ParsedMessage
 
 _MAX_HEADER_CHARS = 4_000
 _MAX_ADDRESSES = 100
@@ -29,20 +27,13 @@ _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _BODY_TYPES = ("text/plain", "text/html")
 
 
-def parse(raw: bytes) -> email.message.Message:
-    """The message tree of ``raw``: split fast when it is plain, else by ``email`` itself."""
+def parse(raw: bytes) -> ParsedMessage:
+    """Headers and leaf parts of ``raw``: split fast when it is plain, else by ``email``."""
     try:
-        msg = mime_split.split(raw)
+        parsed = mime_split.split(raw)
     except Exception:  # noqa: BLE001 - the fast path is only an optimisation
-        msg = None
-    return msg if msg is not None else parse_with_email(raw)
-
-
-def parse_with_email(raw: bytes) -> email.message.Message:
-    # compat32: every header this module reads is decoded from its raw form here, so the
-    # default policy's header objects (parsed on every get, 90% of a listing's time) buy
-    # nothing; compat32 also keeps a forwarded message's bytes as they were.
-    return email.message_from_bytes(raw, policy=email.policy.compat32)
+        parsed = None
+    return parsed if parsed is not None else mime_email.parse(raw)
 
 
 def decode_header_value(raw: str) -> str:
@@ -72,16 +63,6 @@ def decode_words(raw: str) -> str:
         for chunk, charset in chunks
     )
     return text[:_MAX_HEADER_CHARS]
-
-
-Fields = dict[str, list[str]]  # a part's headers: lower-case name -> raw values, in order
-
-
-def _fields(msg: email.message.Message) -> Fields:
-    fields: Fields = {}
-    for key, value in msg.raw_items():
-        fields.setdefault(key.lower(), []).append(value)
-    return fields
 
 
 def _header(fields: Fields, name: str) -> str | None:
@@ -158,79 +139,14 @@ def filename(fields: Fields) -> str | None:
     return name[:255] or None
 
 
-def leaf_parts(msg: email.message.Message) -> Iterator[tuple[str, email.message.Message]]:
-    """(IMAP section id, part) for every non-multipart part, in order."""
-
-    def walk(container: email.message.Message, prefix: str):
-        payload = container.get_payload()
-        if not isinstance(payload, list):
-            return
-        for index, sub in enumerate(payload, 1):
-            pid = f"{prefix}{index}"
-            if sub.is_multipart() and sub.get_content_maintype() == "multipart":
-                yield from walk(sub, pid + ".")
-            else:
-                yield pid, sub
-
-    if msg.get_content_maintype() == "multipart" and isinstance(msg.get_payload(), list):
-        yield from walk(msg, "")
-    else:
-        yield "1", msg
-
-
-def part_bytes(part: email.message.Message, ctype: str | None = None) -> bytes:
-    """The decoded content of a leaf part (transfer encoding removed)."""
-    if (ctype or part.get_content_type()) == "message/rfc822":
-        inner = part.get_payload()
-        if isinstance(inner, list) and inner:
-            return inner[0].as_bytes()
-    data = part.get_payload(decode=True)
-    return data if isinstance(data, bytes) else b""
-
-
 def _disposition(fields: Fields) -> str | None:
     raw = fields.get("content-disposition")
     return raw[0].split(";", 1)[0].strip().lower() if raw else None
 
 
-def _content_type(part: email.message.Message, fields: Fields) -> str:
-    values = fields.get("content-type")
-    if values is None:
-        return part.get_default_type()
-    fast = header_shapes.content_type(values[0])
-    return part.get_content_type() if fast is None else fast
-
-
-def _charset(part: email.message.Message, fields: Fields) -> str | None:
-    values = fields.get("content-type")
-    if values is None:
-        return None
-    shaped = header_shapes.params(values[0])
-    if shaped is None:
-        return part.get_content_charset()
-    charset = shaped.get("charset")
-    return None if charset is None else charset.lower()
-
-
-def _decoded_size(part: email.message.Message, fields: Fields, ctype: str) -> int:
-    """len(part_bytes(part)), counted without decoding where base64 is strictly valid."""
-    cte = fields.get("content-transfer-encoding")
-    base64 = bool(cte) and isinstance(cte[0], str) and cte[0].lower() == "base64"
-    if base64 and ctype != "message/rfc822" and not part.is_multipart():
-        payload = part.get_payload()
-        size = header_shapes.base64_size(payload) if isinstance(payload, str) else None
-        if size is not None:
-            return size
-    return len(part_bytes(part, ctype))
-
-
-def attachment_info(
-    pid: str, part: email.message.Message, data: bytes | None = None
-) -> dict[str, Any]:
-    """Metadata of a leaf part; ``data`` is its decoded content when the caller has it."""
-    size = len(part_bytes(part) if data is None else data)
-    fields = _fields(part)
-    return _attachment(pid, fields, _content_type(part, fields), filename(fields), size)
+def attachment_info(pid: str, leaf: Leaf, data: bytes) -> dict[str, Any]:
+    """Metadata of a leaf part whose decoded content is ``data``."""
+    return _attachment(pid, leaf.fields, leaf.content_type, filename(leaf.fields), len(data))
 
 
 def _attachment(
@@ -249,13 +165,12 @@ def _attachment(
     }
 
 
-def _text(part: email.message.Message, fields: Fields, ctype: str) -> str:
-    return decode_bytes(part_bytes(part, ctype), _charset(part, fields))
+def _text(leaf: Leaf) -> str:
+    return decode_bytes(leaf.content(), leaf.charset())
 
 
-def summary(msg: email.message.Message) -> dict[str, Any]:
-    """Headers only: safe on any message, used on its own for messages too big to fetch."""
-    raw = _fields(msg)
+def summary(raw: Fields) -> dict[str, Any]:
+    """The message's own headers, read for the listing."""
     message_id, subject = raw.get("message-id"), raw.get("subject")
     return {
         "message_id": decode_header_value(message_id[0]) if message_id else None,
@@ -286,21 +201,20 @@ def describe(raw: bytes) -> dict[str, Any]:
         "parse_error": None,
     }
     try:
-        msg = parse(raw)
-        result.update(summary(msg))
+        parsed = parse(raw)
+        result.update(summary(parsed.headers))
         texts: list[str] = []
-        for pid, part in leaf_parts(msg):
-            fields = _fields(part)
-            ctype = _content_type(part, fields)
+        for pid, leaf in parsed.leaves:
+            fields, ctype = leaf.fields, leaf.content_type
             name = filename(fields)
             if ctype in _BODY_TYPES and name is None and _disposition(fields) != "attachment":
                 if ctype == "text/plain":
-                    texts.append(_text(part, fields, ctype))
+                    texts.append(_text(leaf))
                     continue
                 if result["html"] is None:
-                    result["html"] = _text(part, fields, ctype)
+                    result["html"] = _text(leaf)
                     continue
-            size = _decoded_size(part, fields, ctype)
+            size = leaf.content_size()
             result["attachments"].append(_attachment(pid, fields, ctype, name, size))
         if texts:
             result["text"] = "\n".join(texts)
@@ -308,7 +222,7 @@ def describe(raw: bytes) -> dict[str, Any]:
             if result[key] is not None and len(result[key]) > MAX_BODY_CHARS:
                 result[key] = result[key][:MAX_BODY_CHARS]
                 result[f"{key}_truncated"] = True
-        if msg.defects:
+        if parsed.has_defects:
             result["parse_error"] = "message has MIME defects; content shown as well as possible"
     except Exception as exc:  # noqa: BLE001 - one bad message must not break a listing
         result["parse_error"] = f"message could not be parsed ({type(exc).__name__})"
@@ -317,9 +231,8 @@ def describe(raw: bytes) -> dict[str, Any]:
 
 def find_part(raw: bytes, part_id: str) -> tuple[dict[str, Any], bytes] | None:
     """Metadata and decoded bytes of section ``part_id``, or None when it does not exist."""
-    msg = parse(raw)
-    for pid, part in leaf_parts(msg):
+    for pid, leaf in parse(raw).leaves:
         if pid == part_id:
-            data = part_bytes(part)  # decoded once: up to 25 MB of base64
-            return attachment_info(pid, part, data), data
+            data = leaf.content()  # decoded once: up to 25 MB of base64
+            return attachment_info(pid, leaf, data), data
     return None

@@ -1,15 +1,17 @@
-"""Split a well-formed message into its MIME tree the way ``email``'s parser would, fast.
+"""Split a well-formed message into its leaf parts the way ``email``'s parser would, fast.
 
 ``email``'s feed parser reads a message line by line in Python; on a listing most lines are
 base64 attachment lines that are only counted, and that reading was most of a listing's
-time. Here the boundary lines are found with one regular expression per multipart (C speed)
-and header lines are stored with ``email``'s rules, so every ``Message`` this returns
-holds exactly the headers and payload strings ``email.message_from_bytes(raw,
-policy=compat32)`` would have built, and the same code reads them afterwards.
+time; building its ``Message`` objects and reading headers back out of them was most of the
+rest. Here the boundary lines are found with ``bytes.find`` (C speed), header lines are read
+with ``email``'s rules by one regular expression, and no ``Message`` is built: each leaf
+keeps its headers (the raw values ``email.message_from_bytes(raw, policy=compat32)`` would
+hold) and the offsets of its body in ``raw``, decoded only when asked.
 
 Only the plain case takes this path: CRLF or LF line ends, every multipart with a boundary,
 a first and a closing boundary line, no repeated boundary lines, no header defects, no
-``message/*`` part and no ``multipart/digest``. Anything else returns ``None`` and the caller
+``message/*`` part, no ``multipart/digest``, and ASCII Content-Type and
+Content-Transfer-Encoding values. Anything else returns ``None`` and the caller
 parses the message with ``email`` itself, so unusual mail gets exactly the old treatment,
 defects (``parse_error``) included. ``tests/products/fm_mail/test_mime_split.py`` checks
 both paths give the same listing.
@@ -17,11 +19,15 @@ both paths give the same listing.
 
 from __future__ import annotations
 
+import binascii
 import email.message
 import email.utils
+import quopri
 import re
+from dataclasses import dataclass
 
 from fm_mail import header_shapes
+from fm_mail.mime_parts import Fields, Leaf, ParsedMessage
 
 # One header field: a name of printable characters but ":", the colon, the rest of the line
 # and any continuation lines (starting with a blank), up to its line end. Lines email's parser
@@ -42,111 +48,182 @@ _MAX_DEPTH = 8
 _MAX_MISSES = 1_000
 
 
-def split(raw: bytes) -> email.message.Message | None:
-    """The message tree ``email`` would build from ``raw``, or None to let ``email`` do it."""
+def split(raw: bytes) -> ParsedMessage | None:
+    """The leaf parts ``email`` would find in ``raw``, or None to let ``email`` do it."""
     if _LONE_CR.search(raw):
         return None  # a lone CR ends a line for email's parser: not worth matching here
-    return _entity(raw, 0, len(raw), depth=0)
+    head = _headers(raw, 0, len(raw))
+    if head is None:
+        return None
+    fields, body_start = head
+    leaves: list[tuple[str, Leaf]] = []
+    if not _entity(raw, fields, body_start, len(raw), "", 0, leaves, part=False):
+        return None
+    return ParsedMessage(fields, leaves, has_defects=False)
 
 
-Fields = dict[str, str]  # lower-case name -> first raw value
+@dataclass(frozen=True, slots=True)
+class SplitLeaf:
+    """A leaf part: its headers and where its body lies in the message's bytes."""
+
+    fields: Fields
+    content_type: str
+    raw: bytes
+    start: int
+    end: int
+
+    def charset(self) -> str | None:
+        values = self.fields.get("content-type")
+        if values is None:
+            return None
+        shaped = header_shapes.params(values[0])
+        if shaped is None:
+            return _as_email(self.fields).get_content_charset()
+        charset = shaped.get("charset")
+        return None if charset is None else charset.lower()
+
+    def content(self) -> bytes:
+        body = self.raw[self.start : self.end]
+        encoding = self._transfer_encoding()
+        if encoding == "base64":
+            joined = _strict_base64(body)
+            if joined is not None:
+                return binascii.a2b_base64(joined)
+        elif encoding == "quoted-printable":
+            return quopri.decodestring(body)
+        elif encoding not in _UUENCODE:
+            return body  # what email hands back for any other transfer encoding
+        # Broken base64 (email repairs it) or uuencode: email's own decoding.
+        legacy = _as_email(self.fields)
+        legacy.set_payload(body.decode("ascii", "surrogateescape"))
+        data = legacy.get_payload(decode=True)
+        return data if isinstance(data, bytes) else b""
+
+    def content_size(self) -> int:
+        if self._transfer_encoding() == "base64":
+            size = header_shapes.base64_size(self.raw[self.start : self.end])
+            if size is not None:
+                return size
+        return len(self.content())
+
+    def _transfer_encoding(self) -> str:
+        values = self.fields.get("content-transfer-encoding")
+        return values[0].lower() if values else ""  # ASCII: split checked
 
 
-def _headers(raw: bytes, start: int, end: int) -> tuple[email.message.Message, Fields, int] | None:
-    """The header block at ``start`` as email's parser stores it (compat32: raw name and
-    value, continuation lines kept), the first value of each field by lower-case name, and
+_UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")
+
+
+def _strict_base64(body: bytes) -> bytes | None:
+    joined = body.translate(None, b"\r\n")  # what email's b"".join(splitlines()) leaves
+    return joined if header_shapes.base64_size(joined) is not None else None
+
+
+def _as_email(fields: Fields) -> email.message.Message:
+    """A stand-in ``Message`` with these headers, to ask ``email`` about an odd value."""
+    legacy = email.message.Message()
+    for name, values in fields.items():
+        for value in values:
+            legacy.set_raw(name, value)
+    return legacy
+
+
+def _headers(raw: bytes, start: int, end: int) -> tuple[Fields, int] | None:
+    """The header block at ``start`` (lower-case name -> raw values as email's compat32
+    parser stores them: value from after the colon's blanks, continuation lines kept) and
     the offset where the body starts. None where that parser would record a defect or do
     something special: a non-header line before the blank line, no blank line, a leading
-    continuation line, a "From " line, an empty name.
+    continuation line, a "From " line, an empty name; or where a value this module reads
+    before anything else (Content-Type, Content-Transfer-Encoding) is not ASCII.
     """
     block = _BLOCK.match(raw, start, end)
     if block is None:
         return None
-    msg = email.message.Message()
-    set_raw = msg.set_raw
-    # email: value = first line after the colon without leading blanks, plus the
-    # continuation lines as they are, without the final line end.
-    fields = _FIELD.findall(raw[start : block.start(1)].decode("ascii", "surrogateescape"))
-    for name, value in fields:
-        set_raw(name, value)
-    first = {name.lower(): value for name, value in reversed(fields)}
-    return msg, first, block.end()
+    fields: Fields = {}
+    text = raw[start : block.start(1)].decode("ascii", "surrogateescape")
+    for name, value in _FIELD.findall(text):
+        fields.setdefault(name.lower(), []).append(value)
+    for name in ("content-type", "content-transfer-encoding"):
+        values = fields.get(name)
+        if values is not None and not values[0].isascii():
+            return None
+    return fields, block.end()
 
 
 def _entity(
     raw: bytes,
-    start: int,
+    fields: Fields,
+    body_start: int,
     end: int,
+    pid: str,
     depth: int,
+    leaves: list[tuple[str, Leaf]],
     *,
-    part: bool = False,
-) -> email.message.Message | None:
-    head = _headers(raw, start, end)
-    if head is None:
-        return None
-    msg, fields, body_start = head
-    ctype = header_shapes.content_type(fields.get("content-type", "text/plain"))
+    part: bool,
+) -> bool:
+    """Add the leaves of the entity with these headers to ``leaves``; False: not plain."""
+    ctype = header_shapes.content_type(fields.get("content-type", ["text/plain"])[0])
     if ctype is None:
-        ctype = msg.get_content_type()
+        return False
     maintype = ctype.partition("/")[0]
     if maintype == "message":
-        return None  # email parses the enclosed message (and delivery-status blocks) itself
+        return False  # email parses the enclosed message (and delivery-status blocks) itself
     if maintype != "multipart":
-        payload = raw[body_start:end]
         if part:  # RFC 2046: the line end before a boundary belongs to the boundary
-            if payload.endswith(b"\r\n"):
-                payload = payload[:-2]
-            elif payload.endswith(b"\n"):
-                payload = payload[:-1]
-        msg.set_payload(payload.decode("ascii", "surrogateescape"))
-        return msg
-    parts = _multipart(msg, fields, ctype, raw, body_start, end, depth)
-    if parts is None:
-        return None
-    msg.set_payload(parts)
-    return msg
+            if raw.endswith(b"\r\n", body_start, end):
+                end -= 2
+            elif raw.endswith(b"\n", body_start, end):
+                end -= 1
+        leaves.append((pid or "1", SplitLeaf(fields, ctype, raw, body_start, end)))
+        return True
+    return _multipart(raw, fields, ctype, body_start, end, pid, depth, leaves)
 
 
 def _multipart(
-    msg: email.message.Message,
+    raw: bytes,
     fields: Fields,
     ctype: str,
-    raw: bytes,
     start: int,
     end: int,
+    pid: str,
     depth: int,
-) -> list[email.message.Message] | None:
-    boundary = _boundary(msg, fields)
-    cte = fields.get("content-transfer-encoding", "8bit")
-    cte = cte.lower() if cte.isascii() else str(msg.get("content-transfer-encoding")).lower()
+    leaves: list[tuple[str, Leaf]],
+) -> bool:
+    boundary = _boundary(fields)
+    cte = fields.get("content-transfer-encoding", ["8bit"])[0].lower()
     if boundary is None or depth >= _MAX_DEPTH or ctype == "multipart/digest":
-        return None
+        return False
     if depth == 0 and cte not in ("7bit", "8bit", "binary"):
-        return None  # email records a defect on the message: leave it to email
+        return False  # email records a defect on the message: leave it to email
     try:
         separator = b"--" + boundary.encode("ascii", "surrogateescape")
     except UnicodeEncodeError:
-        return None
+        return False
     marks = _delimiters(raw, start, end, separator)
     if marks is None or not marks or marks[0][2]:
-        return None  # no first boundary line: email stores the text and a defect
-    parts: list[email.message.Message] = []
-    for (_, after, _), (following, _, closing) in zip(marks, marks[1:], strict=False):
+        return False  # no first boundary line: email stores the text and a defect
+    prefix = pid + "." if pid else ""
+    for index, ((_, after, _), (following, _, closing)) in enumerate(
+        zip(marks, marks[1:], strict=False), 1
+    ):
         if following == after:
-            return None  # repeated boundary lines: email skips them, we do not bother
-        sub = _entity(raw, after, following, depth + 1, part=True)
-        if sub is None:
-            return None
-        parts.append(sub)
+            return False  # repeated boundary lines: email skips them, we do not bother
+        head = _headers(raw, after, following)
+        if head is None:
+            return False
+        sub_fields, body_start = head
+        sub = f"{prefix}{index}"
+        if not _entity(raw, sub_fields, body_start, following, sub, depth + 1, leaves, part=True):
+            return False
         if closing:
-            return parts
-    return None  # no closing boundary: email records a defect on the message
+            return True
+    return False  # no closing boundary: email records a defect on the message
 
 
-def _boundary(msg: email.message.Message, fields: Fields) -> str | None:
-    shaped = header_shapes.params(fields.get("content-type"))
+def _boundary(fields: Fields) -> str | None:
+    shaped = header_shapes.params(fields["content-type"][0])
     if shaped is None:
-        return msg.get_boundary()
+        return _as_email(fields).get_boundary()
     boundary = shaped.get("boundary")  # then what get_boundary does with get_param's value
     return None if boundary is None else email.utils.collapse_rfc2231_value(boundary).rstrip()
 

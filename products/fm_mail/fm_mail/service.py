@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import imaplib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from imapclient import IMAPClient
+from imapclient.datetime_util import format_criteria_date
 
 from fm_mail import cursor, fetch_response, mime
 from fm_mail.connection import PinnedClient, session
@@ -66,34 +68,63 @@ def list_mailboxes(settings: ImapSettings) -> dict[str, Any]:
     }
 
 
-def _json_size(value: Any) -> int:
-    # Powertools serialises with ensure_ascii, so measure the same way (worst case for CJK).
-    return len(json.dumps(value, separators=(",", ":")))
+def _json(value: Any) -> str:
+    # As Powertools serialises (ensure_ascii: the worst case for CJK), so each message is
+    # serialised once, measured by that text, and the page is joined from the texts.
+    return json.dumps(value, separators=(",", ":"))
 
 
-def _fit(item: dict[str, Any]) -> tuple[dict[str, Any], int]:
+def _fit(item: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """Shrink one message so that it alone fits the response cap (bodies go first); return
-    it with its JSON size (measured once more only when a body was dropped)."""
+    it with its JSON text (serialised once more only when a body was dropped)."""
     if len(item.get("attachments", [])) > _MAX_ATTACHMENTS_LISTED:
         item["attachments"] = item["attachments"][:_MAX_ATTACHMENTS_LISTED]
         item["attachments_truncated"] = True
-    size = _json_size(item)
+    text = _json(item)
     for key in ("html", "text"):
-        if size <= MAX_RESPONSE_BYTES // 2:
+        if len(text) <= MAX_RESPONSE_BYTES // 2:
             break
         if item.get(key):
             item[key] = None
             item[f"{key}_truncated"] = True
-            size = _json_size(item)
-    return item, size
+            text = _json(item)
+    return item, text
 
 
-def _criteria(query: ListQuery, before_uid: int | None) -> list[Any]:
-    criteria: list[Any] = []
+@dataclass(frozen=True)
+class MessagePage:
+    """One page of a listing, its messages already serialised (see ``as_json``)."""
+
+    mailbox: str
+    uidvalidity: int
+    messages: list[dict[str, Any]]
+    message_texts: list[str]  # the JSON of each message, as measured against the cap
+    next_cursor: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "mailbox": self.mailbox,
+            "uidvalidity": self.uidvalidity,
+            "messages": self.messages,
+            "next_cursor": self.next_cursor,
+        }
+
+    def as_json(self) -> str:
+        """``json.dumps(self.as_dict(), separators=(",", ":"))``, from the messages' texts."""
+        return (
+            f'{{"mailbox":{_json(self.mailbox)},"uidvalidity":{_json(self.uidvalidity)},'
+            f'"messages":[{",".join(self.message_texts)}],'
+            f'"next_cursor":{_json(self.next_cursor)}}}'
+        )
+
+
+def _criteria(query: ListQuery, before_uid: int | None) -> list[str]:
+    """SEARCH keys, each an IMAP atom (dates as RFC 3501 writes them)."""
+    criteria: list[str] = []
     if query.since:
-        criteria += ["SINCE", query.since]
+        criteria += ["SINCE", format_criteria_date(query.since).decode("ascii")]
     if query.before:
-        criteria += ["BEFORE", query.before]
+        criteria += ["BEFORE", format_criteria_date(query.before).decode("ascii")]
     if query.unseen:
         criteria.append("UNSEEN")
     if before_uid is not None:
@@ -107,15 +138,26 @@ def _fetch(client: PinnedClient, uids: list[int], items: str) -> dict[int, dict[
     return fetch_response.parse(client.uid_fetch_records(uids, items), uids)
 
 
-def _plan_page(candidates: list[int], meta: dict) -> list[int]:
-    """Take candidates newest first until the page's download budget is spent."""
+def _head_bytes(candidates: int) -> int:
+    """Bytes of each candidate fetched with its size: half the page's budget at most, so
+    most mail (smaller than this) comes whole in the page's one FETCH."""
+    return max(_MIN_HEAD_BYTES, MAX_PAGE_FETCH_BYTES // (2 * max(candidates, 1)))
+
+
+_MIN_HEAD_BYTES = 16_384
+
+
+def _plan_page(candidates: list[int], meta: dict, heads: dict[int, bytes]) -> list[int]:
+    """Take candidates newest first until the page's download budget is spent. The first
+    bytes of every candidate are already downloaded; each message then costs what is left
+    of it (nothing for one listed with headers only)."""
     page: list[int] = []
-    budget = MAX_PAGE_FETCH_BYTES
+    budget = MAX_PAGE_FETCH_BYTES - sum(len(head) for head in heads.values())
     for uid in candidates:
         if uid not in meta:  # expunged between SEARCH and FETCH
             continue
         size = int(meta[uid].get(b"RFC822.SIZE", 0))
-        cost = size if size <= MAX_MESSAGE_FETCH_BYTES else 0
+        cost = max(size - len(heads.get(uid, b"")), 0) if size <= MAX_MESSAGE_FETCH_BYTES else 0
         if page and cost > budget:
             break
         budget -= cost
@@ -123,10 +165,14 @@ def _plan_page(candidates: list[int], meta: dict) -> list[int]:
     return page
 
 
-def _message(
-    uid: int, meta: dict, raw: bytes | None, header: bytes | None
-) -> tuple[dict[str, Any], int]:
-    """One listed message and its JSON size."""
+def _first_bytes(values: dict[bytes, Any]) -> bytes:
+    # A server that ignores the partial range answers with the whole BODY[].
+    head = values.get(b"BODY[]<0>", values.get(b"BODY[]", b""))
+    return head if isinstance(head, bytes) else b""
+
+
+def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> tuple[dict, str]:
+    """One listed message and its JSON text."""
     internal = meta.get(b"INTERNALDATE")
     base = {
         "uid": uid,
@@ -141,10 +187,10 @@ def _message(
     described = mime.describe(header or b"")
     described.update(text=None, html=None, attachments=[], partial=True)
     item = {**base, **described}
-    return item, _json_size(item)
+    return item, _json(item)
 
 
-def list_messages(query: ListQuery) -> dict[str, Any]:
+def list_messages(query: ListQuery) -> MessagePage:
     digest = cursor.query_digest(query.mailbox, query.since, query.before, query.unseen)
     with session(query.imap) as client:
         uidvalidity = _select(client, query.mailbox)
@@ -153,38 +199,45 @@ def list_messages(query: ListQuery) -> dict[str, Any]:
             before_uid = cursor.decode(query.cursor, digest, uidvalidity).before_uid
         uids: list[int] = []
         if before_uid is None or before_uid > 1:
-            uids = sorted(client.search(_criteria(query, before_uid)), reverse=True)
+            uids = sorted(client.uid_search(_criteria(query, before_uid)), reverse=True)
         candidates = uids[: query.limit]
-        meta = _fetch(client, candidates, "(RFC822.SIZE FLAGS INTERNALDATE)")
-        page = _plan_page(candidates, meta)
-        whole = [u for u in page if int(meta[u].get(b"RFC822.SIZE", 0)) <= MAX_MESSAGE_FETCH_BYTES]
-        heads = [u for u in page if u not in whole]
-        bodies = _fetch(client, whole, "(BODY.PEEK[])")
-        headers = _fetch(client, heads, "(BODY.PEEK[HEADER])")
+        # One FETCH for the page: sizes, flags, dates and each message's first bytes, which
+        # hold all of most mail. Only longer messages need a second one for the rest.
+        head_bytes = _head_bytes(len(candidates))
+        meta = _fetch(
+            client,
+            candidates,
+            f"(RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[]<0.{head_bytes}>)",
+        )
+        first = {uid: _first_bytes(values) for uid, values in meta.items()}
+        page = _plan_page(candidates, meta, first)
+        too_big = {u for u in page if int(meta[u].get(b"RFC822.SIZE", 0)) > MAX_MESSAGE_FETCH_BYTES}
+        longer = [u for u in page if u not in too_big and len(first[u]) >= head_bytes]
+        rest = _fetch(client, longer, f"(BODY.PEEK[]<{head_bytes}.{MAX_MESSAGE_FETCH_BYTES}>)")
+        headers = _fetch(client, sorted(too_big, reverse=True), "(BODY.PEEK[HEADER])")
 
+    rest_key = f"BODY[]<{head_bytes}>".encode()
+    bodies = {u: first[u] + rest.get(u, {}).get(rest_key, b"") for u in page if u not in too_big}
     messages: list[dict[str, Any]] = []
+    texts: list[str] = []
     used = 1_000  # envelope and cursor
     for uid in page:
-        item, size = _message(
+        item, text = _message(
             uid,
             meta[uid],
-            bodies.get(uid, {}).get(b"BODY[]") if uid in whole else None,
+            bodies.get(uid),
             headers.get(uid, {}).get(b"BODY[HEADER]"),
         )
-        if messages and used + size > MAX_RESPONSE_BYTES:
+        if messages and used + len(text) > MAX_RESPONSE_BYTES:
             break
         messages.append(item)
-        used += size
+        texts.append(text)
+        used += len(text) + 1  # and its comma
     more = len(messages) < len(uids)
     next_cursor = None
     if more and messages:
         next_cursor = cursor.encode(cursor.Cursor(uidvalidity, messages[-1]["uid"]), digest)
-    return {
-        "mailbox": query.mailbox,
-        "uidvalidity": uidvalidity,
-        "messages": messages,
-        "next_cursor": next_cursor,
-    }
+    return MessagePage(query.mailbox, uidvalidity, messages, texts, next_cursor)
 
 
 def get_attachment(query: AttachmentQuery) -> dict[str, Any]:

@@ -213,6 +213,31 @@ _RFC2231 = st.builds(
         max_size=5,
     ).map("".join),
 )
+# RFC 2231 continuations: numbered segments, encoded or not, in any order. The plain ones
+# (numbers unique, every "%" an escape in an encoded segment) take the fast path.
+_ENCODED_SEGMENTS = ["%E8%AB", "%8B", "abc", ".pdf", "~", ""]
+_LITERAL_SEGMENTS = ["abc", ".pdf", "'", "~", "", '"q"']
+
+
+@st.composite
+def _continued(draw: st.DrawFn, *, plain: bool = True) -> str:
+    count = draw(st.integers(1, 4))
+    numbers = draw(st.permutations(range(count)))
+    if not plain:
+        numbers = draw(st.lists(st.integers(0, 3), min_size=1, max_size=4))
+    junk = [] if plain else ["%", "%E", "3", "%ZZ"]
+    name = draw(st.sampled_from(["filename", "NAME"]))
+    text = []
+    for number in numbers:
+        encoded = draw(st.booleans())
+        pool = (_ENCODED_SEGMENTS if encoded else _LITERAL_SEGMENTS) + junk
+        value = draw(st.sampled_from(pool))
+        if number == 0 and encoded:
+            value = draw(st.sampled_from(["UTF-8''", "utf-8'ja'", "", "x'"])) + value
+        text.append(f"; {name}*{number}{'*' if encoded else ''}={value}")
+    return "".join(text)
+
+
 _PLAIN_PARAMS = st.builds(
     lambda head, params, extended, end: head + "".join(params) + extended + end,
     st.sampled_from(["text/plain", "multipart/mixed", "attachment", "inline", " text/HTML "]),
@@ -226,7 +251,7 @@ _PLAIN_PARAMS = st.builds(
         ),
         max_size=4,
     ),
-    st.one_of(st.just(""), _RFC2231),
+    st.one_of(st.just(""), _RFC2231, _continued()),
     st.sampled_from(["", ";", " ", "; "]),
 )
 _PARAM_SOUP = st.lists(
@@ -275,7 +300,13 @@ _PARAM_JUNK = ["\\", '\\"', "\\\\", '"', "*", "'", "=", ";", " ", "\r\n ", "\x0b
 
 
 @_SETTINGS
-@given(st.one_of(_PARAM_SOUP, _damaged(_PLAIN_PARAMS, _PARAM_JUNK)))
+@given(
+    st.one_of(
+        _PARAM_SOUP,
+        _damaged(_PLAIN_PARAMS, _PARAM_JUNK),
+        st.builds(str.__add__, st.just("attachment"), _continued(plain=False)),
+    )
+)
 def test_any_parameter_value_matches_the_stdlib_or_goes_to_it(value):
     _check_params(value)
 
@@ -294,6 +325,19 @@ def test_any_parameter_value_matches_the_stdlib_or_goes_to_it(value):
         "text/plain; name*=abc",
         "text/plain; name*=a; name*=b",
         "text/plain; name*0*=UTF-8''%E3; name*1*=%81%82",
+        "text/plain; name*1*=%81%82; name*0*=UTF-8''%E3",
+        "text/plain; name*0*=UTF-8''%E3%81; name*2*=%82",
+        "text/plain; name*0=abc; name*1=def",
+        'text/plain; name*0="a b"; name*1=c',
+        "text/plain; name*0*=UTF-8''%E; name*1*=3%81%82",
+        "text/plain; name*0*=UTF-8''%E3; name*1=%81%82",
+        "text/plain; name*0*=UTF-8''%E3; name*0*=%81",
+        "text/plain; name*=UTF-8''%E3; name*0*=%81",
+        "text/plain; name=plain; name*0=a; name*1=b",
+        "text/plain; name*0=a; name*1=b; name=plain",
+        "text/plain; name*0*=UTF-8''%E3%81%82; name=plain",
+        "text/plain; name*10*=%82; name*9*=UTF-8''%E3%81",
+        "text/plain; x-name*0*=UTF-8''%E3",
         "text/plain; x-name*=UTF-8''%E3",
         'text/plain; name="a"b',
         "text/plain; name=<x>",

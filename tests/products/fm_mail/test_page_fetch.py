@@ -1,0 +1,77 @@
+"""A listing page is one FETCH for short mail; longer mail is completed by a second one.
+
+The page's FETCH asks for each message's size, flags, date and first bytes; mail shorter
+than those bytes (most of it) is then whole. These tests hold the listing to the same
+answer whatever the first-bytes length, and the download to the page's budget.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fm_mail import service
+from fm_mail.connection import PinnedClient
+
+MESSAGES = "/v1/mail/messages"
+
+
+@pytest.fixture
+def fetches(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Each UID FETCH the listing sends: its items and the literal bytes it brought."""
+    seen: list[tuple[str, int]] = []
+    original = PinnedClient.uid_fetch_records
+
+    def counted(self: PinnedClient, uids: list[int], items: str) -> list[Any]:
+        records = original(self, uids, items)
+        literal = sum(len(r[1]) for r in records if isinstance(r, tuple))
+        seen.append((items, literal))
+        return records
+
+    monkeypatch.setattr(PinnedClient, "uid_fetch_records", counted)
+    return seen
+
+
+def _listing(call, imap: dict[str, Any]) -> list[dict[str, Any]]:
+    status, body = call(MESSAGES, {"imap": imap, "limit": 100})
+    assert status == 200, body
+    return body["messages"]
+
+
+def test_short_mail_is_listed_from_one_fetch(mail_env, call, fetches):
+    messages = _listing(call, mail_env.imap("bob"))
+    assert len(messages) == 25 and all(m["text"] for m in messages)
+    assert len(fetches) == 1 and "BODY.PEEK[]<0." in fetches[0][0]
+
+
+@pytest.mark.parametrize("head_bytes", [1, 100, 4_000])
+def test_listing_is_the_same_whatever_the_first_bytes(mail_env, call, monkeypatch, head_bytes):
+    whole = _listing(call, mail_env.imap())
+    monkeypatch.setattr(service, "_head_bytes", lambda _candidates: head_bytes)
+    assert _listing(call, mail_env.imap()) == whole
+    assert any(m["attachments"] for m in whole) and any(m["partial"] for m in whole) is False
+
+
+def test_download_stays_within_the_page_budget(mail_env, call, monkeypatch, fetches):
+    budget = 5_000_000
+    monkeypatch.setattr(service, "MAX_PAGE_FETCH_BYTES", budget)
+    request: dict[str, Any] = {"imap": mail_env.imap(), "since": "2026-07-01"}
+    pages = 0
+    while True:
+        fetches.clear()
+        status, body = call(MESSAGES, request)
+        assert status == 200, body
+        assert body["messages"], "every page makes progress"
+        # Headers of mail too big to list whole come on top, a few kB at most. A message
+        # bigger than the budget still makes a page of its own (progress), with the first
+        # bytes of the others (half the budget at most).
+        downloaded = sum(size for _, size in fetches)
+        alone = len(body["messages"]) == 1 and body["messages"][0]["size"] > budget
+        limit = body["messages"][0]["size"] + budget // 2 if alone else budget
+        assert downloaded <= limit + 64_000
+        pages += 1
+        if not body["next_cursor"]:
+            break
+        request["cursor"] = body["next_cursor"]
+    assert pages >= 2
