@@ -32,6 +32,10 @@ class Dependency(Generic[T]):
             self._value = self._build()
         return self._value
 
+    @property
+    def overridden(self) -> bool:
+        return self._override is not None
+
     def override(self, value: T | None) -> None:
         """Use ``value`` from now on (``None``: back to the built one)."""
         self._override = value
@@ -39,6 +43,11 @@ class Dependency(Generic[T]):
     def reset(self) -> None:
         self._value = None
         self._override = None
+
+
+def every() -> tuple[Dependency[Any], ...]:
+    """Every Dependency of the roots loaded so far."""
+    return tuple(_ALL)
 
 
 def reset_all() -> None:
