@@ -12,7 +12,7 @@ import email.policy
 from collections.abc import Iterator
 
 from fm_mail import header_shapes
-from fm_mail.mime_parts import Fields, Leaf, ParsedMessage
+from fm_mail.mime_parts import Fields, Leaf, ParsedMessage, content_charset
 
 
 def parse(raw: bytes) -> ParsedMessage:
@@ -44,14 +44,7 @@ class EmailLeaf:
         self.content_type = ctype or part.get_content_type()
 
     def charset(self) -> str | None:
-        values = self.fields.get("content-type")
-        if values is None:
-            return None
-        shaped = header_shapes.params(values[0])
-        if shaped is None:
-            return self._part.get_content_charset()
-        charset = shaped.get("charset")
-        return None if charset is None else charset.lower()
+        return content_charset(self.fields)
 
     def content(self) -> bytes:
         if self.content_type == "message/rfc822":  # the forwarded message, as it came

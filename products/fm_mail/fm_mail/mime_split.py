@@ -20,14 +20,13 @@ both paths give the same listing.
 from __future__ import annotations
 
 import binascii
-import email.message
 import email.utils
 import quopri
 import re
 from dataclasses import dataclass
 
 from fm_mail import header_shapes
-from fm_mail.mime_parts import Fields, Leaf, ParsedMessage
+from fm_mail.mime_parts import Fields, Leaf, ParsedMessage, content_charset, email_stand_in
 
 # One header field: a name of printable characters but ":", the colon, the rest of the line
 # and any continuation lines (starting with a blank), up to its line end. Lines email's parser
@@ -73,14 +72,7 @@ class SplitLeaf:
     end: int
 
     def charset(self) -> str | None:
-        values = self.fields.get("content-type")
-        if values is None:
-            return None
-        shaped = header_shapes.params(values[0])
-        if shaped is None:
-            return _as_email(self.fields).get_content_charset()
-        charset = shaped.get("charset")
-        return None if charset is None else charset.lower()
+        return content_charset(self.fields)
 
     def content(self) -> bytes:
         body = self.raw[self.start : self.end]
@@ -94,7 +86,7 @@ class SplitLeaf:
         elif encoding not in _UUENCODE:
             return body  # what email hands back for any other transfer encoding
         # Broken base64 (email repairs it) or uuencode: email's own decoding.
-        legacy = _as_email(self.fields)
+        legacy = email_stand_in(self.fields)
         legacy.set_payload(body.decode("ascii", "surrogateescape"))
         data = legacy.get_payload(decode=True)
         return data if isinstance(data, bytes) else b""
@@ -117,15 +109,6 @@ _UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")
 def _strict_base64(body: bytes) -> bytes | None:
     joined = body.translate(None, b"\r\n")  # what email's b"".join(splitlines()) leaves
     return joined if header_shapes.base64_size(joined) is not None else None
-
-
-def _as_email(fields: Fields) -> email.message.Message:
-    """A stand-in ``Message`` with these headers, to ask ``email`` about an odd value."""
-    legacy = email.message.Message()
-    for name, values in fields.items():
-        for value in values:
-            legacy.set_raw(name, value)
-    return legacy
 
 
 def _headers(raw: bytes, start: int, end: int) -> tuple[Fields, int] | None:
@@ -223,7 +206,7 @@ def _multipart(
 def _boundary(fields: Fields) -> str | None:
     shaped = header_shapes.params(fields["content-type"][0])
     if shaped is None:
-        return _as_email(fields).get_boundary()
+        return email_stand_in(fields).get_boundary()
     boundary = shaped.get("boundary")  # then what get_boundary does with get_param's value
     return None if boundary is None else email.utils.collapse_rfc2231_value(boundary).rstrip()
 

@@ -83,3 +83,19 @@ def call() -> Call:
         return response["statusCode"], json.loads(response["body"])
 
     return _call
+
+
+@pytest.fixture
+def imap_writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every write the plug-in's TLS sessions send, in order (a command line, or a piece)."""
+    from fm_mail import connection
+
+    sent: list[bytes] = []
+    original = connection._PinnedTLS.send
+
+    def recording(self: connection._PinnedTLS, data: bytes) -> None:
+        sent.append(bytes(data))
+        original(self, data)
+
+    monkeypatch.setattr(connection._PinnedTLS, "send", recording)
+    return sent

@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import base64
 
-import pytest
-
 from fm_mail import connection
 
 MAILBOXES = "/v1/mail/mailboxes"
-
-
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """Every command line the client sends, in order."""
-    lines: list[bytes] = []
-    original = connection._PinnedTLS.send
-
-    def recording(self: connection._PinnedTLS, data: bytes) -> None:
-        lines.append(bytes(data))
-        original(self, data)
-
-    monkeypatch.setattr(connection._PinnedTLS, "send", recording)
-    return lines
 
 
 def _after_auth(lines: list[bytes]) -> list[bytes]:
@@ -30,10 +14,12 @@ def _after_auth(lines: list[bytes]) -> list[bytes]:
     return lines[start:]
 
 
-def test_credentials_go_with_the_command_when_the_server_offers_sasl_ir(mail_env, call, sent):
+def test_credentials_go_with_the_command_when_the_server_offers_sasl_ir(
+    mail_env, call, imap_writes
+):
     status, body = call(MAILBOXES, {"imap": mail_env.imap("dave")})  # UTF-8 password
     assert status == 200, body
-    auth, following = _after_auth(sent)[:2]
+    auth, following = _after_auth(imap_writes)[:2]
     token = auth.split()[-1]
     assert base64.b64decode(token).split(b"\0")[1:] == [
         b"dave",
@@ -42,7 +28,7 @@ def test_credentials_go_with_the_command_when_the_server_offers_sasl_ir(mail_env
     assert b" LIST " in following  # no challenge answered in between: one round trip
 
 
-def test_without_sasl_ir_the_challenge_is_answered(mail_env, call, sent, monkeypatch):
+def test_without_sasl_ir_the_challenge_is_answered(mail_env, call, imap_writes, monkeypatch):
     offered = connection.PinnedClient.capabilities
 
     def without_ir(self: connection.PinnedClient) -> tuple[bytes, ...]:
@@ -51,7 +37,7 @@ def test_without_sasl_ir_the_challenge_is_answered(mail_env, call, sent, monkeyp
     monkeypatch.setattr(connection.PinnedClient, "capabilities", without_ir)
     status, body = call(MAILBOXES, {"imap": mail_env.imap()})
     assert status == 200, body
-    auth, answer = _after_auth(sent)[:2]
+    auth, answer = _after_auth(imap_writes)[:2]
     assert auth.rstrip().endswith(b"AUTHENTICATE PLAIN")
     assert base64.b64decode(answer.strip()).endswith(b"\0alice-pw-1")
 

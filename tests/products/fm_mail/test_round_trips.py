@@ -10,32 +10,17 @@ from __future__ import annotations
 
 import socket
 
-import pytest
-
 from fm_mail import connection, guard
-
-
-@pytest.fixture
-def writes(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    sent: list[bytes] = []
-    original = connection._PinnedTLS.send
-
-    def recording(self: connection._PinnedTLS, data: bytes) -> None:
-        sent.append(bytes(data))
-        original(self, data)
-
-    monkeypatch.setattr(connection._PinnedTLS, "send", recording)
-    return sent
 
 
 def _commands(sent: list[bytes]) -> list[str]:
     return [b" ".join(line.split()[1:3]).decode().upper() for line in sent]
 
 
-def test_a_page_of_short_mail_is_five_commands_each_one_write(mail_env, call, writes):
+def test_a_page_is_the_six_commands_of_plain_imaplib_each_one_write(mail_env, call, imap_writes):
     status, body = call("/v1/mail/messages", {"imap": mail_env.imap("bob"), "limit": 10})
     assert status == 200 and len(body["messages"]) == 10
-    commands = [c for c in _commands(writes) if not c.startswith("CAPABILITY")]
+    commands = [c for c in _commands(imap_writes) if not c.startswith("CAPABILITY")]
     assert commands == [
         "AUTHENTICATE PLAIN",
         'EXAMINE "INBOX"',  # read-only SELECT
@@ -43,16 +28,16 @@ def test_a_page_of_short_mail_is_five_commands_each_one_write(mail_env, call, wr
         "UID FETCH",
         "LOGOUT",
     ]
-    assert all(line.endswith(b"\r\n") and line.count(b"\r\n") == 1 for line in writes)
+    assert all(line.endswith(b"\r\n") and line.count(b"\r\n") == 1 for line in imap_writes)
     # At most the one CAPABILITY imaplib sends when the greeting does not carry them.
-    assert sum(c.startswith("CAPABILITY") for c in _commands(writes)) <= 1
+    assert sum(c.startswith("CAPABILITY") for c in _commands(imap_writes)) <= 1
 
 
-def test_filters_go_in_the_one_search(mail_env, call, writes):
+def test_filters_go_in_the_one_search(mail_env, call, imap_writes):
     request = {"imap": mail_env.imap(), "since": "2026-03-10", "before": "2026-06-01"}
     status, _ = call("/v1/mail/messages", {**request, "unseen": True})
     assert status == 200
-    search = next(line for line in writes if b" UID SEARCH " in line)
+    search = next(line for line in imap_writes if b" UID SEARCH " in line)
     assert b"SINCE 10-Mar-2026 BEFORE 01-Jun-2026 UNSEEN" in search
 
 
