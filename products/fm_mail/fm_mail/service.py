@@ -10,7 +10,7 @@ import base64
 import imaplib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from imapclient import IMAPClient
 from imapclient.datetime_util import format_criteria_date
@@ -147,28 +147,49 @@ def _head_bytes(candidates: int) -> int:
 _MIN_HEAD_BYTES = 16_384
 
 
-def _plan_page(candidates: list[int], meta: dict, heads: dict[int, bytes]) -> list[int]:
+class _Head(NamedTuple):
+    """A message's first bytes from the page's FETCH, and whether they are all of it."""
+
+    data: bytes
+    whole: bool
+
+
+def _head(values: dict[bytes, Any], head_bytes: int) -> _Head:
+    whole = values.get(b"BODY[]")
+    if isinstance(whole, bytes):  # a server that ignores the partial range sends it all
+        return _Head(whole, True)
+    data = values.get(b"BODY[]<0>", b"")
+    data = data if isinstance(data, bytes) else b""
+    return _Head(data, len(data) < head_bytes)  # shorter than asked: the server had no more
+
+
+def _completed(head: _Head, rest: dict[bytes, Any], rest_key: bytes) -> bytes:
+    """The whole message: its first bytes and the rest (or all of it, from a server that
+    ignored the range)."""
+    whole = rest.get(b"BODY[]")
+    if isinstance(whole, bytes):
+        return whole
+    more = rest.get(rest_key, b"")
+    return head.data + more if isinstance(more, bytes) else head.data
+
+
+def _plan_page(candidates: list[int], meta: dict, heads: dict[int, _Head]) -> list[int]:
     """Take candidates newest first until the page's download budget is spent. The first
     bytes of every candidate are already downloaded; each message then costs what is left
     of it (nothing for one listed with headers only)."""
     page: list[int] = []
-    budget = MAX_PAGE_FETCH_BYTES - sum(len(head) for head in heads.values())
+    budget = MAX_PAGE_FETCH_BYTES - sum(len(head.data) for head in heads.values())
     for uid in candidates:
         if uid not in meta:  # expunged between SEARCH and FETCH
             continue
         size = int(meta[uid].get(b"RFC822.SIZE", 0))
-        cost = max(size - len(heads.get(uid, b"")), 0) if size <= MAX_MESSAGE_FETCH_BYTES else 0
+        left = 0 if heads[uid].whole else max(size - len(heads[uid].data), 0)
+        cost = left if size <= MAX_MESSAGE_FETCH_BYTES else 0
         if page and cost > budget:
             break
         budget -= cost
         page.append(uid)
     return page
-
-
-def _first_bytes(values: dict[bytes, Any]) -> bytes:
-    # A server that ignores the partial range answers with the whole BODY[].
-    head = values.get(b"BODY[]<0>", values.get(b"BODY[]", b""))
-    return head if isinstance(head, bytes) else b""
 
 
 def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> tuple[dict, str]:
@@ -209,15 +230,19 @@ def list_messages(query: ListQuery) -> MessagePage:
             candidates,
             f"(RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[]<0.{head_bytes}>)",
         )
-        first = {uid: _first_bytes(values) for uid, values in meta.items()}
-        page = _plan_page(candidates, meta, first)
+        heads = {uid: _head(values, head_bytes) for uid, values in meta.items()}
+        page = _plan_page(candidates, meta, heads)
         too_big = {u for u in page if int(meta[u].get(b"RFC822.SIZE", 0)) > MAX_MESSAGE_FETCH_BYTES}
-        longer = [u for u in page if u not in too_big and len(first[u]) >= head_bytes]
+        longer = [u for u in page if u not in too_big and not heads[u].whole]
         rest = _fetch(client, longer, f"(BODY.PEEK[]<{head_bytes}.{MAX_MESSAGE_FETCH_BYTES}>)")
         headers = _fetch(client, sorted(too_big, reverse=True), "(BODY.PEEK[HEADER])")
 
     rest_key = f"BODY[]<{head_bytes}>".encode()
-    bodies = {u: first[u] + rest.get(u, {}).get(rest_key, b"") for u in page if u not in too_big}
+    bodies = {
+        u: heads[u].data if heads[u].whole else _completed(heads[u], rest.get(u, {}), rest_key)
+        for u in page
+        if u not in too_big
+    }
     messages: list[dict[str, Any]] = []
     texts: list[str] = []
     used = 1_000  # envelope and cursor

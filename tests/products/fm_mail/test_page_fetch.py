@@ -7,6 +7,7 @@ answer whatever the first-bytes length, and the download to the page's budget.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -75,3 +76,21 @@ def test_download_stays_within_the_page_budget(mail_env, call, monkeypatch, fetc
             break
         request["cursor"] = body["next_cursor"]
     assert pages >= 2
+
+
+@pytest.mark.parametrize("ignored_in", ["page FETCH", "rest FETCH"])
+def test_a_server_that_ignores_partial_ranges_lists_the_same(
+    mail_env, call, monkeypatch, ignored_in
+):
+    whole = _listing(call, mail_env.imap())
+    monkeypatch.setattr(service, "_head_bytes", lambda _candidates: 100)
+    original = PinnedClient.uid_fetch_records
+
+    def ignoring(self: PinnedClient, uids: list[int], items: str, *rest: Any) -> list[Any]:
+        page_fetch = "RFC822.SIZE" in items
+        if page_fetch == (ignored_in == "page FETCH"):
+            items = re.sub(r"<\d+\.\d+>", "", items)  # BODY.PEEK[]: answered as BODY[]
+        return original(self, uids, items, *rest)
+
+    monkeypatch.setattr(PinnedClient, "uid_fetch_records", ignoring)
+    assert _listing(call, mail_env.imap()) == whole
