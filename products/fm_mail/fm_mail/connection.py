@@ -119,7 +119,8 @@ class PinnedClient(IMAPClient):
         one round trip instead of two (imaplib waits for the server's empty challenge)."""
         token = base64.b64encode(f"\0{username}\0{password}".encode()).decode("ascii")
         try:
-            typ, _ = self._transport._simple_command("AUTHENTICATE", "PLAIN", token)
+            # imaplib's public way to send a command as given (AUTHENTICATE is known to it).
+            typ, _ = self._transport.xatom("AUTHENTICATE", "PLAIN", token)
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error:  # BAD: refused, as imapclient's plain_login reports it
