@@ -9,6 +9,7 @@ never raise: the worst case is U+FFFD replacement characters.
 from __future__ import annotations
 
 import codecs
+import re
 
 _ALIASES = {
     "shift_jis": "cp932",
@@ -35,6 +36,70 @@ _ISO2022JP = {"iso-2022-jp", "iso2022_jp", "csiso2022jp", "iso-2022-jp-ms", "cp5
 
 def _iso2022jp_via_cp932(data: bytes) -> str:
     """Decode ISO-2022-JP by mapping JIS X 0208 rows to Shift_JIS, then cp932 (keeps NEC rows)."""
+    sjis = _jis_to_sjis(data)
+    return (sjis if sjis is not None else _jis_to_sjis_bytewise(data)).decode("cp932")
+
+
+# Well-formed ISO-2022-JP mapped to Shift_JIS in C-speed steps (bytes.translate, slices):
+# the byte loop below took about 0.1 µs a byte, 300 µs for a 3 kB body.
+_ESCAPE = re.compile(rb"\x1b(\$B|\$@|\(B|\(J|\(I)")
+_MODE = {b"$B": "jis", b"$@": "jis", b"(B": "ascii", b"(J": "ascii", b"(I": "kana"}
+_LINE_END = re.compile(rb"(\r|\n)")
+_JIS_ROW_BYTES = bytes(range(0x21, 0x7F))
+_SEVEN_BIT = bytes(range(0x80))
+# The lead byte from the first JIS byte; the trail byte from the second with the parity of
+# the first in its high bit (both JIS bytes are 7-bit).
+_LEAD = bytes(
+    (((c + 1) >> 1) + 0x70) + (0x40 if ((c + 1) >> 1) + 0x70 >= 0xA0 else 0)
+    if 0x21 <= c <= 0x7E else c
+    for c in range(256)
+)  # fmt: skip
+_ODD_BIT = bytes(0x80 if c & 1 else 0 for c in range(256))
+_TRAIL = bytes(
+    ((k & 0x7F) + (0x1F if k & 0x7F < 0x60 else 0x20)) if k & 0x80 else (k & 0x7F) + 0x7E
+    for k in range(256)
+)
+_KANA = bytes(c if c in (0x0A, 0x0D) else (c + 0x80) & 0xFF for c in range(256))
+
+
+def _jis_to_sjis(data: bytes) -> bytes | None:
+    """What ``_jis_to_sjis_bytewise`` makes of ``data`` when every JIS run between escapes
+    and line ends is whole pairs of row bytes and kana are 7-bit; None otherwise."""
+    pieces = _ESCAPE.split(data)
+    out = bytearray()
+    mode = "ascii"
+    for index, piece in enumerate(pieces):
+        if index % 2:
+            mode = _MODE[piece]
+            continue
+        if b"\x1b" in piece:
+            return None  # an escape sequence the loop refuses
+        if mode == "ascii":
+            out += piece
+        elif mode == "kana":
+            if piece.translate(None, _SEVEN_BIT):
+                return None
+            out += piece.translate(_KANA)
+        else:
+            runs = _LINE_END.split(piece) if b"\r" in piece or b"\n" in piece else (piece,)
+            for run in runs:
+                if run in (b"\r", b"\n"):
+                    out += run
+                elif len(run) % 2 or run.translate(None, _JIS_ROW_BYTES):
+                    return None
+                elif run:
+                    first, second = run[0::2], run[1::2]
+                    odd = int.from_bytes(first.translate(_ODD_BIT), "big")
+                    keyed = (int.from_bytes(second, "big") | odd).to_bytes(len(second), "big")
+                    pairs = bytearray(len(run))
+                    pairs[0::2] = first.translate(_LEAD)
+                    pairs[1::2] = keyed.translate(_TRAIL)
+                    out += pairs
+    return bytes(out)
+
+
+def _jis_to_sjis_bytewise(data: bytes) -> bytes:
+    """ISO-2022-JP to Shift_JIS byte by byte, whatever the input (ValueError where lost)."""
     out = bytearray()
     mode = "ascii"
     i = 0
@@ -70,7 +135,7 @@ def _iso2022jp_via_cp932(data: bytes) -> str:
                 c1 += 0x40
             out += bytes((c1, c2))
             i += 2
-    return out.decode("cp932")
+    return bytes(out)
 
 
 def _codec(charset: str | None) -> str | None:
