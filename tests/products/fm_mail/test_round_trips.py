@@ -53,3 +53,22 @@ def test_connections_send_each_write_at_once():
             sock.close()
     finally:
         listener.close()
+
+
+def test_the_session_ends_without_waiting_for_the_servers_bye(mail_env, call, monkeypatch):
+    events: list[str] = []
+    send, readline = connection._PinnedTLS.send, connection._PinnedTLS.readline
+
+    def sending(self: connection._PinnedTLS, data: bytes) -> None:
+        events.append("LOGOUT" if b" LOGOUT" in data else "send")
+        send(self, data)
+
+    def reading(self: connection._PinnedTLS) -> bytes:
+        events.append("read")
+        return readline(self)
+
+    monkeypatch.setattr(connection._PinnedTLS, "send", sending)
+    monkeypatch.setattr(connection._PinnedTLS, "readline", reading)
+    status, body = call("/v1/mail/messages", {"imap": mail_env.imap("bob"), "limit": 5})
+    assert status == 200 and len(body["messages"]) == 5
+    assert events[-1] == "LOGOUT"  # nothing read after it
