@@ -203,6 +203,15 @@ def base64_size(payload: str | bytes) -> int | None:
     """The length of ``Message.get_payload(decode=True)`` for a base64 payload, without
     decoding: only when the lines joined are strictly valid base64 (the stdlib's first
     try); None for anything else (blanks, junk, missing padding), which the stdlib repairs."""
+    joined = strict_base64(payload)
+    if joined is None:
+        return None
+    return len(joined) // 4 * 3 - (len(joined) - len(joined.rstrip(b"=")))
+
+
+def strict_base64(payload: str | bytes) -> bytes | None:
+    """The lines of a base64 payload joined as the stdlib joins them, when that is strictly
+    valid base64 (so ``binascii.a2b_base64`` reads it as the stdlib would); else None."""
     if isinstance(payload, bytes):
         data = payload
     else:
@@ -215,7 +224,7 @@ def base64_size(payload: str | bytes) -> int | None:
     padding = joined.translate(None, _BASE64_ALPHABET)
     if len(joined) % 4 or padding not in (b"", b"=", b"==") or not joined.endswith(padding):
         return None
-    return len(joined) // 4 * 3 - len(padding)
+    return joined
 
 
 def content_type(value: object) -> str | None:

@@ -78,7 +78,7 @@ class SplitLeaf:
         body = self.raw[self.start : self.end]
         encoding = self._transfer_encoding()
         if encoding == "base64":
-            joined = _strict_base64(body)
+            joined = header_shapes.strict_base64(body)
             if joined is not None:
                 return binascii.a2b_base64(joined)
         elif encoding == "quoted-printable":
@@ -104,11 +104,6 @@ class SplitLeaf:
 
 
 _UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")
-
-
-def _strict_base64(body: bytes) -> bytes | None:
-    joined = body.translate(None, b"\r\n")  # what email's b"".join(splitlines()) leaves
-    return joined if header_shapes.base64_size(joined) is not None else None
 
 
 def _headers(raw: bytes, start: int, end: int) -> tuple[Fields, int] | None:

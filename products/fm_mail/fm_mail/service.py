@@ -138,13 +138,13 @@ def _fetch(client: PinnedClient, uids: list[int], items: str) -> dict[int, dict[
     return fetch_response.parse(client.uid_fetch_records(uids, items), uids)
 
 
+_MIN_HEAD_BYTES = 16_384
+
+
 def _head_bytes(candidates: int) -> int:
     """Bytes of each candidate fetched with its size: half the page's budget at most, so
     most mail (smaller than this) comes whole in the page's one FETCH."""
     return max(_MIN_HEAD_BYTES, MAX_PAGE_FETCH_BYTES // (2 * max(candidates, 1)))
-
-
-_MIN_HEAD_BYTES = 16_384
 
 
 class _Head(NamedTuple):
