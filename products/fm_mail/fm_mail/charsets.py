@@ -41,7 +41,7 @@ def _iso2022jp_via_cp932(data: bytes) -> str:
 
 
 # Well-formed ISO-2022-JP mapped to Shift_JIS in C-speed steps (bytes.translate, slices):
-# the byte loop below took about 0.1 µs a byte, 300 µs for a 3 kB body.
+# the byte loop below takes about 0.15 µs a byte, 511 µs for 3 kB of prose (122 µs here).
 _ESCAPE = re.compile(rb"\x1b(\$B|\$@|\(B|\(J|\(I)")
 _MODE = {b"$B": "jis", b"$@": "jis", b"(B": "ascii", b"(J": "ascii", b"(I": "kana"}
 _LINE_END = re.compile(rb"(\r|\n)")
