@@ -14,6 +14,7 @@ import functools
 import imaplib
 import logging
 import os
+import re
 import socket
 import ssl
 import threading
@@ -95,6 +96,7 @@ class PinnedClient(IMAPClient):
 
     def __init__(self, settings: ImapSettings, addrs: list, ctx: ssl.SSLContext) -> None:
         self._vetted = addrs
+        self._fetch_tags = 0  # our own tags (F1, F2...) never collide with imaplib's
         super().__init__(
             settings.host,
             settings.port,
@@ -145,14 +147,74 @@ class PinnedClient(IMAPClient):
             raise imaplib.IMAP4.error("search failed")
         return [int(uid) for line in data if line for uid in line.split()]
 
-    def uid_fetch_records(self, uids: list[int], items: str) -> list[Any]:
-        """``UID FETCH`` sent through the imaplib connection we opened, its answer left as
-        imaplib's records for ``fetch_response.parse`` (imapclient's ``fetch`` parses it
-        character by character). Errors are imaplib's, as ``fetch`` raises them."""
-        typ, data = self._transport.uid("FETCH", ",".join(map(str, uids)), items)
-        if typ != "OK":
-            raise imaplib.IMAP4.error("fetch failed")
-        return data
+    def uid_fetch_stream(self, uids: list[int], items: str) -> Iterator[list[Any]]:
+        """``UID FETCH`` answered message by message, as the answers arrive (see
+        ``fetch_answers``); imapclient's ``fetch`` reads the whole response first, then
+        parses it character by character."""
+        self._fetch_tags += 1
+        return fetch_answers(self._transport, b"F%d" % self._fetch_tags, uids, items)
+
+
+def fetch_answers(
+    transport: imaplib.IMAP4, tag: bytes, uids: list[int], items: str
+) -> Iterator[list[Any]]:
+    """Send ``UID FETCH`` and hand over each message's answer as soon as it has arrived, as
+    the entries imaplib's ``uid("FETCH")`` lists for it: the record's line, or its
+    ``(line, literal)`` pairs and last line. The caller can work on the first messages while
+    the server is still sending the rest. Other untagged answers are skipped, as a read-only
+    session keeps no mailbox state; failures raise what imaplib's ``uid`` raises."""
+    command = f"UID FETCH {','.join(map(str, uids))} {items}".encode("ascii")
+    transport.send(tag + b" " + command + b"\r\n")  # one write (see uid_search)
+    while True:
+        line = _read_line(transport)
+        if line.startswith(tag + b" "):
+            if not line.startswith(tag + b" OK"):
+                raise imaplib.IMAP4.error("fetch failed")
+            return
+        if line.startswith(b"+"):
+            continue  # a continuation request: imaplib notes it and reads on
+        untagged = _UNTAGGED.match(line)
+        if untagged is None:
+            raise imaplib.IMAP4.abort("unexpected response")
+        number, kind, data = untagged.groups()
+        if kind == b"BYE":
+            raise imaplib.IMAP4.abort("the server closed the session")
+        # As imaplib reads it: a numbered answer's data is "<number> <rest>"; any line that
+        # ends in "{size}" is followed by that many bytes and another line.
+        entries = _with_literals(
+            transport, number + b" " + data if number and data else number or data or b""
+        )
+        if kind == b"FETCH" and number:
+            yield entries
+
+
+# imaplib's readings of an untagged answer ("* 3 FETCH ...", "* OK ...") and of a line that
+# announces a literal.
+_UNTAGGED = re.compile(rb"\* (?:(\d+) )?([A-Z-]+)(?: (.*))?\Z", re.DOTALL)
+_LITERAL = re.compile(rb".*\{(\d+)\}\Z")
+
+
+def _read_line(transport: imaplib.IMAP4) -> bytes:
+    """One line without its CRLF, as imaplib's ``_get_line`` reads it."""
+    line = transport.readline()
+    if not line:
+        raise imaplib.IMAP4.abort("socket error: EOF")
+    if not line.endswith(b"\r\n"):
+        raise imaplib.IMAP4.abort("socket error: unterminated line")
+    return line[:-2]
+
+
+def _with_literals(transport: imaplib.IMAP4, data: bytes) -> list[Any]:
+    entries: list[Any] = []
+    while (literal := _LITERAL.match(data)) is not None:
+        size = int(literal.group(1))
+        content = transport.read(size)
+        if len(content) != size:
+            raise imaplib.IMAP4.abort("socket error: EOF")
+        entries.append((data, content))
+        data = _read_line(transport)
+    entries.append(data)
+    return entries
 
 
 def translate(exc: BaseException) -> MailError:

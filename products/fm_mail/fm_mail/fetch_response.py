@@ -50,6 +50,18 @@ def parse(records: list[Any], requested: Iterable[int]) -> dict[int, dict[bytes,
     return {uid: parsed[uid] for uid in requested if uid in parsed}
 
 
+def record(entries: list[Any]) -> tuple[int, dict[bytes, Any]] | None:
+    """One FETCH answer (its entries in imaplib's list): its UID and items, read as
+    ``parse`` reads them when the whole response is plain; None when it is not."""
+    if len(entries) == 1 and isinstance(entries[0], bytes):
+        return _record(entries[0], None)
+    if len(entries) == 2 and entries[1] == b")" and isinstance(entries[0], tuple):
+        pair = entries[0]
+        if len(pair) == 2 and isinstance(pair[0], bytes) and isinstance(pair[1], bytes):
+            return _record(pair[0], pair[1])
+    return None
+
+
 def _fast(records: list[Any]) -> dict[int, dict[bytes, Any]] | None:
     out: dict[int, dict[bytes, Any]] = {}
     index = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import imaplib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -132,10 +133,22 @@ def _criteria(query: ListQuery, before_uid: int | None) -> list[str]:
     return criteria or ["ALL"]
 
 
-def _fetch(client: PinnedClient, uids: list[int], items: str) -> dict[int, dict[bytes, Any]]:
+def _fetch(
+    client: PinnedClient,
+    uids: list[int],
+    items: str,
+    on_answer: Callable[[list[Any]], None] | None = None,
+) -> dict[int, dict[bytes, Any]]:
+    """``UID FETCH`` of ``items``, keyed by UID; ``on_answer`` sees each message's answer
+    as it arrives."""
     if not uids:
         return {}
-    return fetch_response.parse(client.uid_fetch_records(uids, items), uids)
+    records: list[Any] = []
+    for answer in client.uid_fetch_stream(uids, items):
+        records.extend(answer)
+        if on_answer is not None:
+            on_answer(answer)
+    return fetch_response.parse(records, uids)
 
 
 _MIN_HEAD_BYTES = 16_384
@@ -173,6 +186,38 @@ def _completed(head: _Head, rest: dict[bytes, Any], rest_key: bytes) -> bytes:
     return head.data + more if isinstance(more, bytes) else head.data
 
 
+class _EarlyDescriptions:
+    """Describes each message that the page's FETCH brings whole, as its answer arrives.
+
+    The server goes on sending the rest of the page meanwhile (into the socket's buffers),
+    so its time and the MIME decoding overlap instead of adding up: on loopback the FETCH
+    then costs about a fifth of the time it takes when read before decoding.
+    """
+
+    def __init__(self, wanted: list[int], head_bytes: int) -> None:
+        self._wanted = set(wanted)
+        self._head_bytes = head_bytes
+        self._described: dict[int, tuple[bytes, dict[str, Any]]] = {}
+
+    def __call__(self, answer: list[Any]) -> None:
+        found = fetch_response.record(answer)
+        if found is None:
+            return  # an answer of another shape: described later, from the parsed page
+        uid, values = found
+        if uid not in self._wanted or not (b"BODY[]<0>" in values or b"BODY[]" in values):
+            return
+        head = _head(values, self._head_bytes)
+        if head.whole:
+            self._described[uid] = (head.data, mime.describe(head.data))
+
+    def describe(self, uid: int, raw: bytes) -> dict[str, Any]:
+        """``mime.describe(raw)``, done already when ``raw`` is what was described early."""
+        early = self._described.get(uid)
+        if early is not None and (early[0] is raw or early[0] == raw):
+            return early[1]
+        return mime.describe(raw)
+
+
 def _plan_page(candidates: list[int], meta: dict, heads: dict[int, _Head]) -> list[int]:
     """Take candidates newest first until the page's download budget is spent. The first
     bytes of every candidate are already downloaded; each message then costs what is left
@@ -192,7 +237,13 @@ def _plan_page(candidates: list[int], meta: dict, heads: dict[int, _Head]) -> li
     return page
 
 
-def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> tuple[dict, str]:
+def _message(
+    uid: int,
+    meta: dict,
+    raw: bytes | None,
+    header: bytes | None,
+    describe: Callable[[int, bytes], dict[str, Any]],
+) -> tuple[dict, str]:
     """One listed message and its JSON text."""
     internal = meta.get(b"INTERNALDATE")
     base = {
@@ -204,7 +255,7 @@ def _message(uid: int, meta: dict, raw: bytes | None, header: bytes | None) -> t
         "size": int(meta.get(b"RFC822.SIZE", 0)),
     }
     if raw is not None:
-        return _fit({**base, **mime.describe(raw), "partial": False})
+        return _fit({**base, **describe(uid, raw), "partial": False})
     described = mime.describe(header or b"")
     described.update(text=None, html=None, attachments=[], partial=True)
     item = {**base, **described}
@@ -225,10 +276,12 @@ def list_messages(query: ListQuery) -> MessagePage:
         # One FETCH for the page: sizes, flags, dates and each message's first bytes, which
         # hold all of most mail. Only longer messages need a second one for the rest.
         head_bytes = _head_bytes(len(candidates))
+        early = _EarlyDescriptions(candidates, head_bytes)
         meta = _fetch(
             client,
             candidates,
             f"(RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[]<0.{head_bytes}>)",
+            on_answer=early,
         )
         heads = {uid: _head(values, head_bytes) for uid, values in meta.items()}
         page = _plan_page(candidates, meta, heads)
@@ -252,6 +305,7 @@ def list_messages(query: ListQuery) -> MessagePage:
             meta[uid],
             bodies.get(uid),
             headers.get(uid, {}).get(b"BODY[HEADER]"),
+            early.describe,
         )
         if messages and used + len(text) > MAX_RESPONSE_BYTES:
             break
