@@ -1,11 +1,14 @@
-"""A TCP proxy on 127.0.0.1 that delays every chunk by half a round-trip time each way.
+"""A TCP proxy on 127.0.0.1 that delays every chunk by half a round-trip time each way,
+and optionally holds each direction to a bandwidth.
 
-Loopback has no round-trip time; a Lambda function reaching a mail provider has one on
-every command (about 1 ms within a region, tens of ms across the internet). Benchmarks put
-this proxy between a client and a local server to measure what a round trip costs each
-side. Only latency is added: chunks keep their order and are not throttled.
+Loopback has no round-trip time and moves a page of mail in a millisecond; a Lambda
+function reaching a mail provider pays a round trip on every command (about 1 ms within a
+region, tens of ms across the internet) and receives a page at the speed of the link.
+Benchmarks put this proxy between a client and a local server to measure what each costs
+each side. Chunks keep their order; with ``mbps`` each direction is one link that sends
+one chunk at a time at that rate (no TCP slow start or loss is modelled).
 
-    with DelayProxy(("127.0.0.1", server_port), rtt_s=0.005) as proxy:
+    with DelayProxy(("127.0.0.1", server_port), rtt_s=0.005, mbps=100) as proxy:
         connect to ("127.0.0.1", proxy.port)
 """
 
@@ -17,11 +20,16 @@ import threading
 import time
 from types import TracebackType
 
+# Read at most this much at a time: a bandwidth-limited link then delivers a page of mail in
+# steps of about one TLS record, as a real one delivers it packet by packet.
+_CHUNK_BYTES = 16_384
+
 
 class DelayProxy:
-    def __init__(self, target: tuple[str, int], rtt_s: float) -> None:
+    def __init__(self, target: tuple[str, int], rtt_s: float, mbps: float | None = None) -> None:
         self.target = target
         self.one_way_s = rtt_s / 2
+        self.seconds_per_byte = 8 / (mbps * 1e6) if mbps else 0.0
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -60,8 +68,10 @@ class DelayProxy:
         )
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Copy ``reader`` to ``writer``, each chunk ``one_way_s`` after it was read."""
+        """Copy ``reader`` to ``writer``, each chunk ``one_way_s`` after it was read, or after
+        the link has finished sending it when a bandwidth is set."""
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+        link_free = 0.0  # when the link has sent everything queued so far
 
         async def deliver() -> None:
             while True:
@@ -77,8 +87,10 @@ class DelayProxy:
 
         delivering = asyncio.ensure_future(deliver())
         try:
-            while data := await reader.read(65_536):
-                queue.put_nowait((time.monotonic() + self.one_way_s, data))
+            while data := await reader.read(_CHUNK_BYTES):
+                sent = max(time.monotonic(), link_free) + len(data) * self.seconds_per_byte
+                link_free = sent if self.seconds_per_byte else 0.0
+                queue.put_nowait((sent + self.one_way_s, data))
         except OSError:
             pass
         queue.put_nowait((time.monotonic() + self.one_way_s, b""))

@@ -18,10 +18,13 @@ target (0.8). Exit code 0 only when the target is met.
 
 ``--rtt-ms`` puts a proxy that delays each chunk by half that much each way between both
 clients and Dovecot (``bench/delay_proxy.py``): loopback has no round-trip time, a
-function reaching a mail provider pays one per IMAP command.
+function reaching a mail provider pays one per IMAP command. ``--mbps`` makes the same
+proxy hold each direction to that bandwidth: loopback moves a page of mail at once, a
+real link over some milliseconds, which the plug-in spends describing the mail that has
+already arrived.
 
     .venv/bin/python bench/mail_listing.py [--count 1000] [--limit 100] [--security tls]
-                                           [--rounds 3] [--rtt-ms 0]
+                                           [--rounds 3] [--rtt-ms 0] [--mbps 0]
 """
 
 from __future__ import annotations
@@ -141,6 +144,7 @@ def main() -> None:
     parser.add_argument("--security", choices=["tls", "starttls"], default="tls")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rtt-ms", type=float, default=0.0)
+    parser.add_argument("--mbps", type=float, default=0.0)
     args = parser.parse_args()
 
     dovecot = Dovecot({"bench": "bench-pw"}).start()
@@ -156,8 +160,10 @@ def main() -> None:
         os.environ["IMAP_CA_BUNDLE"] = dovecot.ca_file
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
         port = dovecot.tls_port if args.security == "tls" else dovecot.starttls_port
-        if args.rtt_ms > 0:
-            proxy = stack.enter_context(DelayProxy(("127.0.0.1", port), args.rtt_ms / 1000))
+        if args.rtt_ms > 0 or args.mbps > 0:
+            proxy = stack.enter_context(
+                DelayProxy(("127.0.0.1", port), args.rtt_ms / 1000, args.mbps or None)
+            )
             port = proxy.port
         imap = {
             "host": "127.0.0.1",
@@ -188,7 +194,10 @@ def main() -> None:
     plugin_rate, baseline_rate = listed / plugin_s, base_listed / baseline_s
     ratio = plugin_rate / baseline_rate
     print(f"seeded {args.count} messages ({mail_bytes / 1e6:.1f} MB) in {seed_s:.1f} s")
-    network = f"{args.rtt_ms:g} ms round trips (delay proxy)" if args.rtt_ms else "loopback"
+    network = "loopback"
+    if args.rtt_ms or args.mbps:
+        link = f", {args.mbps:g} Mbit/s each way" if args.mbps else ""
+        network = f"{args.rtt_ms:g} ms round trips{link} (delay proxy)"
     print(f"network: {network}")
     print(
         f"plug-in:  listed {listed} messages in {pages} pages of {args.limit} over "
