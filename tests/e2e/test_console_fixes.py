@@ -229,6 +229,57 @@ def test_an_older_key_read_never_puts_back_a_replaced_key(sandbox: Sandbox, brow
     context.close()
 
 
+ROTATE = "**/api/account/api-key/rotate"
+
+
+def _is_key_read(response) -> bool:
+    return response.request.method == "GET" and response.url.endswith("/api/account/api-key")
+
+
+@pytest.mark.browser
+def test_a_rotation_that_reports_a_failure_shows_the_key_there_is(
+    sandbox: Sandbox, browser, expect
+) -> None:
+    web, words = sandbox.web_url, Words("en")
+    context = new_context(browser, "en")
+    page = context.new_page()
+    sign_up(page, web, words)
+    key, message = page.locator("#api-key"), page.locator("#key-message")
+    expect(page.locator("#plan-name")).to_have_text("FREE")  # the key is loaded
+    before = key.input_value()
+
+    def rotate() -> None:
+        page.get_by_role("button", name=words("account.rotate")).click()
+        with page.expect_response(_is_key_read, timeout=KEY_READ_MS):
+            page.get_by_role("button", name=words("account.rotateYes")).click()
+
+    # The key is rotated but the answer never reaches the page: it shows the new key, and
+    # says what happened, instead of keeping a key that no longer works.
+    made: list[str] = []
+
+    def lose_the_answer(route) -> None:
+        made.append(route.fetch().json()["value"])
+        route.abort("connectionreset")
+
+    page.route(ROTATE, lose_the_answer)
+    rotate()
+    expect(key).to_have_value(re.compile(r"\S{20,}"))
+    expect(message).to_have_text(words.pattern("account.rotateFailedKeyChanged"))
+    assert made and made[0] != before
+    expect(key).to_have_value(made[0])
+
+    # Refused without rotating: the key stays and the page keeps saying the rotation failed.
+    page.unroute(ROTATE)
+    page.route(ROTATE, lambda route: route.fulfill(
+        status=503, json={"error": {"code": "internal", "message": "down"}}))  # fmt: skip
+    rotate()
+    page.wait_for_timeout(500)  # time to act on the read
+    expect(message).to_have_text(words.pattern("account.rotateFailed"))
+    expect(message).to_have_attribute("data-kind", "error")
+    assert key.input_value() == made[0]
+    context.close()
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_wrong_confirmation_code_is_said_beside_the_form(

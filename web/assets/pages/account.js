@@ -52,15 +52,16 @@ const transient = (result) => result.status === 0 || result.status === 429 || re
 
 // The key may have been rotated in another tab or window since this page loaded: the value
 // shown here would then be refused. Resolves once the latest refresh has settled.
-function refreshKey() {
+// ``changed`` says what happened when the key read differs from the one shown.
+function refreshKey(changed = () => t("account.keyChangedElsewhere")) {
   if (!session) return Promise.resolve();
   const turn = ++keyTurn;
   latestRefreshTurn = turn;
-  latestRefresh = readCurrentKey(turn);
+  latestRefresh = readCurrentKey(turn, changed);
   return latestRefresh;
 }
 
-async function readCurrentKey(turn) {
+async function readCurrentKey(turn, changed) {
   const overtaken = () => turn !== keyTurn;
   // A newer refresh speaks for this one; a rotation here needs no refresh at all.
   const yieldToNewer = () => (latestRefreshTurn > turn ? latestRefresh : undefined);
@@ -81,7 +82,7 @@ async function readCurrentKey(turn) {
   if (result.data.value !== $("#api-key").value) {
     refreshFailureShown = false;
     showKey(result.data);
-    say($("#key-message"), t("account.keyChangedElsewhere"));
+    say($("#key-message"), changed());
     await showPlan(result.data.plan);
   } else if (refreshFailureShown) {
     refreshFailureShown = false;
@@ -127,11 +128,21 @@ function wireKeyButtons() {
     keyTurn += 1; // a refresh in flight read the key this rotation replaces
     const result = await api("POST", "/account/api-key/rotate", { token: session.idToken });
     keyTurn += 1; // and so may one started while it was rotating
-    if (!result.ok) return say($("#key-message"), t("account.rotateFailed", { error: errorText(result) }), "error");
+    if (!result.ok) return rotationFailed(result);
     refreshFailureShown = false;
     showKey(result.data);
     say($("#key-message"), t("account.rotated"));
   });
+}
+
+// A rotation that reports a failure may have happened all the same (its answer lost on the
+// way back), and it set aside any refresh in flight: read the key again, so the page never
+// keeps showing a key that no longer works.
+async function rotationFailed(result) {
+  const error = errorText(result);
+  refreshFailureShown = false; // this error replaces an earlier refresh's: keep it if nothing changed
+  say($("#key-message"), t("account.rotateFailed", { error }), "error");
+  await refreshKey(() => t("account.rotateFailedKeyChanged", { error }));
 }
 
 function prefillMailbox(mailbox) {
