@@ -41,6 +41,8 @@ class Context:
 
 
 handler = importlib.import_module(sys.argv[2]).lambda_handler
+answer.write(json.dumps({"modules": sorted(sys.modules)}) + "\\n")  # what init loaded
+answer.flush()
 for line in sys.stdin:
     try:
         result = {"response": handler(json.loads(line), Context())}
@@ -60,21 +62,36 @@ class ArchiveWorker:
         self._logs = logs
         self._lock = threading.Lock()  # one invocation at a time, as in one container
         self.modules: set[str] = set()  # every module the process has loaded so far
+        self.init_modules: set[str] = set()  # those loaded by the handler's import (init)
+
+    def loaded(self) -> None:
+        """Wait for the handler's import (Lambda's init phase) and note what it loaded."""
+        self.init_modules = set(self._answer()["modules"])
+        self.modules.update(self.init_modules)
 
     def invoke(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        assert self._process.stdin and self._process.stdout
+        assert self._process.stdin
         with self._lock:
             self._process.stdin.write(json.dumps(event) + "\n")
             self._process.stdin.flush()
-            line = self._process.stdout.readline()
-        if not line:
-            raise AssertionError(f"the function's process died: {self._stderr()}")
-        result = json.loads(line)
+            result = self._answer()
         self.modules.update(result["modules"])
         if "error" in result:
             raise AssertionError(f"the handler raised, from its archive alone:\n{result['error']}")
         response: dict[str, Any] = result["response"]
         return response
+
+    def requests_loaded(self) -> set[str]:
+        """The modules the invocations loaded that the init phase had not."""
+        return self.modules - self.init_modules
+
+    def _answer(self) -> dict[str, Any]:
+        assert self._process.stdout
+        line = self._process.stdout.readline()
+        if not line:
+            raise AssertionError(f"the function's process died: {self._stderr()}")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
 
     def call(self, event: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         response = self.invoke(event)
@@ -108,6 +125,8 @@ def archive_workers(
             )  # fmt: skip
             stack.callback(_stop, process)
             workers[function] = ArchiveWorker(process, logs)
+        for worker in workers.values():  # started together, their imports overlap
+            worker.loaded()
         yield workers
 
 

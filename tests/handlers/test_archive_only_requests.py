@@ -7,7 +7,9 @@ Here account, billing, webhook and sweep run in ``python -I -S`` processes holdi
 their archive and the runtime's boto3 (tests/handlers/archive_worker.py), with tracing on
 as on Lambda, against ministack and the Stripe double: the key, a paid Checkout delivered
 by the double's signed webhooks, the portal, a sweep, the account's deletion, and the
-refusals (401, 400, a forged signature), each answering as it does in process.
+refusals (401, 400, a forged signature), each answering as it does in process; and none of
+those requests loads a module of the project or of its dependencies that the function's
+init (the handler's import) had not loaded.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -182,3 +185,13 @@ def test_each_function_serves_its_requests_from_its_archive_alone(lambdas) -> No
     # The Stripe functions ran the SDK's lazily loaded services and object classes.
     assert {"stripe._customer_service", "stripe.checkout._session"} <= billing.modules
     assert "stripe" not in {m.split(".")[0] for m in account.modules}
+
+    # Lambda's init phase loaded everything else the requests used (apisales/roots): the
+    # adapters, stripe with them, Powertools' parameters. All a first request may still load:
+    # the standard library's codecs and stripe's own lazy tables (its client, each service
+    # and each object class on first use; which ones depends on the request and the data).
+    late = {function: sorted(m for m in worker.requests_loaded()
+                             if m.split(".")[0] not in sys.stdlib_module_names
+                             and not m.startswith("stripe."))
+            for function, worker in workers.items()}  # fmt: skip
+    assert late == {function: [] for function in FUNCTIONS}

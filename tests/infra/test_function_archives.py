@@ -1,6 +1,7 @@
 """Each function's archive works on its own, as on Lambda: the handler imports with only the
 archive and the runtime's boto3 on ``sys.path``, and its import (Lambda's init phase) makes
-the boto3 clients the function's role allows, from one session."""
+the boto3 clients the function's role allows, from one session, and loads every adapter the
+archive carries (stripe with them where the function calls Stripe)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +56,8 @@ importlib.import_module(sys.argv[2])
 aws = sys.modules.get("apisales.adapters.aws")
 print(json.dumps({
     "clients": aws.created_clients() if aws else [],
+    "adapters": sorted(m for m in sys.modules if m.startswith("apisales.adapters.")),
+    "stripe": "stripe" in sys.modules,
     "sessions": len(sessions),
     "collector_on": gc.isenabled(),
     "frozen": gc.get_freeze_count(),
@@ -61,12 +65,19 @@ print(json.dumps({
 """
 
 
+def archive_of(function: str) -> Path:
+    if function == QUOTA_MAIL:  # built by the stack when the quota mail is configured
+        return build_function_archive(QUOTA_MAIL, QUOTA_MAIL_HANDLER).path
+    return shared_archives()[function].path
+
+
 def init_phase(function: str, env: dict[str, str] = LAMBDA_ENV) -> dict:
     """What importing ``function``'s handler from its archive alone did."""
-    module = handler_module(SPECS[function].handler)
-    with lambda_code(shared_archives()[function].path) as (path, flags):
+    handler = QUOTA_MAIL_HANDLER if function == QUOTA_MAIL else SPECS[function].handler
+    with lambda_code(archive_of(function)) as (path, flags):
         result = subprocess.run(
-            [sys.executable, *flags, "-c", _INIT_PROBE, "\n".join(map(str, path)), module],
+            [sys.executable, *flags, "-c", _INIT_PROBE, "\n".join(map(str, path)),
+             handler_module(handler)],
             env=env, capture_output=True, text=True, check=False, timeout=120,
         )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -88,10 +99,7 @@ print(json.dumps(failures))
 
 @pytest.mark.parametrize("function", sorted([*SPECS, QUOTA_MAIL]))
 def test_every_project_module_an_archive_ships_imports_from_it_alone(function):
-    if function == QUOTA_MAIL:  # built by the stack when the quota mail is configured
-        archive = build_function_archive(QUOTA_MAIL, QUOTA_MAIL_HANDLER).path
-    else:
-        archive = shared_archives()[function].path
+    archive = archive_of(function)
     with zipfile.ZipFile(archive) as zipped:
         modules = sorted(
             n[:-3].replace("/", ".").removesuffix(".__init__") for n in zipped.namelist()
@@ -118,6 +126,20 @@ def test_init_makes_the_clients_the_role_allows_from_one_session(dev_run, functi
     init = init_phase(function)
     assert init["clients"] == allowed
     assert init["sessions"] == (1 if allowed else 0)
+
+
+@pytest.mark.parametrize("function", [*CORE_FUNCTIONS, QUOTA_MAIL])
+def test_init_loads_every_adapter_the_archive_carries(function):
+    """The roots' builders import their adapters on first use; each function root's
+    ``initialise()`` loads them at the handler's import, so no request pays for one."""
+    with zipfile.ZipFile(archive_of(function)) as zipped:
+        names = zipped.namelist()
+    carried = sorted(n[:-3].replace("/", ".") for n in names
+                     if n.startswith("apisales/adapters/") and n.endswith(".py")
+                     and not n.endswith("__init__.py"))  # fmt: skip
+    init = init_phase(function)
+    assert init["adapters"] == carried
+    assert init["stripe"] == any(n.startswith("stripe/") for n in names)
 
 
 def test_a_dependency_missing_from_a_functions_archive_is_caught(tmp_path):

@@ -1,9 +1,9 @@
 """boto3 clients: one session per container, each client made once.
 
 Each ``boto3.session.Session()`` loads its own service and endpoint data, so one session for
-all clients makes the cold start much cheaper. The route modules call :func:`create_clients`
-at import with the services their function's role allows, so Lambda's init phase pays for
-the clients and the first request does not.
+all clients makes the cold start much cheaper. Each function's composition root calls
+:func:`create_clients` with the services its role allows when the route module is imported
+(``initialise()``), so Lambda's init phase pays for the clients and the first request does not.
 """
 
 from __future__ import annotations

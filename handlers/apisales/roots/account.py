@@ -11,10 +11,21 @@ from apisales.dependency import Dependency
 from apisales.roots.keys import api_keys, key_service, users
 from apisales.roots.usage import usage
 
-__all__ = ["api_keys", "clock", "create_clients", "key_service", "now", "usage", "users"]
+__all__ = ["api_keys", "clock", "initialise", "key_service", "now", "usage", "users"]
 
-# What the adapters above call; the function's role allows exactly these (infra/functions.py).
+# What this root's adapters call; the function's role allows exactly these (infra/functions.py).
 SERVICES = ("dynamodb", "apigateway")
+
+
+def initialise() -> None:
+    """Load this root's adapter modules and make its clients (:mod:`apisales.roots`)."""
+    from apisales.adapters import (  # noqa: F401 - loaded, not used here
+        apigw_keys,
+        apigw_usage,
+        dynamo_users,
+    )
+
+    aws.create_clients(SERVICES)
 
 
 def _utc_clock() -> Callable[[], datetime]:
@@ -27,8 +38,3 @@ clock = Dependency(_utc_clock)
 def now() -> datetime:
     """The current time (UTC); tests pin it with ``container.override(clock=lambda: ...)``."""
     return clock()()
-
-
-def create_clients() -> None:
-    """Make the boto3 clients of :data:`SERVICES` now (the route module, at import)."""
-    aws.create_clients(SERVICES)

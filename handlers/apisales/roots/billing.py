@@ -14,12 +14,27 @@ from apisales.roots.keys import api_keys, key_service, users
 from apisales.roots.payments import checkout_sessions, ownership, stripe_billing
 
 __all__ = [
-    "account_deletion", "api_keys", "checkout_sessions", "create_clients", "directory",
-    "fulfilment", "identity", "key_service", "ownership", "stripe_billing", "users",
+    "account_deletion", "api_keys", "checkout_sessions", "directory", "fulfilment", "identity",
+    "initialise", "key_service", "ownership", "stripe_billing", "users",
 ]  # fmt: skip
 
-# What the adapters above call; the function's role allows exactly these (infra/functions.py).
+# What this root's adapters call; the function's role allows exactly these (infra/functions.py).
 SERVICES = ("dynamodb", "apigateway", "secretsmanager", "cognito-idp")
+
+
+def initialise() -> None:
+    """Load this root's adapter modules and make its clients (:mod:`apisales.roots`)."""
+    from apisales.adapters import (  # noqa: F401 - loaded, not used here
+        apigw_keys,
+        cognito_attributes,
+        cognito_users,
+        dynamo_records,
+        dynamo_users,
+        secrets,
+        stripe_billing,
+    )
+
+    aws.create_clients(SERVICES)
 
 
 def _cognito_users() -> UserDirectory:
@@ -44,8 +59,3 @@ def account_deletion() -> AccountDeletion:
         catalog=settings.plan_catalog(),
         scope=settings.env("USERS_TABLE"),
     )
-
-
-def create_clients() -> None:
-    """Make the boto3 clients of :data:`SERVICES` now (the route module, at import)."""
-    aws.create_clients(SERVICES)

@@ -9,10 +9,17 @@ from apisales.dependency import Dependency
 from apisales.domain.ports import Addresses, Mailer, QuotaMailMarks
 from apisales.roots.usage import usage
 
-__all__ = ["addresses", "create_clients", "mailer", "quota_mail_marks", "usage"]
+__all__ = ["addresses", "initialise", "mailer", "quota_mail_marks", "usage"]
 
-# What the adapters above call; the function's role allows exactly these (infra/quota_mail.py).
+# What this root's adapters call; the function's role allows exactly these (infra/quota_mail.py).
 SERVICES = ("dynamodb", "apigateway", "cognito-idp", "ses")
+
+
+def initialise() -> None:
+    """Load this root's adapter modules and make its clients (:mod:`apisales.roots`)."""
+    from apisales.adapters import apigw_usage, quota_mail_aws  # noqa: F401 - loaded, not used here
+
+    aws.create_clients(SERVICES)
 
 
 def _dynamo_quota_mail_marks() -> QuotaMailMarks:
@@ -36,8 +43,3 @@ def _ses_mailer() -> Mailer:
 quota_mail_marks = Dependency(_dynamo_quota_mail_marks)
 addresses = Dependency(_cognito_addresses)
 mailer = Dependency(_ses_mailer)
-
-
-def create_clients() -> None:
-    """Make the boto3 clients of :data:`SERVICES` now (the route module, at import)."""
-    aws.create_clients(SERVICES)

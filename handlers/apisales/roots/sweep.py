@@ -16,8 +16,24 @@ from apisales.domain.sweep import Sweep, SweepLedger, SweepSettings, SweepSource
 from apisales.roots.fulfilment import fulfilment_with
 from apisales.roots.keys import users
 
-# What the adapters above call; the function's role allows exactly these (infra/functions.py).
+# What this root's adapters call; the function's role allows exactly these (infra/functions.py).
 SERVICES = ("dynamodb", "apigateway", "secretsmanager", "cognito-idp")
+
+
+def initialise() -> None:
+    """Load this root's adapter modules and make its clients (:mod:`apisales.roots`)."""
+    from apisales.adapters import (  # noqa: F401 - loaded, not used here
+        apigw_keys,
+        cognito_attributes,
+        dynamo_sweep,
+        dynamo_users,
+        rate_limit,
+        secrets,
+        stripe_billing,
+        stripe_sweep,
+    )
+
+    aws.create_clients(SERVICES)
 
 
 class SweepStripe(NamedTuple):
@@ -80,8 +96,3 @@ def sweep(time_left: Callable[[], float] | None = None) -> Sweep:
 class _NoSessions:
     def owner_of(self, session_id: str) -> str | None:
         raise AssertionError("the sweep judges customers, never Checkout Sessions")
-
-
-def create_clients() -> None:
-    """Make the boto3 clients of :data:`SERVICES` now (the route module, at import)."""
-    aws.create_clients(SERVICES)

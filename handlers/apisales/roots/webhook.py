@@ -13,12 +13,26 @@ from apisales.roots.fulfilment import fulfilment_with
 from apisales.roots.payments import checkout_sessions, ownership, stripe_billing
 
 __all__ = [
-    "checkout_sessions", "create_clients", "fulfilment", "ownership", "processed_events",
+    "checkout_sessions", "fulfilment", "initialise", "ownership", "processed_events",
     "stripe_billing", "webhook_secret",
 ]  # fmt: skip
 
-# What the adapters above call; the function's role allows exactly these (infra/functions.py).
+# What this root's adapters call; the function's role allows exactly these (infra/functions.py).
 SERVICES = ("dynamodb", "apigateway", "secretsmanager", "cognito-idp")
+
+
+def initialise() -> None:
+    """Load this root's adapter modules and make its clients (:mod:`apisales.roots`)."""
+    from apisales.adapters import (  # noqa: F401 - loaded, not used here
+        apigw_keys,
+        cognito_attributes,
+        dynamo_records,
+        dynamo_users,
+        secrets,
+        stripe_billing,
+    )
+
+    aws.create_clients(SERVICES)
 
 
 def _secret_manager_webhook_secret() -> str:
@@ -40,8 +54,3 @@ processed_events = Dependency(_dynamo_events)
 
 def fulfilment() -> Fulfilment:
     return fulfilment_with(stripe_billing())
-
-
-def create_clients() -> None:
-    """Make the boto3 clients of :data:`SERVICES` now (the route module, at import)."""
-    aws.create_clients(SERVICES)

@@ -35,8 +35,8 @@ from apisales.routes.common import make_app
 logger = Logger()
 tracer = tracer_for([AWS_SDK])
 app = make_app(logger)
-# The boto3 clients its role allows, made in Lambda's init phase.
-root.create_clients()
+# Lambda's init phase loads the adapters its root builds and makes the clients its role allows.
+root.initialise()
 
 
 def _caller_id() -> str:

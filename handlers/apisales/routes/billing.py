@@ -33,8 +33,8 @@ from apisales.routes.common import make_app
 logger = Logger()
 tracer = tracer_for([AWS_SDK, HTTP])
 app = make_app(logger, (stripe.StripeError,))
-# The boto3 clients its role allows, made in Lambda's init phase.
-root.create_clients()
+# Lambda's init phase loads the adapters its root builds and makes the clients its role allows.
+root.initialise()
 
 PAID = frozenset({"paid", "no_payment_required"})
 # Portal deep links the console may ask for, and where each returns when done.

@@ -30,8 +30,8 @@ from apisales.roots import quota_mail as root
 
 logger = Logger()
 tracer = tracer_for([AWS_SDK])
-# The boto3 clients its role allows, made in Lambda's init phase.
-root.create_clients()
+# Lambda's init phase loads the adapters its root builds and makes the clients its role allows.
+root.initialise()
 
 
 def run(today: dt.date) -> int:

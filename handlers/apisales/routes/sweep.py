@@ -27,8 +27,8 @@ logger = Logger()
 metrics = Metrics(namespace=NAMESPACE)
 # A subsegment per AWS call (botocore) and per Stripe call (requests: the Stripe SDK's client).
 tracer = tracer_for([AWS_SDK, HTTP])
-# The boto3 clients its role allows, made in Lambda's init phase.
-root.create_clients()
+# Lambda's init phase loads the adapters its root builds and makes the clients its role allows.
+root.initialise()
 
 
 def _service() -> str:

@@ -43,8 +43,8 @@ from apisales.routes.common import make_app
 logger = Logger()
 tracer = tracer_for([AWS_SDK, HTTP])
 app = make_app(logger, (stripe.StripeError,))
-# The boto3 clients its role allows, made in Lambda's init phase.
-root.create_clients()
+# Lambda's init phase loads the adapters its root builds and makes the clients its role allows.
+root.initialise()
 
 # Stripe event payloads are far below this; anything bigger is not from Stripe.
 MAX_BODY_BYTES = 512 * 1024
