@@ -197,34 +197,52 @@ def date(value: str) -> str | None:
 
 _BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _LINE_ENDS = b"\r\n"
+_PADDING_AND_LINE_ENDS = b"=\r\n"
 
 
 def base64_size(payload: str | bytes) -> int | None:
     """The length of ``Message.get_payload(decode=True)`` for a base64 payload, without
     decoding: only when the lines joined are strictly valid base64 (the stdlib's first
     try); None for anything else (blanks, junk, missing padding), which the stdlib repairs."""
-    joined = strict_base64(payload)
-    if joined is None:
+    data = _ascii_bytes(payload)
+    shape = None if data is None else _strict_base64_shape(data)
+    if shape is None:
         return None
-    return len(joined) // 4 * 3 - (len(joined) - len(joined.rstrip(b"=")))
+    joined_length, padding_length = shape
+    return joined_length // 4 * 3 - padding_length
 
 
 def strict_base64(payload: str | bytes) -> bytes | None:
-    """The lines of a base64 payload joined as the stdlib joins them, when that is strictly
-    valid base64 (so ``binascii.a2b_base64`` reads it as the stdlib would); else None."""
+    """The payload as bytes when its lines, joined as the stdlib joins them, are strictly
+    valid base64; else None. ``binascii.a2b_base64`` skips the line ends, so it reads these
+    bytes as the stdlib reads the joined lines (no copy of the payload without them)."""
+    data = _ascii_bytes(payload)
+    return data if data is not None and _strict_base64_shape(data) is not None else None
+
+
+def _ascii_bytes(payload: str | bytes) -> bytes | None:
     if isinstance(payload, bytes):
-        data = payload
-    else:
-        try:
-            data = payload.encode("ascii")
-        except UnicodeEncodeError:
-            return None
-    # The stdlib joins bytes.splitlines(): every CR and LF goes, nothing else.
-    joined = data.translate(None, _LINE_ENDS)
-    padding = joined.translate(None, _BASE64_ALPHABET)
-    if len(joined) % 4 or padding not in (b"", b"=", b"==") or not joined.endswith(padding):
+        return payload
+    try:
+        return payload.encode("ascii")
+    except UnicodeEncodeError:
         return None
-    return joined
+
+
+def _strict_base64_shape(data: bytes) -> tuple[int, int] | None:
+    """(length of the lines joined, length of the padding) when the joined lines are
+    strictly valid base64; None otherwise. The stdlib joins ``bytes.splitlines()``: every
+    CR and LF goes, nothing else."""
+    # Deleting the alphabet leaves only the line ends and the padding, a few bytes: one
+    # pass over the payload, where joining the lines and then checking them took two.
+    rest = data.translate(None, _BASE64_ALPHABET)
+    padding = rest.translate(None, _LINE_ENDS)
+    joined_length = len(data) - len(rest) + len(padding)
+    if joined_length % 4 or padding not in (b"", b"=", b"=="):
+        return None
+    if padding and data[data.index(b"=") :].translate(None, _PADDING_AND_LINE_ENDS):
+        return None  # a letter after the padding: the joined lines do not end with it
+    return joined_length, len(padding)
 
 
 def content_type(value: object) -> str | None:

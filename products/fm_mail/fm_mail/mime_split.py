@@ -78,9 +78,9 @@ class SplitLeaf:
         body = self.raw[self.start : self.end]
         encoding = self._transfer_encoding()
         if encoding == "base64":
-            joined = header_shapes.strict_base64(body)
-            if joined is not None:
-                return binascii.a2b_base64(joined)
+            checked = header_shapes.strict_base64(body)
+            if checked is not None:
+                return binascii.a2b_base64(checked)
         elif encoding == "quoted-printable":
             return quopri.decodestring(body)
         elif encoding not in _UUENCODE:

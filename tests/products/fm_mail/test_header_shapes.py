@@ -443,20 +443,25 @@ def test_date_edge_cases(value):
 # --- base64 sizes ------------------------------------------------------------------------------
 
 
-def _stdlib_size(payload: str) -> tuple[int, list]:
+def _stdlib_decode(payload: str) -> tuple[bytes, list]:
     msg = email.message.Message()
     msg["Content-Transfer-Encoding"] = "base64"
     msg.set_payload(payload)
     data = msg.get_payload(decode=True)
     assert isinstance(data, bytes)
-    return len(data), msg.defects
+    return data, msg.defects
 
 
 def _check_size(payload: str) -> int | None:
+    """base64_size and the bytes strict_base64 hands to a2b_base64 against the stdlib's
+    decoding; both take the same payloads."""
     fast = header_shapes.base64_size(payload)
-    if fast is not None:
+    checked = header_shapes.strict_base64(payload)
+    assert (fast is None) == (checked is None), payload
+    if fast is not None and checked is not None:
+        data, defects = _stdlib_decode(payload)
         # and no defect either: on a one-part message that would be a parse_error
-        assert (fast, []) == _stdlib_size(payload), payload
+        assert (fast, binascii.a2b_base64(checked), defects) == (len(data), data, []), payload
     return fast
 
 
@@ -491,10 +496,13 @@ def test_damaged_base64_matches_the_stdlib_or_goes_to_it(payload):
 
 
 def test_base64_count_equals_the_strict_decode():
-    for payload in ["", "QQ==", "QUI=", "QUJD", "QQ==\r\n", "QU\r\nI=", "Q=Q=", "QQ=\r\n="]:
+    payloads = ["", "QQ==", "QUI=", "QUJD", "QQ==\r\n", "QU\r\nI=", "Q=Q=", "QQ=\r\n=", "QQ\r\n=="]
+    payloads += ["QUI=\r\n\r\n", "QQ=\r\nA", "=QQ=", "QQ\r\n\r\n", "QU\rJD", "QUJD\n\r"]
+    for payload in payloads:
         fast = _check_size(payload)
         if fast is not None:
-            assert fast == len(binascii.a2b_base64(payload.replace("\r\n", ""), strict_mode=True))
+            joined = payload.replace("\r", "").replace("\n", "")
+            assert fast == len(binascii.a2b_base64(joined, strict_mode=True))
 
 
 # --- unstructured header text ------------------------------------------------------------------
