@@ -8,7 +8,9 @@ with ``email``'s rules by one regular expression, and no ``Message`` is built: e
 keeps its headers (the raw values ``email.message_from_bytes(raw, policy=compat32)`` would
 hold) and the offsets of its body in ``raw``, decoded only when asked.
 
-Only the plain case takes this path: CRLF or LF line ends, every multipart with a boundary,
+Only the plain case takes this path: CRLF or LF line ends (a lone CR, which ends a line for
+``email`` too, only where that changes nothing: not in a header block, not before boundary
+text), every multipart with a boundary,
 a first and a closing boundary line, no repeated boundary lines, no header defects, no
 ``message/*`` part, no ``multipart/digest``, and ASCII Content-Type and
 Content-Transfer-Encoding values. Anything else returns ``None`` and the caller
@@ -35,12 +37,12 @@ from fm_mail.mime_parts import Fields, Leaf, ParsedMessage, content_charset, ema
 # them) and cannot end in a line break, so it is email's value as it stands.
 _FIELD = re.compile(r"([\041-\071\073-\176]+):[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)\r?\n")
 # A whole header block of such fields (a continuation line cannot start a name, so the
-# block splits into fields one way only), and the blank line that must end it.
+# block splits into fields one way only), and the blank line that must end it. No lone CR
+# (email ends a line there): a block with one does not match, so the message goes to email.
 _BLOCK = re.compile(rb"(?:[\041-\071\073-\176]+:[^\r\n]*(?:\r?\n[ \t][^\r\n]*)*\r?\n)*(\r?\n)")
-# What may follow "--boundary" on a boundary line: "--" (closing), blanks, the line end.
-_DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?:\r\n|\n|\Z)")
-# A CR not followed by LF (one scan; counting CRs and CRLFs took two).
-_LONE_CR = re.compile(rb"\r(?!\n)")
+# What may follow "--boundary" on a boundary line: "--" (closing), blanks, the line end
+# (a lone CR too: email's parser ends a line there).
+_DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?:\r\n|\r|\n|\Z)")
 # Deeper nesting than this is rare enough to leave to the stdlib parser.
 _MAX_DEPTH = 8
 # Hits of a boundary's text that are not boundary lines, per multipart, before giving up.
@@ -49,8 +51,6 @@ _MAX_MISSES = 1_000
 
 def split(raw: bytes) -> ParsedMessage | None:
     """The leaf parts ``email`` would find in ``raw``, or None to let ``email`` do it."""
-    if _LONE_CR.search(raw):
-        return None  # a lone CR ends a line for email's parser: not worth matching here
     head = _headers(raw, 0, len(raw))
     if head is None:
         return None
@@ -214,7 +214,8 @@ def _delimiters(
     ``start`` is always at a line start. ``bytes.find`` skips the base64 in between at C
     speed; a hit counts only at a line start and followed by what email's pattern allows.
     None when the boundary text turns up too often elsewhere (each such hit costs a Python
-    step: mail made of boundary text goes to email, which reads it line by line).
+    step: mail made of boundary text goes to email, which reads it line by line), or when a
+    lone CR, which ends a line for email, comes just before the boundary text.
     """
     marks: list[tuple[int, int, bool]] = []
     misses = 0
@@ -226,6 +227,8 @@ def _delimiters(
                 marks.append((hit, tail.end(), tail.group(1) is not None))
                 if tail.group(1) is not None:
                     break  # email stops at the closing line: the rest is epilogue
+        elif raw[hit - 1] == 0x0D:
+            return None  # a boundary line for email: not worth following here
         else:
             misses += 1
             if misses > _MAX_MISSES:
