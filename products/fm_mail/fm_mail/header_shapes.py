@@ -110,8 +110,9 @@ def params(value: object, *, extended: bool = False) -> dict[str, str] | None:
 
 
 _RFC2231_BASE = re.compile(r"[A-Za-z0-9_]+")
-# A value whose every "%" starts an escape.
-_PERCENT_ENCODED = re.compile(r"(?:[^%]|%[0-9A-Fa-f]{2})*")
+# A value whose every "%" starts an escape (unrolled and possessive: a regex step per
+# escape, not per character).
+_PERCENT_ENCODED = re.compile(r"[^%]*+(?:%[0-9A-Fa-f]{2}[^%]*+)*+")
 
 
 def _joined(parts: list[tuple[int | None, bool, str]]) -> tuple[str, bool] | None:
