@@ -47,6 +47,8 @@ _DELIMITER_TAIL = re.compile(rb"(--)?[ \t]*(?:\r\n|\r|\n|\Z)")
 _MAX_DEPTH = 8
 # Hits of a boundary's text that are not boundary lines, per multipart, before giving up.
 _MAX_MISSES = 1_000
+# Bytes searched for a boundary's text before memchr skips to a dash (see _find).
+_WINDOW = 1_024
 
 
 def split(raw: bytes) -> ParsedMessage | None:
@@ -211,7 +213,7 @@ def _delimiters(
 ) -> list[tuple[int, int, bool]] | None:
     """(line start, line end, closing?) of each boundary line in ``raw[start:end]``.
 
-    ``start`` is always at a line start. ``bytes.find`` skips the base64 in between at C
+    ``start`` is always at a line start. ``_find`` skips the base64 in between at C
     speed; a hit counts only at a line start and followed by what email's pattern allows.
     None when the boundary text turns up too often elsewhere (each such hit costs a Python
     step: mail made of boundary text goes to email, which reads it line by line), or when a
@@ -220,7 +222,7 @@ def _delimiters(
     marks: list[tuple[int, int, bool]] = []
     misses = 0
     pos = start
-    while (hit := raw.find(separator, pos, end)) >= 0:
+    while (hit := _find(raw, separator, pos, end)) >= 0:
         if hit == start or raw[hit - 1] == 0x0A:
             tail = _DELIMITER_TAIL.match(raw, hit + len(separator), end)
             if tail:
@@ -235,3 +237,23 @@ def _delimiters(
                 return None
         pos = hit + 1
     return marks
+
+
+def _find(raw: bytes, separator: bytes, start: int, end: int) -> int:
+    """``raw.find(separator, start, end)`` for a separator starting with "-", faster where
+    ``raw`` is base64: ``bytes.find`` of several bytes crosses it at some 3 GB/s, of one
+    byte it is memchr, 20 times faster, and base64 holds no "-". So the separator is looked
+    for in a window (headers, boundary lines, text) and from there memchr skips to a dash.
+    """
+    pos, window = start, _WINDOW + len(separator)
+    while True:
+        window_end = pos + window
+        if window_end >= end:
+            return raw.find(separator, pos, end)
+        hit = raw.find(separator, pos, window_end)
+        if hit >= 0:
+            return hit
+        # None in the window (longer than one): the next one ends beyond it.
+        pos = raw.find(b"-", window_end - len(separator) + 1, end)
+        if pos < 0:
+            return -1

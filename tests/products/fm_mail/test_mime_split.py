@@ -226,3 +226,47 @@ def _with_lone_crs(draw: st.DrawFn) -> bytes:
 def test_lone_crs_list_the_same_through_both_paths(raw):
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert _listing_and_parts(raw) == _with_email(raw, monkeypatch)
+
+
+# The boundary search skips from dash to dash: it must find what bytes.find finds.
+_SEPARATORS = st.sampled_from([b"--b1", b"--b1-2", b"------=_NextPart_000", b"---", b"--a-", b"--"])
+_PIECES = st.sampled_from([b"-", b"--", b"---", b"b1", b"-2", b"=_NextPart_000", b"a", b"\r\n"])
+_SPANS = st.lists(
+    st.one_of(_PIECES, st.binary(max_size=3), st.just(b"QUJD" * 40)), max_size=30
+).map(b"".join)
+
+
+def _found(raw: bytes, separator: bytes, window: int) -> list[int]:
+    """Every (overlapping) hit of ``separator`` from each start, by _find with ``window``."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(mime_split, "_WINDOW", window)
+        return [mime_split._find(raw, separator, pos, len(raw)) for pos in range(len(raw) + 1)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "separator", "window"),
+    [
+        (b"---b1", b"--b1", 1),  # one byte after a dash, a window shorter than the text
+        (b"-QUJD---b1--b1", b"--b1", 6),  # starts just past the end of the first window
+        (b"-------=_NextPart_000", b"------=_NextPart_000", 8),
+        (b"-----", b"---", 1),  # overlapping ones
+    ],
+)
+def test_the_boundary_search_finds_what_find_finds_at_window_edges(raw, separator, window):
+    assert _found(raw, separator, window) == [
+        raw.find(separator, pos) for pos in range(len(raw) + 1)
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    raw=_SPANS,
+    separator=_SEPARATORS,
+    window=st.sampled_from([1, 3, 8, 64, mime_split._WINDOW]),
+    end=st.integers(0, 10_000),
+)
+def test_the_boundary_search_finds_what_find_finds(raw, separator, window, end):
+    raw = raw[:end]
+    assert _found(raw, separator, window) == [
+        raw.find(separator, pos) for pos in range(len(raw) + 1)
+    ]
