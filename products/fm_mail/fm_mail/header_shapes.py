@@ -11,7 +11,10 @@ compares both on the corpus and on generated values.
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
+import email.header
+import email.quoprimime
 import re
 import urllib.parse
 
@@ -154,6 +157,43 @@ def _unquote(value: str) -> str:
     if len(value) > 1 and (value[0], value[-1]) in (('"', '"'), ("<", ">")):
         return value[1:-1]
     return value
+
+
+def encoded_words(value: str) -> list[tuple[bytes, str]] | None:
+    """``email.header.decode_header(value)`` for a value made only of RFC 2047 encoded words
+    (with blanks between them or none); None for anything else (text around the words,
+    line breaks, non-ASCII, broken base64), which goes to the stdlib."""
+    if not value.isascii() or value.splitlines() != [value]:
+        return None  # (decode_header reads line by line)
+    # decode_header's own pattern: unencoded text, then charset, encoding and text per word.
+    parts = email.header.ecre.split(value)
+    if len(parts) == 1 or parts[0].strip() or parts[-1]:
+        return None  # decode_header drops blanks before the first word, not after the last
+    chunks: list[tuple[bytes, str]] = []
+    for index in range(1, len(parts), 4):
+        charset, encoding, encoded, between = parts[index : index + 4]
+        if between and not between.isspace():
+            return None  # blanks between two words are dropped, any other text is kept
+        word = _encoded_word(encoding, encoded)
+        if word is None:
+            return None
+        charset = charset.lower()
+        if chunks and chunks[-1][1] == charset:  # decode_header joins same-charset runs
+            chunks[-1] = (chunks[-1][0] + word, charset)
+        else:
+            chunks.append((word, charset))
+    return chunks
+
+
+def _encoded_word(encoding: str, encoded: str) -> bytes | None:
+    """The bytes of one encoded word, as decode_header reads them (None: it would raise)."""
+    if encoding in "qQ":
+        return email.quoprimime.header_decode(encoded).encode("raw-unicode-escape")
+    missing = len(encoded) % 4  # decode_header pads base64 that lacks its padding
+    try:
+        return binascii.a2b_base64(encoded + "==="[: 4 - missing] if missing else encoded)
+    except binascii.Error:
+        return None
 
 
 _MONTHS = {

@@ -54,6 +54,9 @@ def decode_words(raw: str) -> str:
         return decode_bytes(data, None)[:_MAX_HEADER_CHARS]
     if "=?" not in value:
         return value[:_MAX_HEADER_CHARS]
+    words = header_shapes.encoded_words(value)  # the common shape, read without the stdlib
+    if words is not None:
+        return "".join(decode_bytes(word, charset) for word, charset in words)[:_MAX_HEADER_CHARS]
     try:
         chunks = email.header.decode_header(value)
     except (email.errors.HeaderParseError, ValueError):

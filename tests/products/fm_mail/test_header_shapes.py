@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import email.header
 import email.message
 import email.policy
 import email.utils
@@ -505,6 +506,61 @@ def test_base64_count_equals_the_strict_decode():
             assert fast == len(binascii.a2b_base64(joined, strict_mode=True))
 
 
+# --- RFC 2047 encoded words --------------------------------------------------------------------
+
+_ENCODED_SOUP = st.lists(
+    st.sampled_from(
+        [
+            "=?UTF-8?B?5bGx55Sw?=",
+            "=?utf-8?b?5bGx55SwIOWkqumDjg==?=",
+            "=?UTF-8?Q?a_b=3D=E5=B1=B1?=",
+            "=?ISO-2022-JP?B?GyRCOjRGIxsoQiAbJEIyVjtSGyhC?=",
+            "=?iso-2022-jp?B?GyRCJCo4K0BRJGokTiQ0QXdJVRsoQg==?=",
+            "=?UTF-8?B?5bGx55S?=",  # padding missing
+            "=?UTF-8?B?QQ=?=",
+            "=?UTF-8?B?5b?Gx?=",
+            "=?UTF-8?B?*?=",
+            "=?UTF-8?B?A?=",  # broken base64: decode_header raises
+            "=?UTF-8*ja?B?5bGx?=",
+            "=??B??=",
+            "=?UTF-8?X?abc?=",
+            " ",
+            "\t",
+            "x",
+            "=?",
+            "?=",
+            "\n",
+            "\r\n ",
+            "é",
+            "\x1c",
+        ]
+    ),
+    max_size=8,
+).map("".join)
+
+
+@_SETTINGS
+@given(_ENCODED_SOUP)
+def test_encoded_words_are_read_as_the_stdlib_reads_them(value):
+    words = header_shapes.encoded_words(value)
+    if words is not None:
+        assert words == email.header.decode_header(value), value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=?UTF-8?B?5bGx55Sw?=",
+        "=?UTF-8?B?5bGx55S?=",  # padding missing: decode_header adds it
+        "=?UTF-8?B?5bGx?= =?UTF-8?B?55Sw?=",  # the blank between goes, the bytes join
+        "=?UTF-8?B?5bGx?==?ISO-2022-JP?B?GyRCOjRGIxsoQg==?=",
+        " =?utf-8?q?a_b?=\t=?UTF-8?Q?=E5=B1=B1?=",
+    ],
+)
+def test_plain_encoded_words_are_read_without_the_stdlib(value):
+    assert header_shapes.encoded_words(value) == email.header.decode_header(value)
+
+
 # --- unstructured header text ------------------------------------------------------------------
 
 _TEXT_SOUP = st.lists(
@@ -598,6 +654,9 @@ _DISPOSITIONS = [
 def test_listings_are_the_same_without_the_plain_shape_readers(raw, monkeypatch):
     fast = _listing(raw)
     with monkeypatch.context() as patch:
-        for reader in ("addresses", "params", "rfc2231", "date", "base64_size", "content_type"):
+        for reader in (
+            "addresses", "params", "rfc2231", "date", "base64_size", "content_type",
+            "encoded_words",
+        ):  # fmt: skip
             patch.setattr(header_shapes, reader, lambda *_args, **_kwargs: None)
         assert _listing(raw) == fast
