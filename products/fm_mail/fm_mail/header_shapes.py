@@ -46,12 +46,19 @@ def addresses(value: str) -> list[tuple[str, str]] | None:
         if bare is not None:
             result.append(("", bare))
         else:  # _parseaddr joins the phrase's words (quoted ones unquoted) with one space
-            words = [q if a is None else a for q, a in (
-                (m.group(1), m.group(2)) for m in _PHRASE_WORD.finditer(phrase)
-            )]  # fmt: skip
-            result.append((" ".join(words), route))
+            result.append((_phrase(phrase), route))
         pos = mailbox.end()
     return result or None  # an empty value: the stdlib's own reading
+
+
+def _phrase(phrase: str) -> str:
+    if phrase.isascii() and '"' not in phrase:
+        # Its words are the runs between blanks (_WORD holds no ASCII white space).
+        return " ".join(phrase.split())
+    words = [q if a is None else a for q, a in (
+        (m.group(1), m.group(2)) for m in _PHRASE_WORD.finditer(phrase)
+    )]  # fmt: skip
+    return " ".join(words)
 
 
 # A parameter as Message._parseparam splits it: "; name=token" or '; name="quoted"', with

@@ -76,7 +76,7 @@ def _header(fields: Fields, name: str) -> str | None:
 def _addresses(values: list[str]) -> list[dict[str, str]]:
     if not values:
         return []
-    raw = [_FOLD.sub("", v) for v in values]
+    raw = [_FOLD.sub("", v) if "\n" in v else v for v in values]
     pairs = header_shapes.addresses(", ".join(raw))
     if pairs is None:
         pairs = email.utils.getaddresses(raw)

@@ -165,6 +165,9 @@ def test_any_address_value_matches_the_stdlib_or_goes_to_it(value):
         "",
         " ",
         "a@b,",
+        "山田\u3000太郎 <y@example.jp>",  # a blank to str.split, a word character to email
+        "Yamada\x85Taro <y@example.jp>",
+        "Yamada \t  Taro\t<y@example.jp>",
     ],
 )
 def test_address_edge_cases(value):
