@@ -23,6 +23,7 @@ from fm_mail.mime_parts import Fields, Leaf, ParsedMessage
 _MAX_HEADER_CHARS = 4_000
 _MAX_ADDRESSES = 100
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # Inline parts of these types without a file name are the message's text, not attachments.
 _BODY_TYPES = ("text/plain", "text/html")
 
@@ -138,7 +139,9 @@ def filename(fields: Fields) -> str | None:
     if not name:
         return None
     # Callers save files under this name: strip any path and control characters.
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).replace("\\", "/").rsplit("/", 1)[-1]
+    if not name.isprintable():  # (no control character in it otherwise)
+        name = _CONTROL_CHARACTERS.sub("", name)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
     return name[:255] or None
 
 

@@ -597,6 +597,27 @@ def test_plain_header_text_is_returned_as_the_long_way_would(value):
     assert mime.decode_header_value(value) == mime.decode_words(value)
 
 
+# --- attachment file names ---------------------------------------------------------------------
+
+_FILE_NAMES = st.text(
+    st.one_of(
+        st.sampled_from("\x00\x01\t\n\r\x1f\x7f\x85\u3000\u2028/\\. a山"),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=12,
+)
+
+
+@_SETTINGS
+@given(_FILE_NAMES)
+def test_file_names_lose_paths_and_control_characters(name):
+    encoded = "".join(f"%{byte:02X}" for byte in name.encode())
+    fields = {"content-disposition": [f"attachment; filename*=UTF-8''{encoded}"]}
+    kept = "".join(c for c in name.strip() if not (c < "\x20" or c == "\x7f"))
+    expected = kept.replace("\\", "/").rsplit("/", 1)[-1][:255] or None
+    assert mime.filename(fields) == expected
+
+
 # --- the corpus and whole listings ------------------------------------------------------------
 
 
