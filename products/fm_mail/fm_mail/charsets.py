@@ -9,6 +9,7 @@ never raise: the worst case is U+FFFD replacement characters.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 
 _ALIASES = {
@@ -149,20 +150,28 @@ def _codec(charset: str | None) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=64)
+def _reading(charset: str | None) -> tuple[bool, bool, tuple[str, ...], str]:
+    """How ``decode_bytes`` reads a label: ISO-2022-JP?, no label?, codecs to try in turn,
+    codec for the last resort. Kept per label: working it out took most of a short decode."""
+    label = (charset or "").strip().strip('"').lower()
+    codec = _codec(charset)
+    candidates = tuple(c for c in (codec, "utf-8", "cp932") if c)
+    return label in _ISO2022JP, not label, candidates, codec or "utf-8"
+
+
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """Decode ``data`` labelled ``charset`` (may be None, unknown or wrong); never raises."""
-    label = (charset or "").strip().strip('"').lower()
-    if label in _ISO2022JP or (not label and b"\x1b$" in data):
+    iso2022jp, unlabelled, candidates, last_resort = _reading(charset)
+    if iso2022jp or (unlabelled and b"\x1b$" in data):
         for attempt in (lambda: data.decode("iso2022_jp"), lambda: _iso2022jp_via_cp932(data)):
             try:
                 return attempt()
             except (UnicodeDecodeError, ValueError):
                 pass
-    codec = _codec(charset)
-    candidates = [c for c in (codec, "utf-8", "cp932") if c]
     for name in candidates:
         try:
             return data.decode(name)
         except UnicodeDecodeError:
             continue
-    return data.decode(codec or "utf-8", errors="replace")
+    return data.decode(last_resort, errors="replace")

@@ -11,7 +11,10 @@ compares both on the corpus and on generated values.
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
+import email.header
+import email.quoprimime
 import re
 import urllib.parse
 
@@ -43,12 +46,19 @@ def addresses(value: str) -> list[tuple[str, str]] | None:
         if bare is not None:
             result.append(("", bare))
         else:  # _parseaddr joins the phrase's words (quoted ones unquoted) with one space
-            words = [q if a is None else a for q, a in (
-                (m.group(1), m.group(2)) for m in _PHRASE_WORD.finditer(phrase)
-            )]  # fmt: skip
-            result.append((" ".join(words), route))
+            result.append((_phrase(phrase), route))
         pos = mailbox.end()
     return result or None  # an empty value: the stdlib's own reading
+
+
+def _phrase(phrase: str) -> str:
+    if phrase.isascii() and '"' not in phrase:
+        # Its words are the runs between blanks (_WORD holds no ASCII white space).
+        return " ".join(phrase.split())
+    words = [q if a is None else a for q, a in (
+        (m.group(1), m.group(2)) for m in _PHRASE_WORD.finditer(phrase)
+    )]  # fmt: skip
+    return " ".join(words)
 
 
 # A parameter as Message._parseparam splits it: "; name=token" or '; name="quoted"', with
@@ -110,8 +120,9 @@ def params(value: object, *, extended: bool = False) -> dict[str, str] | None:
 
 
 _RFC2231_BASE = re.compile(r"[A-Za-z0-9_]+")
-# A value whose every "%" starts an escape.
-_PERCENT_ENCODED = re.compile(r"(?:[^%]|%[0-9A-Fa-f]{2})*")
+# A value whose every "%" starts an escape (unrolled and possessive: a regex step per
+# escape, not per character).
+_PERCENT_ENCODED = re.compile(r"[^%]*+(?:%[0-9A-Fa-f]{2}[^%]*+)*+")
 
 
 def _joined(parts: list[tuple[int | None, bool, str]]) -> tuple[str, bool] | None:
@@ -153,6 +164,43 @@ def _unquote(value: str) -> str:
     if len(value) > 1 and (value[0], value[-1]) in (('"', '"'), ("<", ">")):
         return value[1:-1]
     return value
+
+
+def encoded_words(value: str) -> list[tuple[bytes, str]] | None:
+    """``email.header.decode_header(value)`` for a value made only of RFC 2047 encoded words
+    (with blanks between them or none); None for anything else (text around the words,
+    line breaks, non-ASCII, broken base64), which goes to the stdlib."""
+    if not value.isascii() or value.splitlines() != [value]:
+        return None  # (decode_header reads line by line)
+    # decode_header's own pattern: unencoded text, then charset, encoding and text per word.
+    parts = email.header.ecre.split(value)
+    if len(parts) == 1 or parts[0].strip() or parts[-1]:
+        return None  # decode_header drops blanks before the first word, not after the last
+    chunks: list[tuple[bytes, str]] = []
+    for index in range(1, len(parts), 4):
+        charset, encoding, encoded, between = parts[index : index + 4]
+        if between and not between.isspace():
+            return None  # blanks between two words are dropped, any other text is kept
+        word = _encoded_word(encoding, encoded)
+        if word is None:
+            return None
+        charset = charset.lower()
+        if chunks and chunks[-1][1] == charset:  # decode_header joins same-charset runs
+            chunks[-1] = (chunks[-1][0] + word, charset)
+        else:
+            chunks.append((word, charset))
+    return chunks
+
+
+def _encoded_word(encoding: str, encoded: str) -> bytes | None:
+    """The bytes of one encoded word, as decode_header reads them (None: it would raise)."""
+    if encoding in "qQ":
+        return email.quoprimime.header_decode(encoded).encode("raw-unicode-escape")
+    missing = len(encoded) % 4  # decode_header pads base64 that lacks its padding
+    try:
+        return binascii.a2b_base64(encoded + "==="[: 4 - missing] if missing else encoded)
+    except binascii.Error:
+        return None
 
 
 _MONTHS = {
@@ -197,34 +245,52 @@ def date(value: str) -> str | None:
 
 _BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _LINE_ENDS = b"\r\n"
+_PADDING_AND_LINE_ENDS = b"=\r\n"
 
 
 def base64_size(payload: str | bytes) -> int | None:
     """The length of ``Message.get_payload(decode=True)`` for a base64 payload, without
     decoding: only when the lines joined are strictly valid base64 (the stdlib's first
     try); None for anything else (blanks, junk, missing padding), which the stdlib repairs."""
-    joined = strict_base64(payload)
-    if joined is None:
+    data = _ascii_bytes(payload)
+    shape = None if data is None else _strict_base64_shape(data)
+    if shape is None:
         return None
-    return len(joined) // 4 * 3 - (len(joined) - len(joined.rstrip(b"=")))
+    joined_length, padding_length = shape
+    return joined_length // 4 * 3 - padding_length
 
 
 def strict_base64(payload: str | bytes) -> bytes | None:
-    """The lines of a base64 payload joined as the stdlib joins them, when that is strictly
-    valid base64 (so ``binascii.a2b_base64`` reads it as the stdlib would); else None."""
+    """The payload as bytes when its lines, joined as the stdlib joins them, are strictly
+    valid base64; else None. ``binascii.a2b_base64`` skips the line ends, so it reads these
+    bytes as the stdlib reads the joined lines (no copy of the payload without them)."""
+    data = _ascii_bytes(payload)
+    return data if data is not None and _strict_base64_shape(data) is not None else None
+
+
+def _ascii_bytes(payload: str | bytes) -> bytes | None:
     if isinstance(payload, bytes):
-        data = payload
-    else:
-        try:
-            data = payload.encode("ascii")
-        except UnicodeEncodeError:
-            return None
-    # The stdlib joins bytes.splitlines(): every CR and LF goes, nothing else.
-    joined = data.translate(None, _LINE_ENDS)
-    padding = joined.translate(None, _BASE64_ALPHABET)
-    if len(joined) % 4 or padding not in (b"", b"=", b"==") or not joined.endswith(padding):
+        return payload
+    try:
+        return payload.encode("ascii")
+    except UnicodeEncodeError:
         return None
-    return joined
+
+
+def _strict_base64_shape(data: bytes) -> tuple[int, int] | None:
+    """(length of the lines joined, length of the padding) when the joined lines are
+    strictly valid base64; None otherwise. The stdlib joins ``bytes.splitlines()``: every
+    CR and LF goes, nothing else."""
+    # Deleting the alphabet leaves only the line ends and the padding, a few bytes: one
+    # pass over the payload, where joining the lines and then checking them took two.
+    rest = data.translate(None, _BASE64_ALPHABET)
+    padding = rest.translate(None, _LINE_ENDS)
+    joined_length = len(data) - len(rest) + len(padding)
+    if joined_length % 4 or padding not in (b"", b"=", b"=="):
+        return None
+    if padding and data[data.index(b"=") :].translate(None, _PADDING_AND_LINE_ENDS):
+        return None  # a letter after the padding: the joined lines do not end with it
+    return joined_length, len(padding)
 
 
 def content_type(value: object) -> str | None:

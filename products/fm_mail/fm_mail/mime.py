@@ -23,6 +23,7 @@ from fm_mail.mime_parts import Fields, Leaf, ParsedMessage
 _MAX_HEADER_CHARS = 4_000
 _MAX_ADDRESSES = 100
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 # Inline parts of these types without a file name are the message's text, not attachments.
 _BODY_TYPES = ("text/plain", "text/html")
 
@@ -54,6 +55,9 @@ def decode_words(raw: str) -> str:
         return decode_bytes(data, None)[:_MAX_HEADER_CHARS]
     if "=?" not in value:
         return value[:_MAX_HEADER_CHARS]
+    words = header_shapes.encoded_words(value)  # the common shape, read without the stdlib
+    if words is not None:
+        return "".join(decode_bytes(word, charset) for word, charset in words)[:_MAX_HEADER_CHARS]
     try:
         chunks = email.header.decode_header(value)
     except (email.errors.HeaderParseError, ValueError):
@@ -73,7 +77,7 @@ def _header(fields: Fields, name: str) -> str | None:
 def _addresses(values: list[str]) -> list[dict[str, str]]:
     if not values:
         return []
-    raw = [_FOLD.sub("", v) for v in values]
+    raw = [_FOLD.sub("", v) if "\n" in v else v for v in values]
     pairs = header_shapes.addresses(", ".join(raw))
     if pairs is None:
         pairs = email.utils.getaddresses(raw)
@@ -135,7 +139,9 @@ def filename(fields: Fields) -> str | None:
     if not name:
         return None
     # Callers save files under this name: strip any path and control characters.
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).replace("\\", "/").rsplit("/", 1)[-1]
+    if not name.isprintable():  # (no control character in it otherwise)
+        name = _CONTROL_CHARACTERS.sub("", name)
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
     return name[:255] or None
 
 

@@ -106,3 +106,25 @@ def _to_jis(sjis: bytes) -> bytes:
     if mode != "ascii":
         out += ASCII
     return bytes(out)
+
+
+# What each label means to decode_bytes (worked out once per label and kept).
+_LABELLED = [
+    ("“quoted” – café".encode("cp1252"), "iso-8859-1", "“quoted” – café"),  # as browsers do
+    ("“quoted”".encode("cp1252"), ' "ISO-8859-1" ', "“quoted”"),
+    ("①髙".encode("cp932"), "Shift_JIS", "①髙"),
+    ("会議".encode("iso2022_jp"), None, "会議"),  # no label: the escape gives it away
+    ("会議".encode("iso2022_jp"), "", "会議"),
+    ("①".encode("cp932"), "utf-8", "①"),  # a wrong label: cp932 is tried next
+    ("会議".encode(), "x-unknown", "会議"),
+    ("会議".encode(), "us-ascii", "会議"),
+    (b"\x81 \x82 ", "x-unknown", "\ufffd \ufffd "),  # neither UTF-8 nor cp932: replaced
+    (b"\x81 \x82 ", "koi8-r", "│ ┌ "),
+    (b"caf\xe9", "latin1", "café"),
+    (b"d\xe9cor", "latin1", "décor"),  # valid cp932 too: the label comes first
+]
+
+
+@pytest.mark.parametrize(("data", "label", "text"), _LABELLED * 2)  # twice: as kept too
+def test_labels_are_read_as_mailers_mean_them(data, label, text):
+    assert charsets.decode_bytes(data, label) == text

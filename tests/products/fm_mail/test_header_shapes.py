@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import email.header
 import email.message
 import email.policy
 import email.utils
@@ -164,6 +165,9 @@ def test_any_address_value_matches_the_stdlib_or_goes_to_it(value):
         "",
         " ",
         "a@b,",
+        "山田\u3000太郎 <y@example.jp>",  # a blank to str.split, a word character to email
+        "Yamada\x85Taro <y@example.jp>",
+        "Yamada \t  Taro\t<y@example.jp>",
     ],
 )
 def test_address_edge_cases(value):
@@ -443,20 +447,25 @@ def test_date_edge_cases(value):
 # --- base64 sizes ------------------------------------------------------------------------------
 
 
-def _stdlib_size(payload: str) -> tuple[int, list]:
+def _stdlib_decode(payload: str) -> tuple[bytes, list]:
     msg = email.message.Message()
     msg["Content-Transfer-Encoding"] = "base64"
     msg.set_payload(payload)
     data = msg.get_payload(decode=True)
     assert isinstance(data, bytes)
-    return len(data), msg.defects
+    return data, msg.defects
 
 
 def _check_size(payload: str) -> int | None:
+    """base64_size and the bytes strict_base64 hands to a2b_base64 against the stdlib's
+    decoding; both take the same payloads."""
     fast = header_shapes.base64_size(payload)
-    if fast is not None:
+    checked = header_shapes.strict_base64(payload)
+    assert (fast is None) == (checked is None), payload
+    if fast is not None and checked is not None:
+        data, defects = _stdlib_decode(payload)
         # and no defect either: on a one-part message that would be a parse_error
-        assert (fast, []) == _stdlib_size(payload), payload
+        assert (fast, binascii.a2b_base64(checked), defects) == (len(data), data, []), payload
     return fast
 
 
@@ -491,10 +500,68 @@ def test_damaged_base64_matches_the_stdlib_or_goes_to_it(payload):
 
 
 def test_base64_count_equals_the_strict_decode():
-    for payload in ["", "QQ==", "QUI=", "QUJD", "QQ==\r\n", "QU\r\nI=", "Q=Q=", "QQ=\r\n="]:
+    payloads = ["", "QQ==", "QUI=", "QUJD", "QQ==\r\n", "QU\r\nI=", "Q=Q=", "QQ=\r\n=", "QQ\r\n=="]
+    payloads += ["QUI=\r\n\r\n", "QQ=\r\nA", "=QQ=", "QQ\r\n\r\n", "QU\rJD", "QUJD\n\r"]
+    for payload in payloads:
         fast = _check_size(payload)
         if fast is not None:
-            assert fast == len(binascii.a2b_base64(payload.replace("\r\n", ""), strict_mode=True))
+            joined = payload.replace("\r", "").replace("\n", "")
+            assert fast == len(binascii.a2b_base64(joined, strict_mode=True))
+
+
+# --- RFC 2047 encoded words --------------------------------------------------------------------
+
+_ENCODED_SOUP = st.lists(
+    st.sampled_from(
+        [
+            "=?UTF-8?B?5bGx55Sw?=",
+            "=?utf-8?b?5bGx55SwIOWkqumDjg==?=",
+            "=?UTF-8?Q?a_b=3D=E5=B1=B1?=",
+            "=?ISO-2022-JP?B?GyRCOjRGIxsoQiAbJEIyVjtSGyhC?=",
+            "=?iso-2022-jp?B?GyRCJCo4K0BRJGokTiQ0QXdJVRsoQg==?=",
+            "=?UTF-8?B?5bGx55S?=",  # padding missing
+            "=?UTF-8?B?QQ=?=",
+            "=?UTF-8?B?5b?Gx?=",
+            "=?UTF-8?B?*?=",
+            "=?UTF-8?B?A?=",  # broken base64: decode_header raises
+            "=?UTF-8*ja?B?5bGx?=",
+            "=??B??=",
+            "=?UTF-8?X?abc?=",
+            " ",
+            "\t",
+            "x",
+            "=?",
+            "?=",
+            "\n",
+            "\r\n ",
+            "é",
+            "\x1c",
+        ]
+    ),
+    max_size=8,
+).map("".join)
+
+
+@_SETTINGS
+@given(_ENCODED_SOUP)
+def test_encoded_words_are_read_as_the_stdlib_reads_them(value):
+    words = header_shapes.encoded_words(value)
+    if words is not None:
+        assert words == email.header.decode_header(value), value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=?UTF-8?B?5bGx55Sw?=",
+        "=?UTF-8?B?5bGx55S?=",  # padding missing: decode_header adds it
+        "=?UTF-8?B?5bGx?= =?UTF-8?B?55Sw?=",  # the blank between goes, the bytes join
+        "=?UTF-8?B?5bGx?==?ISO-2022-JP?B?GyRCOjRGIxsoQg==?=",
+        " =?utf-8?q?a_b?=\t=?UTF-8?Q?=E5=B1=B1?=",
+    ],
+)
+def test_plain_encoded_words_are_read_without_the_stdlib(value):
+    assert header_shapes.encoded_words(value) == email.header.decode_header(value)
 
 
 # --- unstructured header text ------------------------------------------------------------------
@@ -528,6 +595,27 @@ _TEXT_SOUP = st.lists(
 @given(st.one_of(_TEXT_SOUP, st.text(max_size=30)))
 def test_plain_header_text_is_returned_as_the_long_way_would(value):
     assert mime.decode_header_value(value) == mime.decode_words(value)
+
+
+# --- attachment file names ---------------------------------------------------------------------
+
+_FILE_NAMES = st.text(
+    st.one_of(
+        st.sampled_from("\x00\x01\t\n\r\x1f\x7f\x85\u3000\u2028/\\. a山"),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=12,
+)
+
+
+@_SETTINGS
+@given(_FILE_NAMES)
+def test_file_names_lose_paths_and_control_characters(name):
+    encoded = "".join(f"%{byte:02X}" for byte in name.encode())
+    fields = {"content-disposition": [f"attachment; filename*=UTF-8''{encoded}"]}
+    kept = "".join(c for c in name.strip() if not (c < "\x20" or c == "\x7f"))
+    expected = kept.replace("\\", "/").rsplit("/", 1)[-1][:255] or None
+    assert mime.filename(fields) == expected
 
 
 # --- the corpus and whole listings ------------------------------------------------------------
@@ -590,6 +678,9 @@ _DISPOSITIONS = [
 def test_listings_are_the_same_without_the_plain_shape_readers(raw, monkeypatch):
     fast = _listing(raw)
     with monkeypatch.context() as patch:
-        for reader in ("addresses", "params", "rfc2231", "date", "base64_size", "content_type"):
+        for reader in (
+            "addresses", "params", "rfc2231", "date", "base64_size", "content_type",
+            "encoded_words",
+        ):  # fmt: skip
             patch.setattr(header_shapes, reader, lambda *_args, **_kwargs: None)
         assert _listing(raw) == fast

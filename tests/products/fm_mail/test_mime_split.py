@@ -48,6 +48,23 @@ _TEXT_PART = b"Content-Type: text/plain\r\n\r\n"
 _EDGES = {
     "lone CR before a boundary": _HEAD + b"\r\n--b1\r\n" + _TEXT_PART + b"hello\r--b1\r\n"
     + _TEXT_PART + b"world\r\n--b1--\r\n",
+    "lone CR after a boundary": _HEAD + b"\r\n--b1\r\n" + _TEXT_PART + b"a\r\n--b1\r" + _TEXT_PART
+    + b"b\r\n--b1--\r\n",
+    "lone CR ending the closing line": _HEAD + b"\r\n--b1\r\n" + _TEXT_PART + b"a\r\n--b1--\r",
+    "lone CR before an outer boundary": _HEAD + b"\r\n--b1\r\n"
+    + b"Content-Type: multipart/alternative; boundary=b2\r\n\r\n--b2\r\n" + _TEXT_PART
+    + b"a\r--b1\r\n" + _TEXT_PART + b"b\r\n--b2--\r\n--b1--\r\n",
+    "lone CR in a header": _HEAD + b"X-Note: a\rb\r\n\r\n--b1\r\n" + _TEXT_PART
+    + b"a\r\n--b1--\r\n",
+    "lone CR in a part's header": _HEAD + b"\r\n--b1\r\nContent-Type: text/plain\r\r\n\r\n"
+    + b"a\r\n--b1--\r\n",
+    "lone CR ending a part's headers": _HEAD + b"\r\n--b1\r\nContent-Type: text/plain\r\n\r"
+    + b"a\r\n--b1--\r\n",
+    "lone CRs in a text body": _HEAD + b"\r\n--b1\r\n" + _TEXT_PART + b"\ra\rb\r\r\n--b1--\r\n",
+    "lone CRs in base64": _HEAD + b"\r\n--b1\r\nContent-Type: application/pdf\r\n"
+    + b"Content-Transfer-Encoding: base64\r\n\r\nJVBE\rRg==\r\r\n--b1--\r\n",
+    "lone CR in a preamble": _HEAD + b"\r\npreamble\r--b1\r\n" + _TEXT_PART + b"a\r\n--b1--\r\n",
+    "lone CR in a one-part message": b"Subject: x\r\n\r\nhello\rworld\r--b1\r\n",
     "blanks after boundaries": _HEAD + b"\r\n--b1 \t\r\n" + _TEXT_PART + b"a\r\n--b1-- \r\n",
     "LF only": _HEAD.replace(b"\r", b"") + b"\n--b1\n" + b"Content-Type: text/plain\n\nb\n--b1--",
     "multipart in base64": _HEAD + b"Content-Transfer-Encoding: base64\r\n\r\n--b1\r\n"
@@ -78,6 +95,9 @@ def test_plain_messages_take_the_fast_path_and_broken_ones_do_not():
     for key in ("ascii", "utf8-alt", "iso2022jp", "sjis", "attachments", "big"):
         assert mime_split.split(by_key[key]) is not None, key
     assert mime_split.split(by_key["malformed"]) is None  # no closing boundary: email's call
+    # A lone CR ends a line for email too: harmless inside a body, not next to a boundary.
+    for key in ("lone CRs in a text body", "lone CRs in base64", "lone CR in a one-part message"):
+        assert mime_split.split(_EDGES[key]) is not None, key
     # Boundary text all over a line costs a Python step per hit: such mail goes to email.
     flood = _HEAD + b"\r\n--b1\r\n" + _TEXT_PART + b"x--b1" * 5_000 + b"\r\n--b1--\r\n"
     assert mime_split.split(flood) is None
@@ -180,3 +200,73 @@ def _part(draw: st.DrawFn, eol: bytes) -> bytes:
 def test_generated_messages_list_the_same_through_both_paths(raw):
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert _listing_and_parts(raw) == _with_email(raw, monkeypatch)
+
+
+@st.composite
+def _with_lone_crs(draw: st.DrawFn) -> bytes:
+    """A generated message with lone CRs in its body (the header block rejects them, see
+    _EDGES): anywhere, ending a line, before boundary text or ending its line."""
+    message = draw(_messages())
+    head_end = min(at for at in (message.find(b"\n\n"), message.find(b"\n\r\n")) if at >= 0)
+    for at in sorted(draw(st.lists(st.integers(head_end + 2, len(message)), max_size=3))):
+        where = draw(st.sampled_from(["anywhere", "line end", "boundary", "boundary line end"]))
+        dashes = message.find(b"--", at)
+        if where == "boundary" and dashes >= 0:
+            at = dashes
+        line_end = message.find(b"\n", dashes if where == "boundary line end" else at)
+        if where.endswith("line end") and line_end >= 0:
+            message = message[:line_end].removesuffix(b"\r") + b"\r" + message[line_end + 1 :]
+        else:
+            message = message[:at] + b"\r" + message[at:]
+    return message
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raw=_with_lone_crs())
+def test_lone_crs_list_the_same_through_both_paths(raw):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _listing_and_parts(raw) == _with_email(raw, monkeypatch)
+
+
+# The boundary search skips from dash to dash: it must find what bytes.find finds.
+_SEPARATORS = st.sampled_from([b"--b1", b"--b1-2", b"------=_NextPart_000", b"---", b"--a-", b"--"])
+_PIECES = st.sampled_from([b"-", b"--", b"---", b"b1", b"-2", b"=_NextPart_000", b"a", b"\r\n"])
+_SPANS = st.lists(
+    st.one_of(_PIECES, st.binary(max_size=3), st.just(b"QUJD" * 40)), max_size=30
+).map(b"".join)
+
+
+def _found(raw: bytes, separator: bytes, window: int) -> list[int]:
+    """Every (overlapping) hit of ``separator`` from each start, by _find with ``window``."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(mime_split, "_WINDOW", window)
+        return [mime_split._find(raw, separator, pos, len(raw)) for pos in range(len(raw) + 1)]
+
+
+@pytest.mark.parametrize(
+    ("raw", "separator", "window"),
+    [
+        (b"---b1", b"--b1", 1),  # one byte after a dash, a window shorter than the text
+        (b"-QUJD---b1--b1", b"--b1", 6),  # starts just past the end of the first window
+        (b"-------=_NextPart_000", b"------=_NextPart_000", 8),
+        (b"-----", b"---", 1),  # overlapping ones
+    ],
+)
+def test_the_boundary_search_finds_what_find_finds_at_window_edges(raw, separator, window):
+    assert _found(raw, separator, window) == [
+        raw.find(separator, pos) for pos in range(len(raw) + 1)
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    raw=_SPANS,
+    separator=_SEPARATORS,
+    window=st.sampled_from([1, 3, 8, 64, mime_split._WINDOW]),
+    end=st.integers(0, 10_000),
+)
+def test_the_boundary_search_finds_what_find_finds(raw, separator, window, end):
+    raw = raw[:end]
+    assert _found(raw, separator, window) == [
+        raw.find(separator, pos) for pos in range(len(raw) + 1)
+    ]
