@@ -63,6 +63,15 @@ def test_thanks_page_without_a_payment_to_confirm(sandbox: Sandbox, browser, lan
     page.context.close()
 
 
+def new_account_page(sandbox: Sandbox, browser, expect):
+    """A new user's account page (English), its key loaded; the context and the page."""
+    context = new_context(browser, "en")
+    page = context.new_page()
+    sign_up(page, sandbox.web_url, Words("en"))
+    expect(page.locator("#plan-name")).to_have_text("FREE")  # the key is loaded
+    return context, page
+
+
 def rotate_on(tab, words: Words, expect) -> str:
     """Rotate the key on an account page (the "other tab"); the new value."""
     expect(tab.locator("#plan-name")).to_have_text("FREE")  # the key is loaded
@@ -136,11 +145,8 @@ def test_a_key_rotated_in_another_tab_is_picked_up_on_focus_and_on_403(
 @pytest.mark.browser
 def test_a_focus_refresh_that_fails_is_tried_again(sandbox: Sandbox, browser, expect) -> None:
     web, words = sandbox.web_url, Words("en")
-    context = new_context(browser, "en")
-    this_tab = context.new_page()
-    sign_up(this_tab, web, words)
+    context, this_tab = new_account_page(sandbox, browser, expect)
     key, message = this_tab.locator("#api-key"), this_tab.locator("#key-message")
-    expect(this_tab.locator("#plan-name")).to_have_text("FREE")  # the key is loaded
     other_tab = context.new_page()
     other_tab.goto(web + "/account/")
     failing, reads = [0], []
@@ -240,12 +246,9 @@ def _is_key_read(response) -> bool:
 def test_a_rotation_that_reports_a_failure_shows_the_key_there_is(
     sandbox: Sandbox, browser, expect
 ) -> None:
-    web, words = sandbox.web_url, Words("en")
-    context = new_context(browser, "en")
-    page = context.new_page()
-    sign_up(page, web, words)
+    words = Words("en")
+    context, page = new_account_page(sandbox, browser, expect)
     key, message = page.locator("#api-key"), page.locator("#key-message")
-    expect(page.locator("#plan-name")).to_have_text("FREE")  # the key is loaded
     before = key.input_value()
 
     def rotate() -> None:
