@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from imapclient.datetime_util import parse_to_datetime
@@ -44,15 +44,52 @@ _BODY = re.compile(rb"(\d+) \(UID (\d+) (BODY\[(?:HEADER)?\](?:<\d+>)?) \{(\d+)\
 def parse(records: list[Any], requested: Iterable[int]) -> dict[int, dict[bytes, Any]]:
     """``records`` as imaplib returns them for ``UID FETCH``; keyed by UID like
     ``IMAPClient.fetch``, with unsolicited answers for other messages dropped."""
-    parsed = _fast(records)
+    return parse_answers(_answers(records), requested)
+
+
+def parse_answers(
+    answers: Iterable[list[Any]],
+    requested: Iterable[int],
+    on_record: Callable[[int, dict[bytes, Any]], None] | None = None,
+) -> dict[int, dict[bytes, Any]]:
+    """``parse`` of a response handed over answer by answer, as ``connection.fetch_answers``
+    does: each answer of the plain shape is read once, as it arrives, and shown to
+    ``on_record``; if any is not, the whole response goes to imapclient's parser at the end."""
+    records: list[Any] = []
+    plain: dict[int, dict[bytes, Any]] | None = {}
+    for answer in answers:
+        records.extend(answer)
+        found = _plain_answer(answer)
+        if found is None:
+            plain = None
+            continue
+        uid, values = found
+        if plain is not None:
+            plain.setdefault(uid, {}).update(values)
+        if on_record is not None:
+            on_record(uid, values)
+    parsed = plain
     if parsed is None:
         parsed = parse_fetch_response(records, normalise_times=False, uid_is_key=True)
     return {uid: parsed[uid] for uid in requested if uid in parsed}
 
 
-def record(entries: list[Any]) -> tuple[int, dict[bytes, Any]] | None:
-    """One FETCH answer (its entries in imaplib's list): its UID and items, read as
-    ``parse`` reads them when the whole response is plain; None when it is not."""
+def _answers(records: list[Any]) -> Iterator[list[Any]]:
+    """imaplib's FETCH records cut into answers: any ``(line, literal)`` pairs, then the
+    answer's last line."""
+    answer: list[Any] = []
+    for entry in records:
+        answer.append(entry)
+        if not isinstance(entry, tuple):
+            yield answer
+            answer = []
+    if answer:
+        yield answer  # cut short: not of the plain shape
+
+
+def _plain_answer(entries: list[Any]) -> tuple[int, dict[bytes, Any]] | None:
+    """One answer's UID and items when it is a single line, or one literal closed by ")";
+    None for any other shape."""
     if len(entries) == 1 and isinstance(entries[0], bytes):
         return _record(entries[0], None)
     if len(entries) == 2 and entries[1] == b")" and isinstance(entries[0], tuple):
@@ -60,29 +97,6 @@ def record(entries: list[Any]) -> tuple[int, dict[bytes, Any]] | None:
         if len(pair) == 2 and isinstance(pair[0], bytes) and isinstance(pair[1], bytes):
             return _record(pair[0], pair[1])
     return None
-
-
-def _fast(records: list[Any]) -> dict[int, dict[bytes, Any]] | None:
-    out: dict[int, dict[bytes, Any]] = {}
-    index = 0
-    while index < len(records):
-        record = records[index]
-        literal: bytes | None = None
-        if isinstance(record, tuple):
-            if len(record) != 2 or index + 1 >= len(records) or records[index + 1] != b")":
-                return None
-            record, literal = record
-            index += 2
-        else:
-            index += 1
-        if not isinstance(record, bytes) or not isinstance(literal, bytes | None):
-            return None
-        item = _record(record, literal)
-        if item is None:
-            return None
-        uid, values = item
-        out.setdefault(uid, {}).update(values)
-    return out
 
 
 def _record(line: bytes, literal: bytes | None) -> tuple[int, dict[bytes, Any]] | None:

@@ -137,18 +137,13 @@ def _fetch(
     client: PinnedClient,
     uids: list[int],
     items: str,
-    on_answer: Callable[[list[Any]], None] | None = None,
+    on_record: Callable[[int, dict[bytes, Any]], None] | None = None,
 ) -> dict[int, dict[bytes, Any]]:
-    """``UID FETCH`` of ``items``, keyed by UID; ``on_answer`` sees each message's answer
-    as it arrives."""
+    """``UID FETCH`` of ``items``, keyed by UID; ``on_record`` sees each message's items as
+    its answer arrives."""
     if not uids:
         return {}
-    records: list[Any] = []
-    for answer in client.uid_fetch_stream(uids, items):
-        records.extend(answer)
-        if on_answer is not None:
-            on_answer(answer)
-    return fetch_response.parse(records, uids)
+    return fetch_response.parse_answers(client.uid_fetch_stream(uids, items), uids, on_record)
 
 
 _MIN_HEAD_BYTES = 16_384
@@ -199,11 +194,7 @@ class _EarlyDescriptions:
         self._head_bytes = head_bytes
         self._described: dict[int, tuple[bytes, dict[str, Any]]] = {}
 
-    def __call__(self, answer: list[Any]) -> None:
-        found = fetch_response.record(answer)
-        if found is None:
-            return  # an answer of another shape: described later, from the parsed page
-        uid, values = found
+    def __call__(self, uid: int, values: dict[bytes, Any]) -> None:
         if uid not in self._wanted or not (b"BODY[]<0>" in values or b"BODY[]" in values):
             return
         head = _head(values, self._head_bytes)
@@ -281,7 +272,7 @@ def list_messages(query: ListQuery) -> MessagePage:
             client,
             candidates,
             f"(RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[]<0.{head_bytes}>)",
-            on_answer=early,
+            on_record=early,
         )
         heads = {uid: _head(values, head_bytes) for uid, values in meta.items()}
         page = _plan_page(candidates, meta, heads)

@@ -135,7 +135,7 @@ def test_describing_early_lists_what_describing_after_lists(
         monkeypatch.setattr(service, "_head_bytes", lambda _candidates: head_bytes)
     early = _listing(call, mail_env.imap())
     assert False in fetch_done and (head_bytes is None or True in fetch_done)
-    monkeypatch.setattr(service._EarlyDescriptions, "__call__", lambda self, answer: None)
+    monkeypatch.setattr(service._EarlyDescriptions, "__call__", lambda self, uid, values: None)
     fetch_done.clear()
     assert _listing(call, mail_env.imap()) == early
     assert fetch_done and all(fetch_done)
@@ -144,6 +144,6 @@ def test_describing_early_lists_what_describing_after_lists(
 def test_a_message_described_early_is_described_again_if_its_bytes_changed():
     early = service._EarlyDescriptions([7], head_bytes=1_000)
     first = b"Subject: first\r\n\r\nbody\r\n"
-    early([(b"1 (UID 7 BODY[]<0> {%d}" % len(first), first), b")"])
+    early(7, {b"BODY[]<0>": first})
     assert early.describe(7, first)["subject"] == "first"
     assert early.describe(7, b"Subject: second\r\n\r\nbody\r\n")["subject"] == "second"
