@@ -1,7 +1,7 @@
 """A parsed message as the listing reads it: its headers and its leaf parts.
 
 Two parsers produce this shape: ``mime_split`` for plain mail (no ``email.message.Message``
-built at all) and ``mime`` with the stdlib ``email`` package for everything else. The
+built at all) and ``mime_email`` with the stdlib ``email`` package for everything else. The
 listing and the attachment download read only this shape, so both parsers are held to the
 same answers (``tests/products/fm_mail/test_mime_split.py`` compares them).
 """

@@ -3,8 +3,9 @@
 ``email``'s feed parser reads a message line by line in Python; on a listing most lines are
 base64 attachment lines that are only counted, and that reading was most of a listing's
 time; building its ``Message`` objects and reading headers back out of them was most of the
-rest. Here the boundary lines are found with ``bytes.find`` (C speed), header lines are read
-with ``email``'s rules by one regular expression, and no ``Message`` is built: each leaf
+rest. Here the boundary lines are found in C (``_find``: ``bytes.find``, and memchr across
+base64), header lines are read with ``email``'s rules by one regular expression, and no
+``Message`` is built: each leaf
 keeps its headers (the raw values ``email.message_from_bytes(raw, policy=compat32)`` would
 hold) and the offsets of its body in ``raw``, decoded only when asked.
 
